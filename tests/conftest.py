@@ -1,0 +1,24 @@
+"""Shared fixtures: the real data home, which CI always provides."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+def _real_data_home():
+    home = os.environ.get("SKGEN_DATA")
+    if home and (Path(home) / "binaryalphadigs.mat").exists():
+        return Path(home)
+    return None
+
+
+@pytest.fixture(scope="session")
+def data_home():
+    """The data home with the real files; skips only where SKGEN_DATA is unset (never in CI)."""
+    home = _real_data_home()
+    if home is None:
+        if os.environ.get("CI"):
+            pytest.fail("SKGEN_DATA must point at the real data home in CI.")
+        pytest.skip("SKGEN_DATA is unset: set it to a data home holding the real files.")
+    return home
