@@ -1,0 +1,58 @@
+"""Writing a study's outputs: CSV table, PNG figures and a Markdown report embedding them."""
+
+from pathlib import Path
+
+import numpy as np
+
+
+def output_folder(out):
+    """Create and return the output folder ``out`` (a path)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def markdown_table(table, float_format="{:.3g}"):
+    """A pandas DataFrame as a GitHub Markdown table (no extra dependency)."""
+
+    def cell(value):
+        if isinstance(value, (float, np.floating)):
+            return float_format.format(value)
+        return str(value)
+
+    header = "| " + " | ".join(map(str, table.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in table.columns) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def write_report(out, name, title, table, figures=(), notes=""):
+    """Write ``<name>.csv`` and ``<name>.md`` (table, notes, embedded figures) into ``out``.
+
+    Parameters
+    ----------
+    out : path-like
+        The output folder (created if needed).
+    name : str
+        Stem of the CSV and Markdown files.
+    title : str
+        The report's heading.
+    table : pandas.DataFrame
+        The study's tidy results.
+    figures : sequence of path-like
+        PNG files inside ``out`` to embed, in order.
+    notes : str
+        Markdown placed between the heading and the table.
+
+    Returns
+    -------
+    report : pathlib.Path
+        The Markdown file.
+    """
+    out = output_folder(out)
+    table.to_csv(out / f"{name}.csv", index=False)
+    images = "\n\n".join(f"![{Path(f).stem}]({Path(f).name})" for f in figures)
+    text = f"# {title}\n\n{notes.strip()}\n\n{markdown_table(table)}\n\n{images}\n"
+    report = out / f"{name}.md"
+    report.write_text(text)
+    return report

@@ -1,0 +1,195 @@
+"""Study 1: RBM and DBN generating Binary AlphaDigits.
+
+How does the quality of generated characters depend on the number of hidden units, on
+the number of layers, and on how many distinct characters the model must learn? Quality
+is judged by a classifier trained on all 36 characters: the share of samples it
+recognises, confidently, as one of the characters the model was trained on, and how many
+of those characters appear among the samples.
+"""
+
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+
+from skgen.datasets import load_alphadigits
+from skgen.datasets.alphadigits import CLASSES, IMAGE_SHAPE
+from skgen.studies._report import output_folder, write_report
+
+#: a fixed order in which characters are added when the study grows their number
+CHARACTER_ORDER = "A3XK7M0BZ5QE2SHN9RW4CVJ8FUT1GLYD6OIP"
+
+PROFILES = {
+    "quick": {
+        "characters": "A3XK7",
+        "n_components": (25, 100, 300),
+        "n_layers": (1, 2, 3),
+        "layer_size": 100,
+        "n_characters": (1, 4, 12),
+        "max_epochs": 60,
+        "n_samples": 100,
+        "n_steps": 200,
+    },
+    "full": {
+        "characters": "A3XK7",
+        "n_components": (10, 25, 50, 100, 200, 400, 800),
+        "n_layers": (1, 2, 3, 4, 5),
+        "layer_size": 200,
+        "n_characters": (1, 2, 4, 8, 12, 16, 24, 36),
+        "max_epochs": 300,
+        "n_samples": 400,
+        "n_steps": 1000,
+    },
+}
+
+#: a sample counts as recognised when the judge gives its class at least this probability
+CONFIDENCE = 0.5
+
+
+def fit_judge(data_home=None):
+    """A classifier of all 36 characters, trained on every Binary AlphaDigits image."""
+    X, y = load_alphadigits(data_home=data_home, return_X_y=True)
+    return LogisticRegression(C=1.0, max_iter=2000).fit(X, y)
+
+
+def judge_samples(judge, samples, characters):
+    """Share of samples recognised as a trained character, and how many are covered.
+
+    Parameters
+    ----------
+    judge : classifier with ``predict_proba`` and ``classes_``
+        From :func:`fit_judge`.
+    samples : ndarray of shape (n_samples, 320)
+    characters : iterable of str
+        The characters the generator was trained on.
+
+    Returns
+    -------
+    recognised : float
+        Fraction of samples whose most probable class is a trained character, with
+        probability at least ``CONFIDENCE``.
+    covered : int
+        Number of trained characters recognised in at least 1% of the samples.
+    """
+    proba = judge.predict_proba(samples)
+    predicted = judge.classes_[proba.argmax(axis=1)]
+    ok = (proba.max(axis=1) >= CONFIDENCE) & np.isin(predicted, list(characters))
+    labels, counts = np.unique(predicted[ok], return_counts=True)
+    return ok.mean(), int((counts >= max(1, 0.01 * len(samples))).sum())
+
+
+def _model(n_layers, n_units, config, device, random_state):
+    from skgen import DBN, RBM
+
+    shared = {"lr": 0.05, "batch_size": 20, "max_epochs": config["max_epochs"], "device": device,
+              "random_state": random_state, "optimizer__momentum": 0.5}
+    if n_layers == 1:
+        return RBM(n_components=n_units, **shared)
+    return DBN(hidden_layer_sizes=(n_units,) * n_layers, **shared)
+
+
+def _runs(config):
+    base = config["characters"]
+    for n in config["n_components"]:
+        yield "hidden units", n, 1, n, base
+    for layers in config["n_layers"]:
+        yield "layers", layers, layers, config["layer_size"], base
+    for n_chars in config["n_characters"]:
+        for layers in (1, 2):
+            yield f"characters ({'RBM' if layers == 1 else 'DBN'})", n_chars, layers, config["layer_size"], \
+                CHARACTER_ORDER[:n_chars]
+
+
+def _one_run(experiment, value, n_layers, n_units, characters, config, judge, data_home, device, random_state):
+    X, _ = load_alphadigits(characters, data_home=data_home, return_X_y=True)
+    model = _model(n_layers, n_units, config, device, random_state)
+    start = time.perf_counter()
+    model.fit(X)
+    seconds = time.perf_counter() - start
+    samples = model.sample(config["n_samples"], n_steps=config["n_steps"], random_state=random_state)
+    recognised, covered = judge_samples(judge, samples, characters)
+    row = {"experiment": experiment, "value": value, "n_layers": n_layers, "n_units": n_units,
+           "n_characters": len(characters), "recognised_pct": 100 * recognised, "covered": covered,
+           "fit_s": seconds}
+    return row, samples
+
+
+def _figures(out, table, samples):
+    from skgen.plotting import _pyplot, plot_image_grid
+
+    plt = _pyplot()
+    paths = []
+    for experiment, group in table.groupby("experiment", sort=False):
+        fig, axes = plt.subplots(2, len(group), figsize=(2.2 * len(group), 5), squeeze=False,
+                                 gridspec_kw={"height_ratios": [3, 2]})
+        for ax, (i, row) in zip(axes[0], group.iterrows()):
+            plot_image_grid(samples[i][:16], IMAGE_SHAPE, n_cols=4, ax=ax, title=f"{row['value']}")
+        gs = axes[1, 0].get_gridspec()
+        for ax in axes[1]:
+            ax.remove()
+        curve = fig.add_subplot(gs[1, :])
+        curve.plot(group["value"], group["recognised_pct"], "o-", label="recognised (%)")
+        curve.plot(group["value"], 100 * group["covered"] / group["n_characters"], "s--", label="characters covered (%)")
+        curve.set_xlabel(experiment)
+        curve.set_ylim(-5, 105)
+        curve.legend(loc="lower left")
+        fig.suptitle(f"Binary AlphaDigits: samples against {experiment}")
+        path = out / f"alphadigits_{experiment.split()[0]}_{len(paths)}.png"
+        fig.savefig(path, dpi=90, bbox_inches="tight")
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def capacity(table):
+    """How many characters each model learns: the most characters covered in one run."""
+    runs = table[table["experiment"].str.startswith("characters")]
+    return runs.groupby("experiment")["covered"].max().to_dict()
+
+
+def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_home=None, device="cpu",
+                          n_jobs=None, random_state=0):
+    """Run study 1 and write its figures, table and report into ``out``.
+
+    Parameters
+    ----------
+    profile : {"quick", "full"}, default="quick"
+        ``"quick"`` runs in a few minutes on 2 cores; ``"full"`` is the study's grid.
+    out : path-like, default="skgen-out/alphadigits"
+        Output folder.
+    data_home : path-like, default=None
+        See :func:`skgen.datasets.get_data_home`.
+    device : str, default="cpu"
+        Where the models train.
+    n_jobs : int, default=None
+        Runs fitted in parallel (joblib).
+    random_state : int, default=0
+        Seeds every model and sampler.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per run: experiment, value, n_layers, n_units, n_characters,
+        recognised_pct, covered, fit_s. ``table.attrs["report"]`` is the report's path.
+    """
+    from joblib import Parallel, delayed
+
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}.")
+    config = PROFILES[profile]
+    out = output_folder(out)
+    judge = fit_judge(data_home)
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_one_run)(*run, config, judge, data_home, device, random_state) for run in _runs(config)
+    )
+    table = pd.DataFrame([row for row, _ in results])
+    figures = _figures(out, table, [samples for _, samples in results])
+    learned = ", ".join(f"{k}: {v}" for k, v in capacity(table).items())
+    notes = (f"Profile `{profile}`. A sample is recognised when a logistic regression trained on all 36 "
+             f"characters gives one of the trained characters probability >= {CONFIDENCE}; a character is "
+             f"covered when at least 1% of the samples are recognised as it. Characters learned at "
+             f"{config['layer_size']} units per layer (most covered): {learned}.")
+    table.attrs["report"] = write_report(out, "alphadigits", "Study 1: RBM and DBN on Binary AlphaDigits",
+                                         table, figures, notes)
+    return table
