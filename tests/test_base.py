@@ -1,0 +1,89 @@
+"""The shared torch plumbing: devices, seeding, routed optimizer parameters, batching."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator, clone
+
+from skgen._base import (
+    RoutedParamsMixin,
+    check_unit_interval,
+    minibatches,
+    resolve_device,
+    resolve_optimizer,
+    seeded_torch,
+    to_tensor,
+    torch_generator,
+)
+
+
+class Toy(RoutedParamsMixin, BaseEstimator):
+    def __init__(self, lr=0.1, optimizer="sgd", **kwargs):
+        self.lr = lr
+        self.optimizer = optimizer
+        self._set_routed_params(kwargs)
+
+
+def test_routed_parameters_behave_like_parameters():
+    toy = Toy(optimizer__momentum=0.9)
+    assert toy.get_params()["optimizer__momentum"] == 0.9
+    copy = clone(toy).set_params(optimizer__nesterov=True, lr=0.5)
+    assert copy.get_params()["optimizer__momentum"] == 0.9 and copy.lr == 0.5
+    optimizer = copy._make_optimizer([torch.nn.Parameter(torch.zeros(1))])
+    assert isinstance(optimizer, torch.optim.SGD)
+    assert optimizer.defaults["momentum"] == 0.9 and optimizer.defaults["nesterov"] and optimizer.defaults["lr"] == 0.5
+    assert "optimizer__momentum=0.9" in repr(toy)
+
+
+def test_unknown_keyword_is_a_clear_error():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'momentum'"):
+        Toy(momentum=0.9)
+
+
+@pytest.mark.parametrize("name, cls", [("sgd", torch.optim.SGD), ("Adam", torch.optim.Adam),
+                                       (torch.optim.RMSprop, torch.optim.RMSprop)])
+def test_resolve_optimizer(name, cls):
+    assert resolve_optimizer(name) is cls
+
+
+@pytest.mark.parametrize("bad", ["lbfgs-ish", torch.nn.Linear, 3])
+def test_resolve_optimizer_rejects(bad):
+    with pytest.raises(ValueError, match="torch.optim"):
+        resolve_optimizer(bad)
+
+
+def test_resolve_device():
+    assert resolve_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="device"):
+        resolve_device("tpu:x")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            resolve_device("cuda")
+
+
+def test_seeding_is_reproducible_and_restores_global_state():
+    a = torch.rand(3, generator=torch_generator(0))
+    b = torch.rand(3, generator=torch_generator(0))
+    assert torch.equal(a, b)
+    before = torch.random.get_rng_state()
+    with seeded_torch(1):
+        first = torch.rand(3)
+    with seeded_torch(1):
+        second = torch.rand(3)
+    assert torch.equal(first, second)
+    assert torch.equal(before, torch.random.get_rng_state())
+
+
+def test_minibatches_cover_every_row_once():
+    batches = list(minibatches(10, 3, torch_generator(0)))
+    assert [len(b) for b in batches] == [3, 3, 3, 1]
+    assert sorted(torch.cat(batches).tolist()) == list(range(10))
+
+
+def test_unit_interval_and_sparse_tensors():
+    X = sp.csr_matrix(np.array([[0, 1.0], [0.5, 0]]))
+    check_unit_interval(X)
+    np.testing.assert_array_equal(to_tensor(X).numpy(), X.toarray())
+    with pytest.raises(ValueError, match=r"\[0, 1\].*\[-1, 2\]"):
+        check_unit_interval(np.array([[-1.0, 2.0]]))
