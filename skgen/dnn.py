@@ -1,0 +1,434 @@
+"""A sigmoid multilayer perceptron classifier whose hidden layers a DBN can initialise.
+
+The training loop, callbacks, history, early stopping and device handling are skorch's
+(:class:`skorch.NeuralNetClassifier`); this module adds the scikit-learn face (labels of
+any type, ``classes_``, validation), the transfer of a deep belief network's weights into
+the hidden layers, and a batch iterator that slices whole tensors instead of collating one
+sample at a time.
+"""
+
+import math
+import numbers
+
+import numpy as np
+import torch
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import ValidSplit
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+
+from skgen._base import (
+    RoutedParamsMixin,
+    minibatches,
+    resolve_device,
+    resolve_optimizer,
+    seed_from,
+    seeded_torch,
+    to_tensor,
+)
+
+_DEFAULT_HIDDEN_LAYER_SIZES = (200, 200)
+
+
+class SigmoidMLP(nn.Module):
+    """Fully connected layers with logistic (sigmoid) hidden units and a linear output.
+
+    The output is the logits of a softmax layer: the cross-entropy loss and
+    ``predict_proba`` apply the softmax. Sigmoid hidden units are what lets the weights
+    of a stack of RBMs, whose hidden units are logistic, initialise the network.
+    Weights start Glorot-uniform, biases at zero.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, n_classes):
+        super().__init__()
+        sizes = [n_features, *hidden_layer_sizes]
+        self.hidden = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+        self.output = nn.Linear(sizes[-1], n_classes)
+        for layer in [*self.hidden, self.output]:
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+    def forward(self, X):
+        for layer in self.hidden:
+            X = torch.sigmoid(layer(X))
+        return self.output(X)
+
+
+class TensorBatches:
+    """Minibatches gathered from a skorch dataset's whole tensors.
+
+    skorch's default iterator, a :class:`torch.utils.data.DataLoader`, indexes and
+    collates one sample at a time, which costs more than the forward and backward pass of
+    a small MLP. This iterator gathers each batch with one indexing operation. It reads a
+    :class:`skorch.dataset.Dataset` holding tensors, or a ``Subset`` of one (what
+    :class:`skorch.dataset.ValidSplit` returns). Shuffling draws from torch's global
+    generator, which :class:`DNNClassifier` seeds from its ``random_state``.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False):
+        self.indices = None
+        if isinstance(dataset, torch.utils.data.Subset):
+            self.indices = torch.as_tensor(dataset.indices, dtype=torch.long)
+            dataset = dataset.dataset
+        self.X, self.y = dataset.X, dataset.y
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self):
+        n_samples = len(self.X) if self.indices is None else len(self.indices)
+        return math.ceil(n_samples / self.batch_size)
+
+    def __iter__(self):
+        n_samples = len(self.X) if self.indices is None else len(self.indices)
+        for batch in minibatches(n_samples, self.batch_size, shuffle=self.shuffle):
+            if self.indices is not None:
+                batch = self.indices[batch]
+            yield self.X[batch], None if self.y is None else self.y[batch]
+
+
+class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
+    """Deep neural network classifier with sigmoid hidden units, optionally DBN-pretrained.
+
+    A multilayer perceptron with logistic hidden units and a softmax output, trained by
+    minibatch gradient descent on the cross-entropy with skorch. Its hidden layers start
+    either at random or at the weights of a deep belief network (:class:`skgen.DBN`), the
+    greedy layer-wise pretraining of Hinton, Osindero and Teh (2006): layer ``i`` takes the
+    weights ``components_`` and hidden biases ``intercept_hidden_`` of the DBN's ``i``-th RBM.
+    The softmax output layer is always freshly initialised. All layers are then fine-tuned.
+
+    Early stopping holds out ``validation_fraction`` of the training data (stratified when
+    every class allows it), stops after ``patience`` epochs without a lower validation loss
+    and restores the weights of the best epoch. Data passed to ``score`` or used as a test
+    set never takes part in training.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=None
+        Units of each hidden layer. None means the DBN's sizes when ``dbn`` is given, and
+        ``(200, 200)`` otherwise. Sizes given together with a ``dbn`` must match the DBN's,
+        else ``fit`` raises ``ValueError``.
+    dbn : DBN, FrozenEstimator or None, default=None
+        Pretraining of the hidden layers.
+
+        - None: random initialisation (Glorot uniform weights, zero biases).
+        - an unfitted :class:`skgen.DBN`: a clone of it is fitted on ``X`` in ``fit``
+          (unsupervised pretraining, labels unused), then initialises the hidden layers. A
+          DBN whose ``random_state`` is None gets one drawn from this estimator's
+          ``random_state``. This form pretrains once per fit, so once per candidate and
+          fold of a grid search.
+        - a fitted DBN, or ``sklearn.frozen.FrozenEstimator(fitted_dbn)``: its weights are
+          copied, then fine-tuned; the DBN itself is never refitted nor changed. Wrap a
+          fitted DBN in ``FrozenEstimator`` to share one pretraining across all candidates
+          of a grid search: ``clone`` (which ``GridSearchCV`` calls) returns a
+          ``FrozenEstimator`` as is, where it would return an unfitted copy of a bare DBN.
+
+        Compare with ``Pipeline([("dbn", DBN()), ("clf", DNNClassifier())])``: there the
+        DBN is a fixed feature extractor and the classifier learns new layers on top of its
+        features; with ``dbn=`` the DBN's layers become the network's and are fine-tuned.
+    optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.SGD
+        The optimizer class, e.g. ``torch.optim.Adam`` (``"sgd"`` and ``"adam"`` are
+        accepted too). Its other parameters are routed skorch-style:
+        ``optimizer__momentum=0.9``, ``optimizer__fused=True``.
+    lr : float, default=0.1
+        Learning rate. 0.1 suits plain SGD; use about 1e-3 with Adam.
+    max_epochs : int, default=100
+        Most passes over the training data.
+    batch_size : int, default=128
+        Samples per minibatch.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the training data and stop when its loss stops
+        decreasing, restoring the best weights. False trains on all data for
+        ``max_epochs`` epochs.
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping, in (0, 1).
+    patience : int, default=10
+        Epochs without improvement of the validation loss before training stops.
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks, e.g. ``skorch.callbacks.LRScheduler`` or ``ProgressBar``.
+    device : str, default="cpu"
+        Where to train: ``"cpu"``, ``"cuda"``, ``"cuda:1"``... A model trained on a GPU
+        pickles and loads on a CPU-only machine (skorch maps it to the CPU).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, the validation split, the minibatch order, and
+        the pretraining of an unfitted ``dbn`` whose own ``random_state`` is None. The same
+        value gives the same model on CPU.
+    verbose : int, default=0
+        1 prints skorch's table of losses per epoch.
+    **kwargs : dict
+        ``optimizer__<name>`` parameters routed to the optimizer.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, sorted.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when ``X`` has string column names.
+    hidden_layer_sizes_ : tuple of int
+        Units of each hidden layer of the fitted network.
+    dbn_ : DBN or FrozenEstimator or None
+        The DBN whose weights initialised the hidden layers: the clone fitted in ``fit``, or
+        the fitted ``dbn`` as given (not copied). None with random initialisation.
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net; ``net_.module_`` is the :class:`SigmoidMLP`,
+        ``net_.history`` the losses and times per epoch.
+    n_iter_ : int
+        Epochs trained, early stopping included.
+
+    See Also
+    --------
+    skgen.DBN : Deep belief network, the pretraining.
+    sklearn.neural_network.MLPClassifier : The same kind of network, without pretraining.
+
+    References
+    ----------
+    G. E. Hinton, S. Osindero and Y.-W. Teh, "A fast learning algorithm for deep belief
+    nets", Neural Computation 18(7), 2006.
+
+    G. E. Hinton and R. R. Salakhutdinov, "Reducing the dimensionality of data with neural
+    networks", Science 313(5786), 2006.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn.datasets import load_digits
+    >>> from skgen import DNNClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X / 16
+    >>> clf = DNNClassifier(hidden_layer_sizes=(64,), optimizer=torch.optim.Adam, lr=1e-2,
+    ...                     max_epochs=20, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 10)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        hidden_layer_sizes=None,
+        dbn=None,
+        optimizer=torch.optim.SGD,
+        lr=0.1,
+        max_epochs=100,
+        batch_size=128,
+        early_stopping=True,
+        validation_fraction=0.1,
+        patience=10,
+        callbacks=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.dbn = dbn
+        self.optimizer = optimizer
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self._set_routed_params(kwargs)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def fit(self, X, y):
+        """Pretrain (if ``dbn`` is an unfitted DBN), then train the network on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training data. A DBN to pretrain needs values in [0, 1].
+        y : array-like of shape (n_samples,)
+            Class labels, of any type.
+
+        Returns
+        -------
+        self : DNNClassifier
+            The fitted classifier.
+        """
+        self._check_params()
+        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), dtype=np.float32)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"The number of classes has to be greater than one; got {len(self.classes_)} class."
+            )
+        device = resolve_device(self.device)
+        self.dbn_ = self._pretrained_dbn(X)
+        layers = _rbm_layers(self.dbn_) if self.dbn_ is not None else None
+        self.hidden_layer_sizes_ = (
+            tuple(weight.shape[0] for weight, _ in layers) if layers is not None else self._hidden_sizes()
+        )
+        if layers is not None and layers[0][0].shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"The DBN was fitted on {layers[0][0].shape[1]} features but X has {self.n_features_in_}."
+            )
+        X_t = to_tensor(X, device=device)
+        y_t = torch.as_tensor(encoder.transform(y), dtype=torch.long, device=device)
+        with seeded_torch(self.random_state, device) as seed:
+            self.net_ = self._make_net(y, seed, device)
+            self.net_.initialize()
+            if layers is not None:
+                _copy_into(self.net_.module_.hidden, layers)
+            self.net_.partial_fit(X_t, y_t)
+        self.n_iter_ = len(self.net_.history)
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities (the softmax output); each row sums to 1.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class of ``classes_``, in that order.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=np.float32, reset=False)
+        proba = self.net_.predict_proba(to_tensor(X, device=self.net_.device)).astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """The most probable class of each sample.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Predicted labels, from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def _check_params(self):
+        resolve_optimizer(self.optimizer)
+        for name in ("max_epochs", "batch_size", "patience"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        if not (isinstance(self.lr, numbers.Real) and self.lr > 0):
+            raise ValueError(f"lr must be a positive number, got {self.lr!r}.")
+        if self.early_stopping and not (
+            isinstance(self.validation_fraction, numbers.Real) and 0 < self.validation_fraction < 1
+        ):
+            raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}.")
+        if self.hidden_layer_sizes is not None:
+            self._hidden_sizes()
+
+    def _hidden_sizes(self):
+        """``hidden_layer_sizes`` checked, as a tuple; the default when None."""
+        if self.hidden_layer_sizes is None:
+            return _DEFAULT_HIDDEN_LAYER_SIZES
+        sizes = tuple(self.hidden_layer_sizes)
+        if not all(isinstance(size, numbers.Integral) and size > 0 for size in sizes):
+            raise ValueError(f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}.")
+        return sizes
+
+    def _pretrained_dbn(self, X):
+        """The fitted DBN whose weights initialise the network (fitting a clone if needed)."""
+        if self.dbn is None:
+            return None
+        dbn = self.dbn
+        fitted = _is_fitted(dbn)
+        if isinstance(dbn, FrozenEstimator) and not fitted:
+            raise ValueError("dbn is a FrozenEstimator of an unfitted DBN; fit the DBN before freezing it.")
+        dbn_sizes = tuple(rbm.components_.shape[0] for rbm in dbn.rbms_) if fitted else tuple(dbn.hidden_layer_sizes)
+        if self.hidden_layer_sizes is not None and tuple(self.hidden_layer_sizes) != dbn_sizes:
+            raise ValueError(
+                f"hidden_layer_sizes={tuple(self.hidden_layer_sizes)} conflicts with the DBN's hidden layers "
+                f"{dbn_sizes}; leave hidden_layer_sizes=None to take the DBN's."
+            )
+        if fitted:
+            return dbn
+        dbn = clone(dbn)
+        if "random_state" in dbn.get_params() and dbn.random_state is None:
+            dbn.set_params(random_state=seed_from(self.random_state))
+        return dbn.fit(X)
+
+    def _make_net(self, y, seed, device):
+        callbacks = list(self.callbacks or [])
+        train_split = None
+        if self.early_stopping:
+            callbacks.append(EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True))
+            train_split = ValidSplit(
+                self.validation_fraction,
+                stratified=_can_stratify(y, self.validation_fraction),
+                random_state=seed,
+            )
+        routed = {f"optimizer__{key}": value for key, value in self._routed("optimizer__").items()}
+        return NeuralNetClassifier(
+            SigmoidMLP,
+            module__n_features=self.n_features_in_,
+            module__hidden_layer_sizes=self.hidden_layer_sizes_,
+            module__n_classes=len(self.classes_),
+            criterion=nn.CrossEntropyLoss,
+            optimizer=resolve_optimizer(self.optimizer),
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=TensorBatches,
+            iterator_train__shuffle=True,
+            iterator_valid=TensorBatches,
+            train_split=train_split,
+            callbacks=callbacks,
+            device=str(device),
+            verbose=self.verbose,
+            **routed,
+        )
+
+
+def _is_fitted(estimator):
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
+
+
+def _rbm_layers(dbn):
+    """``[(weight, bias), ...]`` of a fitted DBN's RBMs, bottom first, as float32 copies."""
+    return [
+        (np.array(rbm.components_, dtype=np.float32), np.array(rbm.intercept_hidden_, dtype=np.float32))
+        for rbm in dbn.rbms_
+    ]
+
+
+def _copy_into(hidden, layers):
+    with torch.no_grad():
+        for linear, (weight, bias) in zip(hidden, layers):
+            linear.weight.copy_(torch.from_numpy(weight))
+            linear.bias.copy_(torch.from_numpy(bias))
+
+
+def _can_stratify(y, validation_fraction):
+    """Whether a stratified split can give every class a place on both sides."""
+    _, counts = np.unique(y, return_counts=True)
+    n_valid = math.ceil(validation_fraction * len(y))
+    return counts.min() >= 2 and len(counts) <= n_valid <= len(y) - len(counts)

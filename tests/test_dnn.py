@@ -1,0 +1,204 @@
+"""DNNClassifier: the scikit-learn contract, training behaviour, DBN pretraining, persistence, grid search."""
+
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skgen.dnn import DNNClassifier
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny networks run faster on one thread than on cores shared with other processes."""
+    n_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n_threads)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """400 8x8 digits scaled to [0, 1]: small, real, and in the range an RBM accepts."""
+    X, y = load_digits(return_X_y=True)
+    return (X[:400] / 16).astype(np.float32), y[:400]
+
+
+def small(**params):
+    defaults = dict(hidden_layer_sizes=(32,), optimizer=torch.optim.Adam, lr=3e-2, max_epochs=20, random_state=0)
+    return DNNClassifier(**{**defaults, **params})
+
+
+class WeightRecorder(Callback):
+    """Records the network's weights before training and after every epoch."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.initial = _weights(net)
+        self.per_epoch = []
+
+    def on_epoch_end(self, net, **kwargs):
+        self.per_epoch.append(_weights(net))
+
+
+def _weights(net):
+    return {name: value.detach().cpu().clone() for name, value in net.module_.state_dict().items()}
+
+
+@parametrize_with_checks(
+    [small(hidden_layer_sizes=(16,), lr=0.05, max_epochs=10)],
+    expected_failed_checks=lambda est: {
+        "check_do_not_raise_errors_in_init_or_set_params": (
+            "an unknown keyword argument is a TypeError at construction, as for any Python "
+            "callable; only optimizer__* keywords are routed"
+        )
+    },
+)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def test_predict_proba_rows_sum_to_one_and_predict_is_its_argmax(digits):
+    X, y = digits
+    clf = small().fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    assert clf.score(X, y) == np.mean(clf.predict(X) == y)
+    assert clf.score(X, y) > 0.9
+
+
+def test_string_labels_come_back_as_given(digits):
+    X, y = digits
+    names = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
+    clf = small().fit(X, names[y])
+    np.testing.assert_array_equal(clf.classes_, np.sort(names))
+    assert set(clf.predict(X)) <= set(names)
+    assert clf.score(X, names[y]) > 0.9
+
+
+def test_same_random_state_same_model_and_different_otherwise(digits):
+    X, y = digits
+    first = small(random_state=1).fit(X, y).predict_proba(X)
+    again = small(random_state=1).fit(X, y).predict_proba(X)
+    other = small(random_state=2).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+
+
+def test_default_network_is_two_layers_of_200_sigmoid_units(digits):
+    X, y = digits
+    clf = DNNClassifier(max_epochs=1, random_state=0).fit(X, y)
+    assert clf.hidden_layer_sizes_ == (200, 200)
+    assert [layer.out_features for layer in clf.net_.module_.hidden] == [200, 200]
+    assert clf.net_.module_.output.out_features == 10
+    assert isinstance(clf.net_.optimizer_, torch.optim.SGD)
+
+
+def test_early_stopping_holds_out_training_data_and_restores_the_best_epoch(digits):
+    X, y = digits
+    recorder = WeightRecorder()
+    # a large learning rate overfits 400 samples quickly, so the validation loss turns up
+    clf = small(lr=0.1, max_epochs=200, patience=3, validation_fraction=0.25, callbacks=[recorder]).fit(X, y)
+    history = clf.net_.history
+    assert clf.n_iter_ < 200
+    n_train = sum(history[0, "batches", :, "train_batch_size"])
+    n_valid = sum(history[0, "batches", :, "valid_batch_size"])
+    assert (n_train, n_valid) == (300, 100)
+    best = int(np.argmin(history[:, "valid_loss"]))
+    assert best < clf.n_iter_ - 1
+    final = _weights(clf.net_)
+    for name, value in recorder.per_epoch[best].items():
+        torch.testing.assert_close(final[name], value, rtol=0, atol=0)
+
+
+def test_without_early_stopping_trains_on_everything_for_max_epochs(digits):
+    X, y = digits
+    clf = small(early_stopping=False, max_epochs=4).fit(X, y)
+    assert clf.n_iter_ == 4
+    assert sum(clf.net_.history[0, "batches", :, "train_batch_size"]) == len(X)
+
+
+def test_optimizer_parameters_are_routed(digits):
+    X, y = digits
+    clf = small(optimizer=torch.optim.SGD, lr=0.05, optimizer__momentum=0.9, max_epochs=1)
+    assert clf.get_params()["optimizer__momentum"] == 0.9
+    clf.set_params(optimizer__momentum=0.5).fit(X, y)
+    group = clf.net_.optimizer_.param_groups[0]
+    assert (group["lr"], group["momentum"]) == (0.05, 0.5)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"lr": -1.0}, "lr must be a positive number"),
+        ({"max_epochs": 0}, "max_epochs must be a positive integer"),
+        ({"validation_fraction": 1.5}, r"validation_fraction must be in \(0, 1\)"),
+        ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must hold positive integers"),
+        ({"optimizer": "lbfgs-ish"}, "optimizer must be a torch.optim.Optimizer subclass"),
+    ],
+)
+def test_bad_parameters_are_clear_value_errors(digits, params, message):
+    X, y = digits
+    with pytest.raises(ValueError, match=message):
+        small(**params).fit(X, y)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error raised where CUDA is missing")
+def test_cuda_without_a_gpu_is_a_clear_error(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        small(device="cuda").fit(X, y)
+
+
+def test_joblib_round_trip_gives_identical_predictions(digits, tmp_path):
+    X, y = digits
+    clf = small().fit(X, y)
+    joblib.dump(clf, tmp_path / "clf.joblib")
+    loaded = joblib.load(tmp_path / "clf.joblib")
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+
+
+def test_a_model_trained_on_cuda_loads_on_a_cpu_only_machine(digits, monkeypatch):
+    X, y = digits
+    if torch.cuda.is_available():
+        clf = small(device="cuda").fit(X, y)
+        expected = clf.predict_proba(X)
+    else:
+        # without a GPU, fake the pickled state of a GPU model: the net's device says cuda
+        clf = small().fit(X, y)
+        expected = clf.predict_proba(X)
+        clf.net_.device = "cuda"
+    payload = pickle.dumps(clf)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*CUDA.*|.*device.*")
+        loaded = pickle.loads(payload)
+    assert torch.device(loaded.net_.device).type == "cpu"
+    assert all(p.device.type == "cpu" for p in loaded.net_.module_.parameters())
+    np.testing.assert_allclose(loaded.predict_proba(X), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_cross_val_score_beats_chance(digits):
+    X, y = digits
+    scores = cross_val_score(small(), X, y, cv=3)
+    assert scores.shape == (3,)
+    assert scores.min() > 0.8
+
+
+def test_grid_search_over_optimizers(digits):
+    X, y = digits
+    grid = GridSearchCV(
+        small(), {"optimizer": [torch.optim.SGD, torch.optim.Adam]}, cv=2
+    ).fit(X, y)
+    # plain SGD at this learning rate barely moves in 20 epochs; Adam learns
+    assert grid.best_params_["optimizer"] is torch.optim.Adam
+    assert grid.best_score_ > 0.8
