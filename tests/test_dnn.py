@@ -202,3 +202,21 @@ def test_grid_search_over_optimizers(digits):
     # plain SGD at this learning rate barely moves in 20 epochs; Adam learns
     assert grid.best_params_["optimizer"] is torch.optim.Adam
     assert grid.best_score_ > 0.8
+
+
+@pytest.mark.slow
+def test_grid_search_on_a_dask_cluster_finds_the_same_best_parameters(digits):
+    distributed = pytest.importorskip("distributed")
+    X, y = digits
+    grid = {"optimizer": [torch.optim.SGD, torch.optim.Adam], "hidden_layer_sizes": [(8,), (32,)]}
+    local = GridSearchCV(small(), grid, cv=2).fit(X, y)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+        joblib.parallel_backend("dask"),
+        distributed.get_task_stream(client) as tasks,
+    ):
+        on_dask = GridSearchCV(small(), grid, cv=2).fit(X, y)
+    assert len(tasks.data) >= 8  # the 4 candidates x 2 folds ran on the workers
+    assert on_dask.best_params_ == local.best_params_
+    np.testing.assert_allclose(on_dask.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"], atol=0.02)
