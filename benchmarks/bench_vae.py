@@ -1,0 +1,155 @@
+"""BetaVAE on stochastically binarized MNIST: IWAE test NLL, and epoch time against plain PyTorch.
+
+Quality: the one-stochastic-layer VAE of Burda et al. (2016), 784-200-200-50 with tanh,
+trained with Adam for a wall-clock budget (the learning rate decays along a cosine of the
+elapsed share of that budget), then scored on the test set by the importance-weighted bound
+with k=5000 samples. Anchor: 86.76 nats (VAE, k=1 training, in that paper).
+
+Speed: one epoch of ``BetaVAE.fit`` against one epoch of a hand-written PyTorch loop over the
+same architecture, loss, optimizer and batch size, alternating in one process; medians.
+
+    python benchmarks/bench_vae.py quality --train-minutes 55
+    python benchmarks/bench_vae.py speed --rounds 7
+"""
+
+import argparse
+import math
+import statistics
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+import torch
+import torch.nn.functional as F
+from skorch.callbacks import Callback
+from torch import nn
+
+from skgen import BetaVAE
+from skgen.datasets import load_mnist
+from skgen.plotting import save_image_grid
+
+FIGURES = Path(__file__).parent / "figures"
+BURDA = {"latent_dim": 50, "hidden_layer_sizes": (200, 200), "activation": "tanh", "batch_size": 100, "lr": 1e-3}
+
+
+class WallClockBudget(Callback):
+    """Stop training after ``minutes``; decay the learning rate along a cosine of the elapsed share."""
+
+    def __init__(self, minutes, final_lr_fraction=0.05):
+        self.minutes = minutes
+        self.final_lr_fraction = final_lr_fraction
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = time.perf_counter()
+        self.lr_ = net.lr
+
+    def on_epoch_end(self, net, **kwargs):
+        elapsed = (time.perf_counter() - self.start_) / (60 * self.minutes)
+        if elapsed >= 1:
+            raise KeyboardInterrupt  # skorch ends fit cleanly on it
+        scale = self.final_lr_fraction + (1 - self.final_lr_fraction) * 0.5 * (1 + math.cos(math.pi * elapsed))
+        for group in net.optimizer_.param_groups:
+            group["lr"] = self.lr_ * scale
+
+
+def quality(args):
+    X_train = load_mnist("train", binarize="stochastic", random_state=0)
+    X_test = load_mnist("test", binarize="stochastic", random_state=1)
+    X_train, X_test = X_train.data, X_test.data[: args.test_rows]
+    vae = BetaVAE(
+        **BURDA, max_epochs=100_000, callbacks=[WallClockBudget(args.train_minutes)], random_state=0, verbose=1
+    )
+    start = time.perf_counter()
+    vae.fit(X_train)
+    train_minutes = (time.perf_counter() - start) / 60
+    joblib.dump(vae, args.model)
+    print(f"trained {vae.n_iter_} epochs in {train_minutes:.1f} min; model saved to {args.model}", flush=True)
+
+    vae.set_params(n_importance_samples=args.k)
+    start = time.perf_counter()
+    log_likelihoods = []
+    for i, block in enumerate(np.array_split(X_test, max(1, len(X_test) // 1000))):
+        log_likelihoods.append(vae.score_samples(block))
+        print(f"  block {i}: running test NLL {-np.mean(np.concatenate(log_likelihoods)):.2f}", flush=True)
+    nll = -float(np.mean(np.concatenate(log_likelihoods)))
+    eval_minutes = (time.perf_counter() - start) / 60
+    elbo_nll = -float(vae.set_params(n_importance_samples=1).score(X_test))
+    print(
+        f"RESULT test NLL (IWAE k={args.k}, {len(X_test)} test images) = {nll:.2f} nats "
+        f"(k=1 bound: {elbo_nll:.2f}); {vae.n_iter_} epochs, {train_minutes:.1f} min training, "
+        f"{eval_minutes:.1f} min evaluation",
+        flush=True,
+    )
+    FIGURES.mkdir(exist_ok=True)
+    save_image_grid(vae.sample(64, random_state=0, mean=True), (28, 28), FIGURES / "vae_samples.png",
+                    title="BetaVAE samples (decoder means)")
+    pairs = np.stack([X_test[:32], vae.inverse_transform(vae.transform(X_test[:32]))], axis=1).reshape(64, -1)
+    save_image_grid(pairs, (28, 28), FIGURES / "vae_reconstructions.png", n_cols=8,
+                    title="test image | reconstruction (posterior mean decoded)")
+
+
+class PlainVAE(nn.Module):
+    """The same 784-200-200-50 VAE, written directly in PyTorch."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(784, 200), nn.Tanh(), nn.Linear(200, 200), nn.Tanh(), nn.Linear(200, 100))
+        self.decoder = nn.Sequential(nn.Linear(50, 200), nn.Tanh(), nn.Linear(200, 200), nn.Tanh(), nn.Linear(200, 784))
+
+    def loss(self, x):
+        mean, log_var = self.encoder(x).chunk(2, dim=-1)
+        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+        reconstruction = F.binary_cross_entropy_with_logits(self.decoder(z), x, reduction="none").sum(-1)
+        kl = 0.5 * (mean.square() + log_var.exp() - 1.0 - log_var).sum(-1)
+        return (reconstruction + kl).mean()
+
+
+def plain_epoch(X):
+    model = PlainVAE()
+    optimizer = torch.optim.Adam(model.parameters(), lr=BURDA["lr"])
+    X = torch.as_tensor(X)
+    for index in torch.split(torch.randperm(len(X)), BURDA["batch_size"]):
+        optimizer.zero_grad()
+        loss = model.loss(X[index])
+        loss.backward()
+        optimizer.step()
+        loss.item()  # as skorch does, to log it
+
+
+def speed(args):
+    X = load_mnist("train", binarize="stochastic", random_state=0).data[: args.rows]
+    variants = {
+        "skgen BetaVAE.fit": lambda: BetaVAE(**BURDA, max_epochs=1, random_state=0).fit(X),
+        "plain PyTorch loop": lambda: plain_epoch(X),
+    }
+    times = {name: [] for name in variants}
+    for _ in range(args.rounds):
+        for name, run in variants.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    for name, t in times.items():
+        print(f"{name}: median {medians[name]:.3f} s/epoch over {args.rounds} rounds ({', '.join(f'{s:.2f}' for s in t)})")
+    print(f"RESULT epoch time ratio skgen / plain = {medians['skgen BetaVAE.fit'] / medians['plain PyTorch loop']:.3f} "
+          f"({args.rows} images, batch {BURDA['batch_size']}, {torch.get_num_threads()} torch threads)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("part", choices=["quality", "speed"])
+    parser.add_argument("--train-minutes", type=float, default=55)
+    parser.add_argument("--k", type=int, default=5000, help="importance samples for the test NLL")
+    parser.add_argument("--test-rows", type=int, default=10_000, help="test images scored (first n)")
+    parser.add_argument("--model", default="vae-burda.joblib", help="where to save the trained model")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rows", type=int, default=60_000, help="training images per speed epoch")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    quality(args) if args.part == "quality" else speed(args)
+
+
+if __name__ == "__main__":
+    main()

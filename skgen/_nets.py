@@ -1,0 +1,55 @@
+"""What the skorch-based estimators (BetaVAE, GAN) share: MLP stacks and a minibatch loader."""
+
+import torch
+from torch import nn
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
+
+_ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "softplus": nn.Softplus,
+    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+}
+
+
+def check_activation(activation):
+    """Raise ``ValueError`` unless ``activation`` names a hidden-layer nonlinearity."""
+    if activation not in _ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}.")
+
+
+def check_layer_sizes(sizes, name):
+    """``sizes`` as a tuple of positive ints, or ``ValueError`` naming the parameter."""
+    sizes = (sizes,) if isinstance(sizes, int) else tuple(sizes)
+    if not all(isinstance(size, int) and size > 0 for size in sizes):
+        raise ValueError(f"{name} must be a tuple of positive ints, got {sizes!r}.")
+    return sizes
+
+
+def mlp(sizes, activation):
+    """Linear layers through ``sizes`` (input first, output last), the activation between them.
+
+    The output layer has no activation: callers add the link (sigmoid, logits) they need.
+    """
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), _ACTIVATIONS[activation]()]
+    return nn.Sequential(*layers[:-1])
+
+
+def minibatch_loader(dataset, batch_size, shuffle=False):
+    """A DataLoader over a skorch dataset that indexes it once per minibatch.
+
+    skorch's default DataLoader fetches rows one by one and collates them; indexing the
+    (array or tensor) dataset with a whole batch of indices yields the same batches at a
+    fraction of the cost. Shuffling draws from torch's global RNG, as skorch does.
+    """
+    sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+    batches = BatchSampler(sampler, batch_size, drop_last=False)
+    return DataLoader(dataset, batch_size=None, sampler=batches)
+
+
+def batched(function, X, batch_size):
+    """Apply ``function`` (tensor -> tensor) to ``X`` in row batches without autograd; concatenate."""
+    with torch.no_grad():
+        return torch.cat([function(Xb) for Xb in torch.split(X, batch_size)])
