@@ -208,6 +208,16 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     (2, 10)
     >>> bool(clf.score(X, y) > 0.9)
     True
+
+    Fine-tune a pretrained DBN, sharing its pretraining through ``FrozenEstimator``:
+
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> from skgen import DBN
+    >>> dbn = DBN(hidden_layer_sizes=(64,), max_epochs=5, random_state=0).fit(X)
+    >>> pretrained = DNNClassifier(dbn=FrozenEstimator(dbn), optimizer=torch.optim.Adam,
+    ...                            lr=1e-2, max_epochs=20, random_state=0).fit(X, y)
+    >>> pretrained.hidden_layer_sizes_
+    (64,)
     """
 
     def __init__(

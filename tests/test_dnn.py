@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 import torch
 from skorch.callbacks import Callback
+from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skgen.dbn import DBN
 from skgen.dnn import DNNClassifier
 
 
@@ -29,6 +35,16 @@ def digits():
     """400 8x8 digits scaled to [0, 1]: small, real, and in the range an RBM accepts."""
     X, y = load_digits(return_X_y=True)
     return (X[:400] / 16).astype(np.float32), y[:400]
+
+
+@pytest.fixture(scope="module")
+def fitted_dbn(digits):
+    X, _ = digits
+    return small_dbn().fit(X)
+
+
+def small_dbn(**params):
+    return DBN(**{**dict(hidden_layer_sizes=(32, 16), max_epochs=20, random_state=0), **params})
 
 
 def small(**params):
@@ -220,3 +236,107 @@ def test_grid_search_on_a_dask_cluster_finds_the_same_best_parameters(digits):
     assert len(tasks.data) >= 8  # the 4 candidates x 2 folds ran on the workers
     assert on_dask.best_params_ == local.best_params_
     np.testing.assert_allclose(on_dask.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"], atol=0.02)
+
+
+def _dbn_weights(dbn):
+    return [(rbm.components_.copy(), rbm.intercept_hidden_.copy()) for rbm in dbn.rbms_]
+
+
+def _assert_hidden_layers_start_at(recorder, layers):
+    for i, (weight, bias) in enumerate(layers):
+        np.testing.assert_array_equal(recorder.initial[f"hidden.{i}.weight"].numpy(), weight)
+        np.testing.assert_array_equal(recorder.initial[f"hidden.{i}.bias"].numpy(), bias)
+
+
+def test_an_unfitted_dbn_is_cloned_fitted_on_X_and_initialises_the_hidden_layers(digits):
+    X, y = digits
+    dbn = small_dbn()
+    recorder = WeightRecorder()
+    clf = small(hidden_layer_sizes=None, dbn=dbn, callbacks=[recorder]).fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(dbn)  # the parameter itself stays unfitted
+    assert clf.dbn_ is not dbn
+    assert clf.hidden_layer_sizes_ == (32, 16)
+    _assert_hidden_layers_start_at(recorder, _dbn_weights(clf.dbn_))
+    assert recorder.initial["output.weight"].shape == (10, 16)
+    # pretraining saw X itself: the same DBN fitted here has the same weights
+    for (weight, _), (expected, _) in zip(_dbn_weights(clf.dbn_), _dbn_weights(small_dbn().fit(X))):
+        np.testing.assert_array_equal(weight, expected)
+
+
+def test_a_dbn_without_random_state_is_seeded_by_the_classifier(digits):
+    X, y = digits
+    first, again, other = (
+        small(hidden_layer_sizes=None, dbn=small_dbn(random_state=None), max_epochs=1, random_state=seed).fit(X, y)
+        for seed in (3, 3, 4)
+    )
+    np.testing.assert_array_equal(first.dbn_.rbms_[0].components_, again.dbn_.rbms_[0].components_)
+    assert not np.array_equal(first.dbn_.rbms_[0].components_, other.dbn_.rbms_[0].components_)
+
+
+@pytest.mark.parametrize("frozen", [False, True], ids=["fitted", "FrozenEstimator"])
+def test_a_fitted_dbn_is_copied_and_fine_tuned_never_refitted_nor_changed(digits, fitted_dbn, frozen):
+    X, y = digits
+    before = _dbn_weights(fitted_dbn)
+    given = FrozenEstimator(fitted_dbn) if frozen else fitted_dbn
+    recorder = WeightRecorder()
+    clf = small(hidden_layer_sizes=None, dbn=given, callbacks=[recorder]).fit(X, y)
+    assert clf.dbn_ is given
+    assert clf.hidden_layer_sizes_ == (32, 16)
+    _assert_hidden_layers_start_at(recorder, before)
+    for (weight, bias), (weight_after, bias_after) in zip(before, _dbn_weights(fitted_dbn)):
+        np.testing.assert_array_equal(weight_after, weight)
+        np.testing.assert_array_equal(bias_after, bias)
+    fine_tuned = clf.net_.module_.hidden[0].weight.detach().numpy()
+    assert not np.allclose(fine_tuned, before[0][0])
+    assert clf.score(X, y) > 0.9
+
+
+def test_hidden_layer_sizes_must_agree_with_the_dbn(digits, fitted_dbn):
+    X, y = digits
+    small(hidden_layer_sizes=(32, 16), dbn=fitted_dbn, max_epochs=1).fit(X, y)
+    for dbn in (fitted_dbn, FrozenEstimator(fitted_dbn), small_dbn()):
+        with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(32,\) conflicts with the DBN's hidden layers \(32, 16\)"):
+            small(hidden_layer_sizes=(32,), dbn=dbn).fit(X, y)
+
+
+def test_a_frozen_unfitted_dbn_or_one_fitted_on_other_features_is_refused(digits, fitted_dbn):
+    X, y = digits
+    with pytest.raises(ValueError, match="FrozenEstimator of an unfitted DBN"):
+        small(hidden_layer_sizes=None, dbn=FrozenEstimator(small_dbn())).fit(X, y)
+    with pytest.raises(ValueError, match="The DBN was fitted on 64 features but X has 32"):
+        small(hidden_layer_sizes=None, dbn=fitted_dbn).fit(X[:, :32], y)
+
+
+def test_a_pipeline_learns_on_the_dbn_features_without_changing_the_dbn(digits, fitted_dbn):
+    X, y = digits
+    pipe = Pipeline([("dbn", small_dbn()), ("clf", small())]).fit(X, y)
+    assert pipe.named_steps["clf"].n_features_in_ == 16
+    assert pipe.score(X, y) > 0.5
+    before = _dbn_weights(fitted_dbn)
+    frozen = Pipeline([("dbn", FrozenEstimator(fitted_dbn)), ("clf", small())]).fit(X, y)
+    np.testing.assert_array_equal(frozen.named_steps["dbn"].rbms_[0].components_, before[0][0])
+    assert frozen.score(X, y) > 0.5
+
+
+def test_grid_search_shares_one_frozen_pretraining_across_candidates(digits, fitted_dbn):
+    X, y = digits
+    before = _dbn_weights(fitted_dbn)
+    frozen = FrozenEstimator(fitted_dbn)
+    grid = GridSearchCV(
+        small(hidden_layer_sizes=(32, 16)),
+        {"optimizer": [torch.optim.SGD, torch.optim.Adam], "dbn": [None, frozen]},
+        cv=2,
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 4
+    assert grid.best_params_["optimizer"] is torch.optim.Adam
+    assert grid.best_estimator_.dbn_ is (frozen if grid.best_params_["dbn"] is not None else None)
+    assert clone(frozen) is frozen
+    np.testing.assert_array_equal(fitted_dbn.rbms_[0].components_, before[0][0])
+
+
+def test_joblib_round_trip_of_a_pretrained_classifier(digits, fitted_dbn, tmp_path):
+    X, y = digits
+    clf = small(hidden_layer_sizes=None, dbn=FrozenEstimator(fitted_dbn)).fit(X, y)
+    joblib.dump(clf, tmp_path / "clf.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "clf.joblib").predict_proba(X), clf.predict_proba(X))
