@@ -1,0 +1,118 @@
+"""Does DBN pretraining reach Hinton & Salakhutdinov's MNIST error, and help with little data?
+
+1. ``small-data``: 2x200 sigmoid networks trained on 1,000 MNIST images (100 per class),
+   DBN-pretrained on those same images or randomly initialised, over several seeds; test
+   error on the official 10,000 test images. The claim: pretrained < random.
+2. ``deep``: the 784-500-500-2000-10 network of Hinton & Salakhutdinov (2006, 1.2% test
+   error), DBN-pretrained on the 60,000 training images then fine-tuned, and the same network
+   randomly initialised; the bar is 1.3%. Early stopping uses 10% of the training images.
+
+MNIST is binarized at 127. Both parts print a Markdown table as they go; every number
+comes with the training time. Run the full benchmark (about an hour or more on 2 cores):
+
+    python benchmarks/bench_dnn_quality.py
+
+or a shortened one, e.g. ``--pretrain-epochs 5 --finetune-epochs 20``.
+"""
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from sklearn.frozen import FrozenEstimator
+from sklearn.model_selection import train_test_split
+
+from skgen import DBN, DNNClassifier
+from skgen.datasets import load_mnist
+
+DEEP = (500, 500, 2000)
+
+
+def pretrain(X, sizes, epochs, random_state):
+    """A DBN fitted with Hinton's settings: CD-1, batches of 100, momentum 0.9."""
+    dbn = DBN(hidden_layer_sizes=sizes, lr=0.1, batch_size=100, max_epochs=epochs, optimizer__momentum=0.9,
+              random_state=random_state)
+    start = time.perf_counter()
+    dbn.fit(X)
+    return dbn, time.perf_counter() - start
+
+
+def fine_tune(X, y, X_test, y_test, sizes, dbn, args, random_state, max_epochs):
+    clf = DNNClassifier(
+        hidden_layer_sizes=sizes,
+        dbn=None if dbn is None else FrozenEstimator(dbn),
+        optimizer=torch.optim.SGD,
+        lr=args.lr,
+        optimizer__momentum=0.9,
+        batch_size=100,
+        max_epochs=max_epochs,
+        patience=args.patience,
+        random_state=random_state,
+        verbose=args.verbose,
+    )
+    start = time.perf_counter()
+    clf.fit(X, y)
+    seconds = time.perf_counter() - start
+    return 100 * (1 - clf.score(X_test, y_test)), seconds, clf.n_iter_
+
+
+def row(*cells):
+    print("| " + " | ".join(str(c) for c in cells) + " |", flush=True)
+
+
+def small_data(X, y, X_test, y_test, args):
+    print(f"\n## 1,000 training images, 2x200, {args.seeds} seeds\n")
+    row("seed", "init", "test error %", "pretrain s", "fine-tune s", "epochs")
+    row("---", "---", "---", "---", "---", "---")
+    errors = {"pretrained": [], "random": []}
+    for seed in range(args.seeds):
+        X_small, _, y_small, _ = train_test_split(X, y, train_size=1000, stratify=y, random_state=seed)
+        dbn, pretrain_s = pretrain(X_small, (200, 200), args.small_pretrain_epochs, seed)
+        for init, given in (("pretrained", dbn), ("random", None)):
+            error, seconds, epochs = fine_tune(
+                X_small, y_small, X_test, y_test, (200, 200), given, args, seed, args.small_finetune_epochs
+            )
+            errors[init].append(error)
+            row(seed, init, f"{error:.2f}", f"{pretrain_s:.0f}" if given is not None else "-", f"{seconds:.0f}", epochs)
+    print()
+    for init, values in errors.items():
+        print(f"{init}: mean test error {np.mean(values):.2f}% (std {np.std(values):.2f})", flush=True)
+
+
+def deep(X, y, X_test, y_test, args):
+    print(f"\n## 784-500-500-2000-10 on 60,000 images ({args.pretrain_epochs} pretraining epochs per layer)\n")
+    dbn, pretrain_s = pretrain(X, DEEP, args.pretrain_epochs, 0)
+    row("init", "test error %", "pretrain s", "fine-tune s", "epochs")
+    row("---", "---", "---", "---", "---")
+    for init, given in (("pretrained", dbn), ("random", None)):
+        error, seconds, epochs = fine_tune(X, y, X_test, y_test, DEEP, given, args, 0, args.finetune_epochs)
+        row(init, f"{error:.2f}", f"{pretrain_s:.0f}" if given is not None else "-", f"{seconds:.0f}", epochs)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--parts", nargs="+", choices=["small-data", "deep"], default=["small-data", "deep"])
+    parser.add_argument("--pretrain-epochs", type=int, default=20, help="DBN epochs per layer, deep part")
+    parser.add_argument("--finetune-epochs", type=int, default=100, help="most fine-tuning epochs, deep part")
+    parser.add_argument("--small-pretrain-epochs", type=int, default=50)
+    parser.add_argument("--small-finetune-epochs", type=int, default=200)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--lr", type=float, default=0.1, help="fine-tuning SGD learning rate (momentum 0.9)")
+    parser.add_argument("--patience", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--verbose", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    X, y = load_mnist("train", return_X_y=True)
+    X_test, y_test = load_mnist("test", return_X_y=True)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads", flush=True)
+    if "small-data" in args.parts:
+        small_data(X, y, X_test, y_test, args)
+    if "deep" in args.parts:
+        deep(X, y, X_test, y_test, args)
+
+
+if __name__ == "__main__":
+    main()
