@@ -1,5 +1,7 @@
 """What the skorch-based estimators (BetaVAE, GAN) share: MLP stacks and a minibatch loader."""
 
+import numbers
+
 import torch
 from torch import nn
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
@@ -16,6 +18,12 @@ def check_activation(activation):
     """Raise ``ValueError`` unless ``activation`` names a hidden-layer nonlinearity."""
     if activation not in _ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}.")
+
+
+def check_positive_int(value, name):
+    """Raise ``ValueError`` naming the parameter unless ``value`` is a positive int."""
+    if not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}.")
 
 
 def check_layer_sizes(sizes, name):

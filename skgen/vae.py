@@ -25,7 +25,7 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
-from skgen._nets import batched, check_activation, check_layer_sizes, minibatch_loader, mlp
+from skgen._nets import batched, check_activation, check_layer_sizes, check_positive_int, minibatch_loader, mlp
 
 _LOG_2PI = math.log(2 * math.pi)
 # Elements of the largest (rows x importance samples x features) tensor that
@@ -100,11 +100,6 @@ class _VAENet(NeuralNet):
 
 def _discard(message):
     """An EarlyStopping sink for ``verbose=0``."""
-
-
-def _check_positive_int(value, name):
-    if not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
 
 
 class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMixin, BaseEstimator):
@@ -260,7 +255,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
 
     def _check_hyperparameters(self):
         for name in ("latent_dim", "max_epochs", "batch_size", "n_iter_no_change", "n_importance_samples"):
-            _check_positive_int(getattr(self, name), name)
+            check_positive_int(getattr(self, name), name)
         if not isinstance(self.beta, numbers.Real) or self.beta < 0:
             raise ValueError(f"beta must be a non-negative float, got {self.beta!r}.")
         if not isinstance(self.lr, numbers.Real) or self.lr <= 0:
@@ -368,7 +363,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
         X : ndarray of shape (n_samples, n_features_in_)
         """
         module, device = self._fitted_module()
-        _check_positive_int(n_samples, "n_samples")
+        check_positive_int(n_samples, "n_samples")
         generator = torch_generator(random_state, device)
         with torch.no_grad():
             decoded = module.decode(torch.randn(n_samples, self.latent_dim, generator=generator, device=device))
@@ -394,7 +389,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
         module, device = self._fitted_module()
         X = to_tensor(self._validate_X(X), device)
         k = self.n_importance_samples
-        _check_positive_int(k, "n_importance_samples")
+        check_positive_int(k, "n_importance_samples")
         eps = torch.randn(k, self.latent_dim, generator=torch_generator(self.random_state, device), device=device)
         rows = max(1, min(self.batch_size, _IWAE_CHUNK_ELEMENTS // X.shape[1]))
         chunk = max(1, _IWAE_CHUNK_ELEMENTS // (rows * X.shape[1]))

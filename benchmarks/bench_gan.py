@@ -1,0 +1,179 @@
+"""GAN on binarized MNIST: do samples cover all ten digits? And epoch time against plain PyTorch.
+
+Coverage: a GAN with the default MLP architecture trains on threshold-binarized MNIST for a
+wall-clock budget; a small MLP classifier trained on the MNIST labels (its test accuracy is
+printed) labels 10,000 binary samples. Bar: no digit below 3% of the samples. Figures: a
+sample grid and the discriminator and generator losses per epoch (mode-collapse watch).
+
+Speed: one epoch of ``GAN.fit`` against one epoch of a hand-written PyTorch loop over the same
+generator, discriminator, losses, optimizers and batch size, alternating in one process; medians.
+
+    python benchmarks/bench_gan.py coverage --train-minutes 30
+    python benchmarks/bench_gan.py speed --rounds 5 --rows 10000
+"""
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import joblib
+import matplotlib
+import numpy as np
+import torch
+import torch.nn.functional as F
+from skorch.callbacks import Callback
+from torch import nn
+
+from skgen import GAN
+from skgen.datasets import load_mnist
+from skgen.plotting import save_image_grid
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+FIGURES = Path(__file__).parent / "figures"
+DEFAULTS = GAN().get_params()
+
+
+class WallClockBudget(Callback):
+    """Stop training once ``minutes`` have passed (checked at the end of each epoch)."""
+
+    def __init__(self, minutes):
+        self.minutes = minutes
+
+    def on_train_begin(self, net, **kwargs):
+        self.start_ = time.perf_counter()
+
+    def on_epoch_end(self, net, **kwargs):
+        if time.perf_counter() - self.start_ >= 60 * self.minutes:
+            raise KeyboardInterrupt  # skorch ends fit cleanly on it
+
+
+def digit_classifier(X, y, X_test, y_test, epochs=5, seed=0):
+    """A 784-256-10 MLP trained with Adam on the labels; prints its test accuracy."""
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    X, y = torch.as_tensor(X), torch.as_tensor(y)
+    for _ in range(epochs):
+        for index in torch.split(torch.randperm(len(X)), 128):
+            optimizer.zero_grad()
+            F.cross_entropy(model(X[index]), y[index]).backward()
+            optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(torch.as_tensor(X_test)).argmax(1).numpy() == y_test).mean()
+    print(f"digit classifier: test accuracy {accuracy:.4f}", flush=True)
+    return model
+
+
+def coverage(args):
+    train, test = load_mnist("train"), load_mnist("test")
+    gan = GAN(max_epochs=10_000, callbacks=[WallClockBudget(args.train_minutes)], random_state=0, verbose=1)
+    start = time.perf_counter()
+    gan.fit(train.data)
+    minutes = (time.perf_counter() - start) / 60
+    joblib.dump(gan, args.model)
+    print(f"trained {gan.n_iter_} epochs in {minutes:.1f} min; model saved to {args.model}", flush=True)
+
+    classifier = digit_classifier(train.data, train.target, test.data, test.target)
+    samples = gan.sample(args.n_samples, random_state=1)
+    with torch.no_grad():
+        probabilities = torch.softmax(classifier(torch.as_tensor(samples)), dim=1).numpy()
+    shares = np.bincount(probabilities.argmax(1), minlength=10) / len(samples)
+    confident = (probabilities.max(1) > 0.9).mean()
+    print("class histogram of samples (%): " + ", ".join(f"{d}: {100 * s:.1f}" for d, s in enumerate(shares)))
+    print(
+        f"RESULT smallest class share {100 * shares.min():.1f}% (bar 3%), largest {100 * shares.max():.1f}%; "
+        f"{100 * confident:.1f}% of samples classified with probability > 0.9; "
+        f"{gan.n_iter_} epochs, {minutes:.1f} min training",
+        flush=True,
+    )
+    FIGURES.mkdir(exist_ok=True)
+    save_image_grid(gan.sample(100, random_state=2, mean=True), (28, 28), FIGURES / "gan_samples.png", n_cols=10,
+                    title="GAN samples (generator pixel probabilities)")
+    plot_losses(gan.net_.history, FIGURES / "gan_losses.png")
+
+
+def plot_losses(history, path):
+    fig, ax = plt.subplots(figsize=(5, 3))
+    epochs = history[:, "epoch"]
+    ax.plot(epochs, history[:, "discriminator_loss"], label="discriminator")
+    ax.plot(epochs, history[:, "generator_loss"], label="generator (non-saturating)")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss per batch")
+    ax.legend()
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
+def mlp(sizes):
+    layers = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers[:-1])
+
+
+def plain_epoch(X):
+    """The same GAN, written directly in PyTorch: one epoch."""
+    latent = DEFAULTS["latent_dim"]
+    generator = nn.Sequential(mlp((latent, *DEFAULTS["generator_hidden_layer_sizes"], 784)), nn.Sigmoid())
+    discriminator = mlp((784, *DEFAULTS["discriminator_hidden_layer_sizes"], 1))
+    opt_g = torch.optim.Adam(generator.parameters(), lr=DEFAULTS["lr"], betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=DEFAULTS["lr"], betas=(0.5, 0.999))
+    X = torch.as_tensor(X)
+    for index in torch.split(torch.randperm(len(X)), DEFAULTS["batch_size"]):
+        real = X[index]
+        with torch.no_grad():
+            fake = generator(torch.randn(len(real), latent))
+        real_logits, fake_logits = discriminator(real), discriminator(fake)
+        loss_d = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits)) + (
+            F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+        )
+        opt_d.zero_grad()
+        loss_d.backward()
+        opt_d.step()
+        fake_logits = discriminator(generator(torch.randn(len(real), latent)))
+        loss_g = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+        loss_d.item(), loss_g.item()  # as skgen does, to log them
+
+
+def speed(args):
+    X = load_mnist("train").data[: args.rows]
+    variants = {
+        "skgen GAN.fit": lambda: GAN(max_epochs=1, random_state=0).fit(X),
+        "plain PyTorch loop": lambda: plain_epoch(X),
+    }
+    times = {name: [] for name in variants}
+    for _ in range(args.rounds):
+        for name, run in variants.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    for name, t in times.items():
+        print(f"{name}: median {medians[name]:.3f} s/epoch over {args.rounds} rounds ({', '.join(f'{s:.2f}' for s in t)})")
+    print(f"RESULT epoch time ratio skgen / plain = {medians['skgen GAN.fit'] / medians['plain PyTorch loop']:.3f} "
+          f"({args.rows} images, batch {DEFAULTS['batch_size']}, {torch.get_num_threads()} torch threads)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("part", choices=["coverage", "speed"])
+    parser.add_argument("--train-minutes", type=float, default=30)
+    parser.add_argument("--n-samples", type=int, default=10_000)
+    parser.add_argument("--model", default="gan-mnist.joblib", help="where to save the trained model")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rows", type=int, default=10_000, help="training images per speed epoch")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    coverage(args) if args.part == "coverage" else speed(args)
+
+
+if __name__ == "__main__":
+    main()

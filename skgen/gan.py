@@ -1,0 +1,324 @@
+"""Generative adversarial network with MLP generator and discriminator, trained with skorch."""
+
+import copy
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
+from skorch.dataset import unpack_data
+from skorch.utils import to_tensor as skorch_to_tensor
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+
+from skgen._base import RoutedParamsMixin, resolve_device, resolve_optimizer, seeded_torch, to_numpy, to_tensor, torch_generator
+from skgen._nets import check_activation, check_layer_sizes, check_positive_int, minibatch_loader, mlp
+
+# Radford et al. (2016): beta1 = 0.5 steadies the adversarial game compared with Adam's 0.9.
+_ADAM_BETAS = (0.5, 0.999)
+
+
+class _GANModule(nn.Module):
+    """Generator G: z -> x in (0, 1)^d (sigmoid output) and discriminator D: x -> logit of "real"."""
+
+    def __init__(self, n_features, latent_dim, generator_hidden_layer_sizes, discriminator_hidden_layer_sizes, activation):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.generator = nn.Sequential(
+            mlp((latent_dim, *generator_hidden_layer_sizes, n_features), activation), nn.Sigmoid()
+        )
+        self.discriminator = mlp((n_features, *discriminator_hidden_layer_sizes, 1), activation)
+
+    def generate(self, n_samples, generator=None):
+        """G(z) for ``n_samples`` codes z ~ N(0, I)."""
+        device = next(self.parameters()).device
+        return self(torch.randn(n_samples, self.latent_dim, generator=generator, device=device))
+
+    def forward(self, Z):
+        return self.generator(Z)
+
+
+class _GANNet(NeuralNet):
+    """skorch net for the adversarial game: ``module_`` holds G and D, each with its optimizer.
+
+    ``optimizer_`` updates the generator and ``optimizer_discriminator_`` the discriminator,
+    both built from the ``optimizer`` and ``optimizer__*`` settings. Each minibatch of real
+    data makes one discriminator step; every ``discriminator_steps``-th minibatch is followed
+    by one generator step with the non-saturating loss -log D(G(z)) (Goodfellow et al. 2014).
+    """
+
+    def __init__(self, *args, discriminator_steps=1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.discriminator_steps = discriminator_steps
+
+    def get_default_callbacks(self):
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("discriminator_loss", PassthroughScoring(name="discriminator_loss", on_train=True)),
+            ("generator_loss", PassthroughScoring(name="generator_loss", on_train=True)),
+            ("print_log", PrintLog()),
+        ]
+
+    def initialize_optimizer(self, *args, **kwargs):
+        pgroups, options = self.get_params_for_optimizer("optimizer", self.module_.generator.named_parameters())
+        self.optimizer_ = self.optimizer(*pgroups, **options)
+        pgroups, options = self.get_params_for_optimizer("optimizer", self.module_.discriminator.named_parameters())
+        self.optimizer_discriminator_ = self.optimizer(*pgroups, **options)
+        return self
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        X_real = skorch_to_tensor(unpack_data(batch)[0], device=self.device)
+        discriminator_loss = self._discriminator_step(X_real)
+        self.history.record_batch("discriminator_loss", discriminator_loss.item())
+        if len(self.history[-1, "batches"]) % self.discriminator_steps == 0:
+            self.history.record_batch("generator_loss", self._generator_step(len(X_real)).item())
+        return {"loss": discriminator_loss, "y_pred": None}
+
+    def _discriminator_step(self, X_real):
+        """One step on -log D(x) - log(1 - D(G(z))), the generator held fixed."""
+        discriminator = self.module_.discriminator
+        with torch.no_grad():
+            X_fake = self.module_.generate(len(X_real))
+        real_logits, fake_logits = discriminator(X_real), discriminator(X_fake)
+        loss = self.criterion_(real_logits, torch.ones_like(real_logits)) + self.criterion_(
+            fake_logits, torch.zeros_like(fake_logits)
+        )
+        self.optimizer_discriminator_.zero_grad()
+        loss.backward()
+        self.optimizer_discriminator_.step()
+        return loss.detach()
+
+    def _generator_step(self, n_samples):
+        """One step on the non-saturating loss -log D(G(z)), which keeps gradients alive early on."""
+        fake_logits = self.module_.discriminator(self.module_.generate(n_samples))
+        loss = self.criterion_(fake_logits, torch.ones_like(fake_logits))
+        self.optimizer_.zero_grad()
+        loss.backward()
+        self.optimizer_.step()
+        return loss.detach()
+
+
+class GAN(RoutedParamsMixin, BaseEstimator):
+    """Generative adversarial network (Goodfellow et al. 2014) with MLP generator and discriminator.
+
+    The generator maps z ~ N(0, I) through an MLP ending in a sigmoid, so its outputs lie in
+    the range of the training data (scaled per feature to [0, 1] for training); the
+    discriminator is an MLP giving the logit that x is real. Each minibatch of real data makes
+    one discriminator step; every ``discriminator_steps``-th minibatch is followed by one
+    generator step on the non-saturating loss ``-log D(G(z))``. Both players use
+    ``optimizer`` (Adam with beta1 = 0.5 by default, after Radford et al. 2016). For binary
+    data, :meth:`sample` returns Bernoulli draws from the generator's pixel probabilities.
+
+    Training runs on skorch (``net_``): one module holds both players, with a second
+    optimizer for the discriminator and a custom ``train_step``. The discriminator and
+    generator losses are recorded per batch and per epoch in ``net_.history``; a generator
+    loss that climbs while the discriminator loss falls towards 0 signals a collapsing game.
+
+    Parameters
+    ----------
+    latent_dim : int, default=64
+        Dimension of the generator's input noise z.
+    generator_hidden_layer_sizes : tuple of int, default=(256, 512)
+        Hidden layers of the generator.
+    discriminator_hidden_layer_sizes : tuple of int, default=(512, 256)
+        Hidden layers of the discriminator.
+    activation : {"leaky_relu", "relu", "tanh", "softplus"}, default="leaky_relu"
+        Nonlinearity of the hidden layers (LeakyReLU slope 0.2).
+    discriminator_steps : int, default=1
+        Discriminator steps (one minibatch each) per generator step.
+    optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
+        Optimizer class of both players; extra arguments as ``optimizer__name=value``. For
+        Adam and AdamW, ``optimizer__betas`` defaults to (0.5, 0.999).
+    lr : float, default=2e-4
+        Learning rate of both players.
+    max_epochs : int, default=100
+        Passes over the training data.
+    batch_size : int, default=64
+        Real examples per discriminator step, and generated examples per step.
+    callbacks : list of skorch callbacks, default=None
+        Extra callbacks for the skorch net (copied at each fit).
+    device : str, default="cpu"
+        Torch device, e.g. ``"cuda"``.
+    random_state : int, RandomState or None, default=None
+        Seeds initialisation, minibatch order and the noise of training; same value, same
+        numbers on CPU.
+    verbose : int, default=0
+        Print skorch's table of losses per epoch if positive.
+    **kwargs
+        ``optimizer__*`` arguments, e.g. ``optimizer__betas=(0.9, 0.999)``.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The trained net: ``net_.module_.generator``, ``net_.module_.discriminator``, and
+        ``net_.history`` with ``discriminator_loss`` and ``generator_loss`` per epoch.
+    binary_ : bool
+        Whether the training data was binary (only 0 and 1), so that :meth:`sample` draws
+        binary examples.
+    data_min_ : ndarray of shape (n_features_in_,)
+        Per-feature minimum of the training data (0 for binary data).
+    data_range_ : ndarray of shape (n_features_in_,)
+        Per-feature range of the training data (1 for binary data and constant features).
+    n_iter_ : int
+        Epochs run.
+    n_features_in_ : int
+        Number of features seen in :meth:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen in :meth:`fit`, when they are all strings.
+
+    References
+    ----------
+    Goodfellow, I. et al. (2014). Generative adversarial nets. NeurIPS.
+    Radford, A., Metz, L. & Chintala, S. (2016). Unsupervised representation learning with
+    deep convolutional generative adversarial networks. ICLR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgen import GAN
+    >>> X = (np.random.RandomState(0).rand(64, 16) > 0.5).astype(np.float32)
+    >>> gan = GAN(latent_dim=4, generator_hidden_layer_sizes=(16,),
+    ...           discriminator_hidden_layer_sizes=(16,), max_epochs=3, random_state=0).fit(X)
+    >>> gan.sample(5, random_state=0).shape
+    (5, 16)
+    >>> sorted(np.unique(gan.sample(5, random_state=0)))
+    [np.float32(0.0), np.float32(1.0)]
+    >>> gan.net_.history[-1, "generator_loss"] > 0
+    True
+    """
+
+    def __init__(
+        self,
+        latent_dim=64,
+        generator_hidden_layer_sizes=(256, 512),
+        discriminator_hidden_layer_sizes=(512, 256),
+        activation="leaky_relu",
+        discriminator_steps=1,
+        optimizer=torch.optim.Adam,
+        lr=2e-4,
+        max_epochs=100,
+        batch_size=64,
+        callbacks=None,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        self.latent_dim = latent_dim
+        self.generator_hidden_layer_sizes = generator_hidden_layer_sizes
+        self.discriminator_hidden_layer_sizes = discriminator_hidden_layer_sizes
+        self.activation = activation
+        self.discriminator_steps = discriminator_steps
+        self.optimizer = optimizer
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.callbacks = callbacks
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self._set_routed_params(kwargs)
+
+    def fit(self, X, y=None):
+        """Train the generator and discriminator on ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : GAN
+        """
+        self._check_hyperparameters()
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float32)
+        X = X.toarray() if sp.issparse(X) else X
+        self.binary_ = bool(np.isin(X, (0, 1)).all())
+        if self.binary_:
+            self.data_min_, self.data_range_ = np.zeros(X.shape[1], np.float32), np.ones(X.shape[1], np.float32)
+        else:
+            self.data_min_ = X.min(axis=0)
+            self.data_range_ = np.where(np.ptp(X, axis=0) > 0, np.ptp(X, axis=0), 1).astype(np.float32)
+        device = resolve_device(self.device)
+        with seeded_torch(self.random_state, device):
+            self.net_ = self._make_net(X.shape[1], device)
+            self.net_.fit(to_tensor((X - self.data_min_) / self.data_range_, device))
+        self.n_iter_ = len(self.net_.history)
+        return self
+
+    def _check_hyperparameters(self):
+        for name in ("latent_dim", "discriminator_steps", "max_epochs", "batch_size"):
+            check_positive_int(getattr(self, name), name)
+        if not isinstance(self.lr, numbers.Real) or self.lr <= 0:
+            raise ValueError(f"lr must be a positive float, got {self.lr!r}.")
+        check_layer_sizes(self.generator_hidden_layer_sizes, "generator_hidden_layer_sizes")
+        check_layer_sizes(self.discriminator_hidden_layer_sizes, "discriminator_hidden_layer_sizes")
+        check_activation(self.activation)
+        resolve_optimizer(self.optimizer)
+
+    def _make_net(self, n_features, device):
+        optimizer = resolve_optimizer(self.optimizer)
+        optimizer_params = self._routed("optimizer__")
+        if issubclass(optimizer, (torch.optim.Adam, torch.optim.AdamW)):
+            optimizer_params.setdefault("betas", _ADAM_BETAS)
+        return _GANNet(
+            _GANModule,
+            module__n_features=n_features,
+            module__latent_dim=self.latent_dim,
+            module__generator_hidden_layer_sizes=check_layer_sizes(self.generator_hidden_layer_sizes, "generator_hidden_layer_sizes"),
+            module__discriminator_hidden_layer_sizes=check_layer_sizes(
+                self.discriminator_hidden_layer_sizes, "discriminator_hidden_layer_sizes"
+            ),
+            module__activation=self.activation,
+            discriminator_steps=self.discriminator_steps,
+            criterion=nn.BCEWithLogitsLoss,
+            optimizer=optimizer,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=minibatch_loader,
+            train_split=None,
+            callbacks=copy.deepcopy(list(self.callbacks or [])),
+            device=str(device),
+            verbose=self.verbose,
+            **{f"optimizer__{k}": v for k, v in optimizer_params.items()},
+        )
+
+    def sample(self, n_samples=1, *, random_state=None, mean=False):
+        """Generate new examples: G(z) for z ~ N(0, I), in the range of the training data.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of examples.
+        random_state : int, RandomState or None, default=None
+            Seeds the draws.
+        mean : bool, default=False
+            For binary training data, return the generator's pixel probabilities instead
+            of binary draws from them. No effect otherwise.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        check_positive_int(n_samples, "n_samples")
+        module, device = self.net_.module_.eval(), self.net_.device
+        generator = torch_generator(random_state, device)
+        with torch.no_grad():
+            X = module.generate(n_samples, generator)
+            if self.binary_ and not mean:
+                X = torch.bernoulli(X, generator=generator)
+        return to_numpy(X) * self.data_range_ + self.data_min_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
