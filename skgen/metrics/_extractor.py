@@ -12,9 +12,10 @@ from importlib import resources
 
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 WEIGHTS_FILE = "mnist_features.pt"
-WEIGHTS_SHA256 = "to-be-filled-by-training"
+WEIGHTS_SHA256 = "4beb73a987e84396f0294f9c524a4371b2ca2d602b1603d7a801ea8cd14b22b3"
 N_FEATURES = 128
 
 
@@ -47,6 +48,33 @@ class MNISTFeatureNet(nn.Module):
 
     def forward(self, x):
         return self.head(self.features(x))
+
+
+class _InferenceFeatures(nn.Module):
+    """:meth:`MNISTFeatureNet.features` rearranged for speed, with the same output.
+
+    Batch norms are folded into the convolutions, max pooling comes before the ReLU
+    (they commute, and the ReLU then touches a quarter of the values), and activations
+    are kept channels-last, the layout oneDNN convolutions run fastest in on CPUs.
+    """
+
+    def __init__(self, net):
+        super().__init__()
+        conv1, bn1, _, _, conv2, bn2, _, _ = net.conv
+        self.layers = nn.Sequential(
+            fuse_conv_bn_eval(conv1, bn1),
+            nn.MaxPool2d(2),
+            nn.ReLU(),
+            fuse_conv_bn_eval(conv2, bn2),
+            nn.MaxPool2d(2),
+            nn.ReLU(),
+            nn.Flatten(),
+            net.hidden[2],
+            nn.ReLU(),
+        ).to(memory_format=torch.channels_last)
+
+    def forward(self, x):
+        return self.layers(x.reshape(-1, 1, 28, 28).contiguous(memory_format=torch.channels_last))
 
 
 def weights_path():
@@ -85,3 +113,9 @@ def load_mnist_extractor():
         net.load_state_dict(torch.load(f, map_location="cpu", weights_only=True))
     net.requires_grad_(False)
     return net.eval()
+
+
+@functools.lru_cache(maxsize=1)
+def load_mnist_feature_layers():
+    """The shipped network's penultimate-layer features as a fast eval-mode module."""
+    return _InferenceFeatures(load_mnist_extractor()).requires_grad_(False).eval()

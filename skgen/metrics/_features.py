@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from skgen._base import check_unit_interval
-from skgen.metrics._extractor import load_mnist_extractor
+from skgen.metrics._extractor import load_mnist_feature_layers
 
 _MNIST_SHAPES = ((784,), (28, 28), (1, 28, 28))
 
@@ -40,14 +40,13 @@ def _check_mnist_images(X):
 
 
 @torch.no_grad()
-def _module_features(module, X, batch_size, forward=None):
-    forward = forward or module
+def _module_features(module, X, batch_size):
     parameter = next(module.parameters(), None)
     device = parameter.device if parameter is not None else torch.device("cpu")
     was_training = module.training
     module.eval()
     try:
-        batches = [forward(batch.to(device)).cpu() for batch in torch.split(torch.as_tensor(X, dtype=torch.float32), batch_size)]
+        batches = [module(batch.to(device)).cpu() for batch in torch.split(torch.as_tensor(X, dtype=torch.float32), batch_size)]
     finally:
         module.train(was_training)
     return torch.cat(batches).reshape(len(X), -1).numpy()
@@ -58,7 +57,7 @@ def _resolve(extractor):
     if isinstance(extractor, str):
         if extractor != "mnist":
             raise ValueError(f'The only named extractor is "mnist", got {extractor!r}.')
-        return lambda X, batch_size: _mnist_features(_check_mnist_images(X), batch_size)
+        return lambda X, batch_size: _module_features(load_mnist_feature_layers(), _check_mnist_images(X), batch_size)
     if extractor is None:
         return lambda X, batch_size: _flatten(X)
     if isinstance(extractor, nn.Module):
@@ -73,9 +72,6 @@ def _resolve(extractor):
     )
 
 
-def _mnist_features(X, batch_size):
-    net = load_mnist_extractor()
-    return _module_features(net, X, batch_size, forward=net.features)
 
 
 def extract_features(X, extractor="mnist", *, batch_size=1000):
