@@ -1,0 +1,181 @@
+"""GAN: the scikit-learn contract, the adversarial training loop, sampling in the data's range."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skgen import GAN
+from skgen.datasets import load_alphadigits
+
+SMALL = {
+    "latent_dim": 4,
+    "generator_hidden_layer_sizes": (16,),
+    "discriminator_hidden_layer_sizes": (16,),
+    "max_epochs": 3,
+    "batch_size": 16,
+}
+EXPECTED_FAILED_CHECKS = {
+    "check_do_not_raise_errors_in_init_or_set_params": (
+        "**kwargs takes only routed optimizer__* parameters; the check passes a literal `kwargs=` argument."
+    ),
+}
+
+
+@parametrize_with_checks([GAN(random_state=0, **SMALL)], expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def digits(data_home):
+    X, _ = load_alphadigits(characters="0123", data_home=data_home, return_X_y=True)
+    return X
+
+
+@pytest.fixture(scope="module")
+def fitted(digits):
+    return GAN(latent_dim=8, generator_hidden_layer_sizes=(64,), discriminator_hidden_layer_sizes=(64,),
+               max_epochs=5, random_state=0).fit(digits)
+
+
+def test_samples_of_binary_data_are_binary_draws_or_probabilities(fitted):
+    assert fitted.binary_
+    draws = fitted.sample(30, random_state=0)
+    assert draws.shape == (30, 320) and set(np.unique(draws)) == {0.0, 1.0}
+    probabilities = fitted.sample(30, random_state=0, mean=True)
+    assert ((probabilities > 0) & (probabilities < 1)).all()
+    assert fitted.sample().shape == (1, 320)
+
+
+def test_sampling_is_seeded(fitted):
+    np.testing.assert_array_equal(fitted.sample(5, random_state=3), fitted.sample(5, random_state=3))
+    assert not np.array_equal(fitted.sample(5, random_state=3), fitted.sample(5, random_state=4))
+
+
+def test_history_records_both_losses_every_epoch(fitted):
+    history = fitted.net_.history
+    assert fitted.n_iter_ == len(history) == 5
+    for key in ("discriminator_loss", "generator_loss"):
+        losses = np.array(history[:, key])
+        assert losses.shape == (5,) and np.isfinite(losses).all() and (losses > 0).all()
+
+
+def test_discriminator_steps_per_generator_step(digits):
+    gan = GAN(discriminator_steps=3, random_state=0, **{**SMALL, "max_epochs": 1}).fit(digits)
+    batches = gan.net_.history[-1, "batches"]
+    n_generator_steps = sum("generator_loss" in batch for batch in batches)
+    assert len(batches) == 10 and n_generator_steps == 3  # 156 images in batches of 16
+
+
+def test_adam_defaults_to_beta1_one_half_and_routed_parameters_win(digits):
+    gan = GAN(random_state=0, **SMALL).fit(digits)
+    for optimizer in (gan.net_.optimizer_, gan.net_.optimizer_discriminator_):
+        assert optimizer.param_groups[0]["betas"] == (0.5, 0.999)
+    gan = GAN(optimizer__betas=(0.9, 0.99), random_state=0, **SMALL).fit(digits)
+    assert gan.net_.optimizer_discriminator_.param_groups[0]["betas"] == (0.9, 0.99)
+    gan = GAN(optimizer="sgd", optimizer__momentum=0.5, random_state=0, **SMALL).fit(digits)
+    assert gan.net_.optimizer_.param_groups[0]["momentum"] == 0.5
+
+
+def test_the_two_players_have_separate_parameters(fitted):
+    generator = {id(p) for p in fitted.net_.module_.generator.parameters()}
+    discriminator = {id(p) for group in fitted.net_.optimizer_discriminator_.param_groups for p in group["params"]}
+    updated_by_generator_optimizer = {id(p) for g in fitted.net_.optimizer_.param_groups for p in g["params"]}
+    assert updated_by_generator_optimizer == generator and not generator & discriminator
+
+
+def test_learns_both_modes_of_a_two_mode_distribution():
+    patterns = np.array([[1, 1, 1, 1, 0, 0, 0, 0], [0, 0, 0, 0, 1, 1, 1, 1]], dtype=np.float32)
+    X = patterns[np.random.RandomState(0).randint(2, size=512)]
+    gan = GAN(latent_dim=4, generator_hidden_layer_sizes=(32,), discriminator_hidden_layer_sizes=(32,), lr=2e-3,
+              max_epochs=30, random_state=0).fit(X)
+    samples = gan.sample(500, random_state=0, mean=True).round()
+    shares = [(samples == pattern).all(1).mean() for pattern in patterns]
+    assert min(shares) > 0.2 and sum(shares) > 0.8
+
+
+def test_real_valued_samples_stay_in_the_training_range():
+    rng = np.random.RandomState(0)
+    X = rng.uniform([-5, 0, 100], [5, 1, 300], size=(200, 3))
+    gan = GAN(random_state=0, **SMALL).fit(X)
+    assert not gan.binary_
+    samples = gan.sample(300, random_state=0)
+    assert (samples >= X.min(0) - 1e-4).all() and (samples <= X.max(0) + 1e-3).all()
+    np.testing.assert_array_equal(gan.sample(4, random_state=1), gan.sample(4, random_state=1, mean=True))
+
+
+def test_same_random_state_same_training_on_cpu(digits):
+    first, second = (GAN(random_state=7, **SMALL).fit(digits) for _ in range(2))
+    np.testing.assert_array_equal(first.sample(5, random_state=0), second.sample(5, random_state=0))
+    assert first.net_.history[:, "generator_loss"] == second.net_.history[:, "generator_loss"]
+    other = GAN(random_state=8, **SMALL).fit(digits)
+    assert not np.array_equal(first.sample(5, random_state=0, mean=True), other.sample(5, random_state=0, mean=True))
+
+
+@pytest.mark.parametrize("dump", ["joblib", "pickle"])
+def test_round_trip_keeps_the_samples(fitted, tmp_path, dump):
+    path = tmp_path / "gan"
+    if dump == "joblib":
+        joblib.dump(fitted, path)
+        loaded = joblib.load(path)
+    else:
+        loaded = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(loaded.sample(9, random_state=1), fitted.sample(9, random_state=1))
+    assert loaded.net_.history[:, "discriminator_loss"] == fitted.net_.history[:, "discriminator_loss"]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_model_fitted_on_gpu_loads_on_a_cpu_machine(digits, monkeypatch):
+    gan = GAN(device="cuda", random_state=0, **SMALL).fit(digits)
+    blob = pickle.dumps(gan)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="cpu"):
+        loaded = pickle.loads(blob)
+    assert loaded.sample(3, random_state=0).shape == (3, 320)
+
+
+def test_clone_and_params_round_trip():
+    gan = GAN(discriminator_steps=2, optimizer__weight_decay=1e-4, **SMALL)
+    params = clone(gan).get_params()
+    assert params["discriminator_steps"] == 2 and params["optimizer__weight_decay"] == 1e-4
+
+
+def test_sparse_input_is_accepted(digits):
+    gan = GAN(random_state=0, **SMALL).fit(sp.csr_matrix(digits))
+    assert gan.binary_ and gan.sample(2, random_state=0).shape == (2, 320)
+
+
+def test_unfitted_model_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        GAN().sample(2)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"latent_dim": 0}, "latent_dim"),
+        ({"discriminator_steps": 0}, "discriminator_steps"),
+        ({"lr": -1.0}, "lr"),
+        ({"activation": "swish"}, "activation"),
+        ({"generator_hidden_layer_sizes": (0,)}, "generator_hidden_layer_sizes"),
+        ({"optimizer": object}, "optimizer"),
+        ({"device": "tpu"}, "device"),
+    ],
+)
+def test_bad_hyperparameters_are_refused_clearly(params, message):
+    with pytest.raises(ValueError, match=message):
+        GAN(**{**SMALL, **params}).fit(np.zeros((10, 4)))
+
+
+def test_bad_data_and_sample_sizes_are_refused_clearly(fitted):
+    with pytest.raises(ValueError, match="NaN"):
+        GAN(**SMALL).fit(np.array([[0.0, np.nan], [1.0, 0.0]]))
+    with pytest.raises(ValueError, match="n_samples"):
+        fitted.sample(0)
