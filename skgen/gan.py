@@ -185,10 +185,10 @@ class GAN(RoutedParamsMixin, BaseEstimator):
     ...           discriminator_hidden_layer_sizes=(16,), max_epochs=3, random_state=0).fit(X)
     >>> gan.sample(5, random_state=0).shape
     (5, 16)
-    >>> sorted(np.unique(gan.sample(5, random_state=0)))
-    [np.float32(0.0), np.float32(1.0)]
-    >>> gan.net_.history[-1, "generator_loss"] > 0
-    True
+    >>> np.unique(gan.sample(5, random_state=0)).tolist()
+    [0.0, 1.0]
+    >>> len(gan.net_.history[:, "generator_loss"])
+    3
     """
 
     def __init__(
