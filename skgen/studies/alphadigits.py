@@ -7,6 +7,7 @@ recognises, confidently, as one of the characters the model was trained on, and 
 of those characters appear among the samples.
 """
 
+import re
 import time
 
 import numpy as np
@@ -23,13 +24,13 @@ CHARACTER_ORDER = "A3XK7M0BZ5QE2SHN9RW4CVJ8FUT1GLYD6OIP"
 PROFILES = {
     "quick": {
         "characters": "A3XK7",
-        "n_components": (25, 100, 300),
-        "n_layers": (1, 2, 3),
+        "n_components": (25, 100),
+        "n_layers": (1, 2),
         "layer_size": 100,
-        "n_characters": (1, 4, 12),
-        "max_epochs": 60,
+        "n_characters": (1, 6),
+        "max_epochs": 40,
         "n_samples": 100,
-        "n_steps": 200,
+        "n_steps": 100,
     },
     "full": {
         "characters": "A3XK7",
@@ -135,7 +136,7 @@ def _figures(out, table, samples):
         curve.set_ylim(-5, 105)
         curve.legend(loc="lower left")
         fig.suptitle(f"Binary AlphaDigits: samples against {experiment}")
-        path = out / f"alphadigits_{experiment.split()[0]}_{len(paths)}.png"
+        path = out / f"alphadigits_{re.sub('[^a-z]+', '_', experiment.lower()).strip('_')}.png"
         fig.savefig(path, dpi=90, bbox_inches="tight")
         plt.close(fig)
         paths.append(path)

@@ -1,0 +1,33 @@
+"""The studies in their quick profiles: outputs exist and are sane."""
+
+import numpy as np
+import pytest
+
+from skgen.studies.alphadigits import fit_judge, judge_samples, run_alphadigits_study
+
+
+def test_judge_recognises_real_characters_and_rejects_noise(data_home):
+    from skgen.datasets import load_alphadigits
+
+    judge = fit_judge(data_home)
+    X, _ = load_alphadigits("A3X", data_home=data_home, return_X_y=True)
+    recognised, covered = judge_samples(judge, X, "A3X")
+    assert recognised > 0.95 and covered == 3
+    recognised, _ = judge_samples(judge, X, "BCD")
+    assert recognised < 0.05
+    noise = np.random.RandomState(0).binomial(1, 0.5, size=(200, 320))
+    assert judge_samples(judge, noise, "A3X")[0] < 0.2
+
+
+@pytest.mark.slow
+def test_alphadigits_study_quick(data_home, tmp_path):
+    table = run_alphadigits_study("quick", out=tmp_path, data_home=data_home, random_state=0)
+    assert set(table["experiment"]) == {"hidden units", "layers", "characters (RBM)", "characters (DBN)"}
+    assert table["recognised_pct"].between(0, 100).all()
+    assert (table["covered"] <= table["n_characters"]).all()
+    # A model trained on one character generates it: the study's sanity floor.
+    assert (table.loc[table["n_characters"] == 1, "recognised_pct"] > 80).all()
+    assert (tmp_path / "alphadigits.csv").exists()
+    report = (tmp_path / "alphadigits.md").read_text()
+    pngs = sorted(tmp_path.glob("*.png"))
+    assert len(pngs) == 4 and all(p.name in report for p in pngs)
