@@ -5,6 +5,7 @@ import warnings
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from skorch.callbacks import Callback
@@ -340,3 +341,34 @@ def test_joblib_round_trip_of_a_pretrained_classifier(digits, fitted_dbn, tmp_pa
     clf = small(hidden_layer_sizes=None, dbn=FrozenEstimator(fitted_dbn)).fit(X, y)
     joblib.dump(clf, tmp_path / "clf.joblib")
     np.testing.assert_array_equal(joblib.load(tmp_path / "clf.joblib").predict_proba(X), clf.predict_proba(X))
+
+
+def test_pretraining_study_writes_a_tidy_table_three_figures_and_a_report(data_home, tmp_path):
+    from skgen.studies.pretraining import run_pretraining_study
+
+    tiny = {"n_layers": (2, 3), "n_units": (20,), "n_train": (300,), "layer_size": 20, "n_train_base": 300,
+            "pretrain_epochs": 1, "max_epochs": 3, "patience": 2, "n_test": 500}
+    table = run_pretraining_study(tiny, out=tmp_path, data_home=data_home, random_state=0)
+    assert len(table) == 4 * 4  # 4 points (2 layer counts, 1 width, 1 train size) x 2 inits x 2 optimizers
+    assert set(table["init"]) == {"pretrained", "random"}
+    assert set(table["optimizer"]) == {"sgd", "adam"}
+    assert sorted(table.loc[table["experiment"] == "layers", "n_layers"].unique()) == [2, 3]
+    assert (table["n_train"] == 300).all()
+    assert table["test_error_pct"].between(0, 100).all()
+    assert (table.loc[table["init"] == "pretrained", "pretrain_s"] > 0).all()
+    assert (table.loc[table["init"] == "random", "pretrain_s"] == 0).all()
+    names = {"pretraining_layers.png", "pretraining_units.png", "pretraining_train_size.png",
+             "pretraining.csv", "pretraining.md"}
+    assert names <= {path.name for path in tmp_path.iterdir()}
+    assert table.attrs["report"] == tmp_path / "pretraining.md"
+    saved = pd.read_csv(tmp_path / "pretraining.csv")
+    np.testing.assert_allclose(saved["test_error_pct"], table["test_error_pct"])
+
+
+def test_pretraining_study_refuses_unknown_profiles_and_settings(tmp_path):
+    from skgen.studies.pretraining import run_pretraining_study
+
+    with pytest.raises(ValueError, match="profile must be one of"):
+        run_pretraining_study("medium", out=tmp_path)
+    with pytest.raises(ValueError, match="unknown study settings"):
+        run_pretraining_study({"epochs": 3}, out=tmp_path)
