@@ -4,7 +4,7 @@ import numbers
 
 import torch
 from torch import nn
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
 
 _ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -45,12 +45,30 @@ def mlp(sizes, activation):
     return nn.Sequential(*layers[:-1])
 
 
-def minibatch_loader(dataset, batch_size, shuffle=False):
-    """A DataLoader over a skorch dataset that indexes it once per minibatch.
+class RowDataset(Dataset):
+    """The rows of a tensor, for a skorch net whose data is its own target.
 
-    skorch's default DataLoader fetches rows one by one and collates them; indexing the
-    (array or tensor) dataset with a whole batch of indices yields the same batches at a
-    fraction of the cost. Shuffling draws from torch's global RNG, as skorch does.
+    Indexed with a whole minibatch of indices at once (see :func:`minibatch_loader`), it
+    returns ``(rows, None)`` by plain tensor indexing, with none of the per-row checks of
+    skorch's general-purpose dataset.
+    """
+
+    def __init__(self, X, y=None):
+        self.X = X
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, index):
+        return self.X[index], None
+
+
+def minibatch_loader(dataset, batch_size, shuffle=False):
+    """A DataLoader that indexes ``dataset`` once per minibatch rather than once per row.
+
+    skorch's default DataLoader fetches rows one by one and collates them; one fancy-index
+    per minibatch gives the same batches at a fraction of the cost. Shuffling draws from
+    torch's global RNG, as skorch does.
     """
     sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
     batches = BatchSampler(sampler, batch_size, drop_last=False)

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from skgen._base import RoutedParamsMixin, resolve_device, resolve_optimizer, seeded_torch, to_numpy, to_tensor, torch_generator
-from skgen._nets import check_activation, check_layer_sizes, check_positive_int, minibatch_loader, mlp
+from skgen._nets import RowDataset, check_activation, check_layer_sizes, check_positive_int, minibatch_loader, mlp
 
 # Radford et al. (2016): beta1 = 0.5 steadies the adversarial game compared with Adam's 0.9.
 _ADAM_BETAS = (0.5, 0.999)
@@ -283,6 +283,7 @@ class GAN(RoutedParamsMixin, BaseEstimator):
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
+            dataset=RowDataset,
             iterator_train=minibatch_loader,
             train_split=None,
             callbacks=copy.deepcopy(list(self.callbacks or [])),

@@ -25,7 +25,7 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
-from skgen._nets import batched, check_activation, check_layer_sizes, check_positive_int, minibatch_loader, mlp
+from skgen._nets import RowDataset, batched, check_activation, check_layer_sizes, check_positive_int, minibatch_loader, mlp
 
 _LOG_2PI = math.log(2 * math.pi)
 # Elements of the largest (rows x importance samples x features) tensor that
@@ -295,6 +295,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
+            dataset=RowDataset,
             iterator_train=minibatch_loader,
             iterator_valid=minibatch_loader,
             train_split=train_split,
