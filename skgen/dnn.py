@@ -12,15 +12,15 @@ import numbers
 
 import numpy as np
 import torch
-from skorch import NeuralNetClassifier
-from skorch.callbacks import EarlyStopping
-from skorch.dataset import ValidSplit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNetClassifier
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import ValidSplit
 from torch import nn
 
 from skgen._base import (
@@ -32,6 +32,7 @@ from skgen._base import (
     seeded_torch,
     to_tensor,
 )
+from skgen.dbn import DBN
 
 _DEFAULT_HIDDEN_LAYER_SIZES = (200, 200)
 
@@ -366,6 +367,8 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         if self.dbn is None:
             return None
         dbn = self.dbn
+        if not isinstance(dbn.estimator if isinstance(dbn, FrozenEstimator) else dbn, DBN):
+            raise ValueError(f"dbn must be None, a skgen.DBN or a FrozenEstimator of a fitted DBN; got {dbn!r}.")
         fitted = _is_fitted(dbn)
         if isinstance(dbn, FrozenEstimator) and not fitted:
             raise ValueError("dbn is a FrozenEstimator of an unfitted DBN; fit the DBN before freezing it.")

@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from skorch.callbacks import Callback
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import check_is_fitted
-from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback
 
 from skgen.dbn import DBN
 from skgen.dnn import DNNClassifier
@@ -297,12 +297,15 @@ def test_hidden_layer_sizes_must_agree_with_the_dbn(digits, fitted_dbn):
     X, y = digits
     small(hidden_layer_sizes=(32, 16), dbn=fitted_dbn, max_epochs=1).fit(X, y)
     for dbn in (fitted_dbn, FrozenEstimator(fitted_dbn), small_dbn()):
-        with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(32,\) conflicts with the DBN's hidden layers \(32, 16\)"):
+        conflict = r"hidden_layer_sizes=\(32,\) conflicts with the DBN's hidden layers \(32, 16\)"
+        with pytest.raises(ValueError, match=conflict):
             small(hidden_layer_sizes=(32,), dbn=dbn).fit(X, y)
 
 
 def test_a_frozen_unfitted_dbn_or_one_fitted_on_other_features_is_refused(digits, fitted_dbn):
     X, y = digits
+    with pytest.raises(ValueError, match="dbn must be None, a skgen.DBN or a FrozenEstimator"):
+        small(hidden_layer_sizes=None, dbn=Pipeline([("dbn", small_dbn())])).fit(X, y)
     with pytest.raises(ValueError, match="FrozenEstimator of an unfitted DBN"):
         small(hidden_layer_sizes=None, dbn=FrozenEstimator(small_dbn())).fit(X, y)
     with pytest.raises(ValueError, match="The DBN was fitted on 64 features but X has 32"):

@@ -15,7 +15,6 @@ and Adam networks it initialises.
 
 import time
 
-import numpy as np
 import pandas as pd
 import torch
 from sklearn.frozen import FrozenEstimator
@@ -52,6 +51,7 @@ PROFILES = {
 
 #: fine-tuning optimizers and their learning rates: plain SGD (no momentum) against Adam
 OPTIMIZERS = {"sgd": (torch.optim.SGD, 0.1), "adam": (torch.optim.Adam, 1e-3)}
+_OPTIMIZER_LABELS = {"sgd": "SGD", "adam": "Adam"}
 
 #: DBN pretraining: CD-1 with small batches, the same for every point
 PRETRAINING = {"lr": 0.1, "batch_size": 20}
@@ -123,7 +123,7 @@ def _figures(out, table):
         fig, ax = plt.subplots(figsize=(5, 3.5))
         for (init, optimizer), curve in group.groupby(["init", "optimizer"]):
             ax.plot(curve[column], curve["test_error_pct"], "o-" if init == "pretrained" else "s--",
-                    color="C0" if optimizer == "sgd" else "C1", label=f"{init}, {optimizer.upper().replace('ADAM', 'Adam')}")
+                    color="C0" if optimizer == "sgd" else "C1", label=f"{init}, {_OPTIMIZER_LABELS[optimizer]}")
         if experiment == "train size":
             ax.set_xscale("log")
         ax.set_xlabel(label)
