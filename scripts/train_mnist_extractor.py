@@ -7,7 +7,7 @@ one-cycle learning rate; everything is seeded, so that the same torch version an
 count give the same weights. The test accuracy on each kind of input is printed at the end,
 with the sha256 to record in ``skgen/metrics/_extractor.py``.
 
-Run (about 10 minutes on two CPU cores)::
+Run (one torch thread: about a minute per epoch on a free CPU core, several on a busy one)::
 
     SKGEN_DATA=../shared/data python scripts/train_mnist_extractor.py
 """
@@ -65,7 +65,8 @@ def train(net, images, labels, *, epochs, batch_size, max_lr, seed, log_every):
             optimizer.step()
             schedule.step()
             if step % log_every == 0:
-                print(f"epoch {epoch} step {step:4d} loss {loss.item():.4f} {time.perf_counter() - start:6.0f}s", flush=True)
+                elapsed = time.perf_counter() - start
+                print(f"epoch {epoch} step {step:4d} loss {loss.item():.4f} {elapsed:6.0f}s", flush=True)
     return net.eval()
 
 

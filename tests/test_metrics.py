@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator
 from sklearn.decomposition import PCA
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import check_random_state
@@ -324,6 +325,17 @@ def test_fid_scorer_on_a_pipeline_maps_samples_back(mnist_train):
         pipeline, {"gen__noise": [0.5, 0.0]}, scoring=FIDScorer(n_samples=300, random_state=0), cv=2
     ).fit(mnist_train[:600])
     assert search.best_params_ == {"gen__noise": 0.0}
+
+
+def test_sample_from_takes_sklearn_generators_and_nested_pipelines(mnist_train):
+    # GaussianMixture.sample returns (X, labels) and takes no random_state.
+    gmm = GaussianMixture(2, covariance_type="diag", random_state=0)
+    inner = Pipeline([("pca", PCA(5, random_state=0)), ("gmm", gmm)])
+    pipeline = Pipeline([("scale", MinMaxScaler()), ("model", inner)]).fit(mnist_train[:200])
+    samples = sample_from(pipeline, 7)
+    assert samples.shape == (7, 784)
+    score = FIDScorer(extractor=None, n_samples=100)(pipeline, mnist_train[200:300])
+    assert np.isfinite(score) and score < 0
 
 
 def test_scorers_explain_what_they_cannot_sample_from(mnist_train):

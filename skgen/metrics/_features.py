@@ -46,7 +46,8 @@ def _module_features(module, X, batch_size):
     was_training = module.training
     module.eval()
     try:
-        batches = [module(batch.to(device)).cpu() for batch in torch.split(torch.as_tensor(X, dtype=torch.float32), batch_size)]
+        inputs = torch.as_tensor(X, dtype=torch.float32)
+        batches = [module(batch.to(device)).cpu() for batch in torch.split(inputs, batch_size)]
     finally:
         module.train(was_training)
     return torch.cat(batches).reshape(len(X), -1).numpy()
@@ -70,8 +71,6 @@ def _resolve(extractor):
         'extractor must be "mnist", None, a torch.nn.Module, a fitted scikit-learn transformer '
         f"or a callable; got {type(extractor).__name__}."
     )
-
-
 
 
 def extract_features(X, extractor="mnist", *, batch_size=1000):
@@ -100,5 +99,7 @@ def extract_features(X, extractor="mnist", *, batch_size=1000):
     """
     features = np.asarray(_resolve(extractor)(X, batch_size), dtype=np.float64)
     if features.ndim != 2 or len(features) != len(X):
-        raise ValueError(f"The extractor must return one feature row per image; got shape {features.shape} for {len(X)} images.")
+        raise ValueError(
+            f"The extractor must return one feature row per image; got shape {features.shape} for {len(X)} images."
+        )
     return features

@@ -81,7 +81,9 @@ def kernel_distance(features_a, features_b, *, n_subsets=100, subset_size=1000, 
     rng = check_random_state(random_state)
     estimates = np.array(
         [
-            polynomial_mmd2_unbiased(a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)])
+            polynomial_mmd2_unbiased(
+                a[rng.choice(len(a), size, replace=False)], b[rng.choice(len(b), size, replace=False)]
+            )
             for _ in range(n_subsets)
         ]
     )

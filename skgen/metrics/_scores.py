@@ -44,7 +44,14 @@ def fid_score(X_real, X_generated, *, extractor="mnist", batch_size=1000):
 
 
 def fid_confidence_interval(
-    X_real, X_generated, *, extractor="mnist", n_resamples=200, confidence_level=0.95, random_state=None, batch_size=1000
+    X_real,
+    X_generated,
+    *,
+    extractor="mnist",
+    n_resamples=200,
+    confidence_level=0.95,
+    random_state=None,
+    batch_size=1000,
 ):
     """FID with a percentile bootstrap confidence interval over both sets of images.
 
