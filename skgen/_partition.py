@@ -97,25 +97,25 @@ def ais_log_partition(weights, visible_bias, hidden_bias, base_visible_bias, bet
     std_error : float
         Standard error of ``log_z`` by the delta method: ``std(w) / (mean(w) sqrt(n_chains))``.
     """
-    dtype = torch.float64
-    device = weights.device
-    W, b, c, b_base = (t.to(dtype) for t in (weights, visible_bias, hidden_bias, base_visible_bias))
-    betas = betas.to(dtype=dtype, device=device)
-    n_hidden = W.shape[0]
+    # the chains run in float32; the log importance weights accumulate in float64
+    W, b, c, b_base = (t.to(torch.float32) for t in (weights, visible_bias, hidden_bias, base_visible_bias))
+    betas = betas.tolist()
     softplus = torch.nn.functional.softplus
     # base model: factorised visibles with biases b_base, and hiddens with no parameters at all
-    log_z_base = softplus(b_base).sum().item() + n_hidden * math.log(2.0)
-    v = torch.bernoulli(torch.sigmoid(b_base).expand(n_chains, -1), generator=generator)
-    log_w = torch.zeros(n_chains, dtype=dtype, device=device)
+    log_z_base = softplus(b_base.double()).sum().item() + W.shape[0] * math.log(2.0)
+    v = torch.bernoulli(torch.sigmoid(b_base).expand(n_chains, -1).contiguous(), generator=generator)
+    log_w = torch.zeros(n_chains, dtype=torch.float64, device=W.device)
     bias_gap = b - b_base
-    previous = betas[0]
-    for beta in betas[1:]:
-        # log p*_beta(v) = (1-beta) b_base.v + beta b.v + sum_j softplus(beta (W v + c)_j)
-        field = torch.addmm(c, v, W.T)
-        log_w += (beta - previous) * (v @ bias_gap) + (softplus(beta * field) - softplus(previous * field)).sum(1)
-        h = torch.bernoulli(torch.sigmoid(beta * field), generator=generator)
-        v = torch.bernoulli(torch.sigmoid((1 - beta) * b_base + beta * torch.addmm(b, h, W)), generator=generator)
-        previous = beta
+    field, visible_input = torch.empty(n_chains, W.shape[0], device=W.device), torch.empty_like(v)
+    for previous, beta in zip(betas[:-1], betas[1:]):
+        # log p*_beta(v) = b_base.v + beta (b - b_base).v + sum_j softplus(beta (W v + c)_j)
+        torch.addmm(c, v, W.T, out=field)
+        exact_field = field.double()
+        log_w += (beta - previous) * (v @ bias_gap).double()
+        log_w += (softplus(beta * exact_field) - softplus(previous * exact_field)).sum(1)
+        h = torch.bernoulli(field.mul_(beta).sigmoid_(), generator=generator)
+        torch.addmm(bias_gap, h, W, out=visible_input).mul_(beta).add_(b_base).sigmoid_()
+        torch.bernoulli(visible_input, generator=generator, out=v)
     log_mean_w = torch.logsumexp(log_w, 0).item() - math.log(n_chains)
     relative_w = torch.exp(log_w - log_w.max())
     std_error = (relative_w.std() / (relative_w.mean() * math.sqrt(n_chains))).item() if n_chains > 1 else math.inf

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
 from skgen._base import RoutedParamsMixin, check_unit_interval, seed_from, to_numpy, torch_generator
 from skgen.rbm import RBM, _mean_visibles
@@ -112,8 +112,7 @@ class DBN(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self : DBN
         """
         sizes = self._layer_sizes()
-        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=True)
-        check_unit_interval(X)
+        X = self._validate(X, reset=True)
         rng = check_random_state(self.random_state)
         shared = {name: getattr(self, name) for name in _SHARED}
         shared.update({key: getattr(self, key) for key in self._routed_keys()})
@@ -136,6 +135,12 @@ class DBN(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                              f"got {self.hidden_layer_sizes!r}.")
         return sizes
 
+    def _validate(self, X, reset):
+        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
+        check_non_negative(X, type(self).__name__)
+        check_unit_interval(X)
+        return X
+
     def transform(self, X):
         """Up pass: hidden probabilities of the top layer, layer by layer.
 
@@ -149,8 +154,7 @@ class DBN(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=False)
-        check_unit_interval(X)
+        X = self._validate(X, reset=False)
         for rbm in self.rbms_:
             X = rbm.transform(X)
         return X
@@ -212,4 +216,5 @@ class DBN(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.input_tags.positive_only = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
         return tags

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
 from skgen import _partition
 from skgen._base import (
@@ -175,9 +175,9 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         """
         self._check_params()
         X = self._validate(X, reset=True)
-        rng = check_random_state(self.random_state)
-        self._initialise(X, rng)
-        self._train(X, self.max_epochs, rng)
+        self._partial_rng = check_random_state(self.random_state)
+        self._initialise(X, self._partial_rng)
+        self._train(X, self.max_epochs, self._partial_rng)
         return self
 
     def partial_fit(self, X, y=None):
@@ -219,6 +219,7 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     def _validate(self, X, reset):
         X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
+        check_non_negative(X, type(self).__name__)
         check_unit_interval(X)
         return X
 
@@ -254,19 +255,26 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         monitor = data[torch.randperm(len(data), generator=generator, device=device)[:_MONITOR_ROWS]]
         for _ in range(n_epochs):
             start = time.perf_counter()
-            for rows in minibatches(len(data), self.batch_size, generator):
-                cd.gradient(data, rows)
-                optimizer.step()
-            if not all(torch.isfinite(p).all() for p in (W, b, c)):
-                raise ValueError(
-                    f"Training diverged (non-finite weights) at epoch {len(self.history_) + 1} with lr={self.lr}; "
-                    "use a smaller lr."
-                )
+            try:
+                for rows in minibatches(len(data), self.batch_size, generator):
+                    cd.gradient(data, rows)
+                    optimizer.step()
+            except RuntimeError as error:  # torch.bernoulli refuses the NaN probabilities of diverged weights
+                self._check_finite(W, b, c, error)
+                raise
+            self._check_finite(W, b, c)
             self._record_epoch(monitor, W, b, c, time.perf_counter() - start)
         self.components_, self.intercept_visible_, self.intercept_hidden_ = (to_numpy(p) for p in (W, b, c))
         if self.persistent:
             self._chains = to_numpy(cd.chains)
         return self
+
+    def _check_finite(self, W, b, c, cause=None):
+        if not all(torch.isfinite(p).all() for p in (W, b, c)):
+            raise ValueError(
+                f"Training diverged (non-finite weights) in epoch {len(self.history_) + 1} with lr={self.lr}; "
+                "use a smaller lr."
+            ) from cause
 
     def _record_epoch(self, monitor, W, b, c, seconds):
         reconstruction = _mean_visibles(_mean_hiddens(monitor, W, c), W, b)
@@ -489,6 +497,7 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.input_tags.positive_only = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
 

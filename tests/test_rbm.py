@@ -1,0 +1,335 @@
+"""skgen.RBM: a scikit-learn transformer, a CD/PCD learner, and a density with a partition function."""
+
+import io
+import itertools
+import pickle
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from threadpoolctl import threadpool_limits
+
+from skgen import RBM
+from skgen.datasets import load_alphadigits
+from skgen.rbm import _ContrastiveDivergence, _free_energy
+
+#: checks whose synthetic data lie outside [0, 1], which RBM and DBN reject by design
+OUT_OF_RANGE_CHECKS = (
+    "check_estimators_overwrite_params", "check_dont_overwrite_parameters", "check_estimators_fit_returns_self",
+    "check_readonly_memmap_input", "check_n_features_in_after_fitting", "check_estimators_dtypes",
+    "check_pipeline_consistency", "check_estimators_pickle", "check_f_contiguous_array_estimator",
+    "check_transformer_data_not_an_array", "check_transformer_general", "check_transformer_preserve_dtypes",
+    "check_methods_sample_order_invariance", "check_methods_subset_invariance", "check_fit2d_1sample",
+    "check_fit2d_1feature", "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
+    "check_n_features_in", "check_fit2d_predict1d",
+)
+ROUTED_KWARGS = {
+    "check_do_not_raise_errors_in_init_or_set_params": (
+        "an unknown keyword argument is a TypeError at construction, as for any Python callable; "
+        "only optimizer__* keywords are routed"
+    )
+}
+
+
+def expected_failures_on_raw_checks(estimator):
+    reason = "the check's synthetic data lie outside [0, 1], which the estimator rejects with a ValueError by design"
+    return {**dict.fromkeys(OUT_OF_RANGE_CHECKS, reason), **ROUTED_KWARGS}
+
+
+def expected_failures_on_squashed_checks(estimator):
+    reason = "inputs are mapped into [0, 1) before validation, so no negative or complex value reaches the estimator"
+    return {**ROUTED_KWARGS, **dict.fromkeys(
+        ("check_positive_only_tag_during_fit", "check_fit_non_negative", "check_complex_data"), reason)}
+
+
+def squash(X):
+    """Map any real input into [0, 1) by ``|x| / (1 + |x|)``, keeping sparsity, frames and NaN."""
+    if sp.issparse(X):
+        X = X.tocsr(copy=True)
+        X.data = np.abs(X.data) / (1 + np.abs(X.data))
+        return X
+    if hasattr(X, "columns"):
+        return X.abs() / (1 + X.abs())
+    X = np.asarray(X, dtype=float)
+    return np.abs(X) / (1 + np.abs(X))
+
+
+class SquashedInputRBM(RBM):
+    """RBM behind :func:`squash`, so that scikit-learn's checks, whose data are not in [0, 1],
+    exercise the RBM itself rather than its range check."""
+
+    def _validate(self, X, reset):
+        return super()._validate(squash(X), reset)
+
+
+def small(**params):
+    return RBM(**{"n_components": 8, "max_epochs": 5, "lr": 0.05, "random_state": 0, **params})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Tiny models run faster on one thread, and the test machines' cores are shared."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def alphadigits(data_home):
+    return load_alphadigits("A4X", data_home=data_home, return_X_y=True)[0]
+
+
+@parametrize_with_checks([small(max_epochs=2)], expected_failed_checks=expected_failures_on_raw_checks)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks([SquashedInputRBM(n_components=4, max_epochs=2, random_state=0)],
+                         expected_failed_checks=expected_failures_on_squashed_checks)
+def test_sklearn_estimator_checks_on_unit_interval_data(estimator, check):
+    check(estimator)
+
+
+def test_fitted_state_is_named_as_in_scikit_learn(alphadigits):
+    rbm = small().fit(alphadigits)
+    assert rbm.components_.shape == (8, 320)
+    assert rbm.intercept_hidden_.shape == (8,)
+    assert rbm.intercept_visible_.shape == (320,)
+    assert rbm.n_features_in_ == 320
+    assert [entry["epoch"] for entry in rbm.history_] == [1, 2, 3, 4, 5]
+    for value in vars(rbm).values():
+        assert not isinstance(value, torch.Tensor), "fitted state must be NumPy, so it loads without the device"
+
+
+def test_transform_and_inverse_transform_are_the_conditional_probabilities(alphadigits):
+    rbm = small().fit(alphadigits)
+    W, b, c = rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_
+    hidden = 1 / (1 + np.exp(-(alphadigits @ W.T + c)))
+    np.testing.assert_allclose(rbm.transform(alphadigits), hidden, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(rbm.inverse_transform(hidden), 1 / (1 + np.exp(-(hidden @ W + b))), rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_free_energy_follows_its_formula(alphadigits):
+    rbm = small().fit(alphadigits)
+    W, b, c = (a.astype(np.float64) for a in (rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_))
+    expected = -(alphadigits @ b) - np.logaddexp(0, alphadigits @ W.T + c).sum(axis=1)
+    np.testing.assert_allclose(rbm.free_energy(alphadigits), expected, rtol=1e-5)
+
+
+def test_the_update_is_the_gradient_of_the_free_energy_difference():
+    generator = torch.Generator().manual_seed(0)
+    W = torch.randn(5, 7, generator=generator) * 0.5
+    b, c = torch.randn(7, generator=generator), torch.randn(5, generator=generator)
+    data = torch.bernoulli(torch.full((6, 7), 0.4), generator=generator)
+    cd = _ContrastiveDivergence(W, b, c, cd_steps=3, batch_size=6, generator=generator)
+    cd.gradient(data, torch.arange(6))
+    params = [p.detach().clone().requires_grad_() for p in (W, b, c)]
+    loss = _free_energy(data, *params).mean() - _free_energy(cd.vk, *params).mean()
+    loss.backward()
+    for p, reference in zip((W, b, c), params):
+        torch.testing.assert_close(p.grad, reference.grad)
+
+
+@pytest.mark.parametrize("params", [{}, {"cd_steps": 3}, {"persistent": True}, {"optimizer": torch.optim.Adam,
+                                                                                 "lr": 0.01}])
+def test_reconstruction_error_falls_over_epochs(alphadigits, params):
+    rbm = small(n_components=32, max_epochs=15, **{"lr": 0.1, **params}).fit(alphadigits)
+    errors = [entry["reconstruction_error"] for entry in rbm.history_]
+    assert errors[-1] < 0.8 * errors[0]
+    assert np.mean(errors[-3:]) < np.mean(errors[:3])
+
+
+def test_same_random_state_gives_identical_weights_and_another_differs(alphadigits):
+    a, b = small(persistent=True).fit(alphadigits), small(persistent=True).fit(alphadigits)
+    other = small(persistent=True, random_state=1).fit(alphadigits)
+    np.testing.assert_array_equal(a.components_, b.components_)
+    np.testing.assert_array_equal(a.intercept_hidden_, b.intercept_hidden_)
+    assert not np.array_equal(a.components_, other.components_)
+
+
+def test_partial_fit_continues_training_and_returns_self(alphadigits):
+    rbm = small()
+    assert rbm.partial_fit(alphadigits) is rbm
+    first = rbm.components_.copy()
+    rbm.partial_fit(alphadigits)
+    assert not np.array_equal(first, rbm.components_)
+    assert len(rbm.history_) == 2 and rbm.n_samples_seen_ == 2 * len(alphadigits)
+    again = small()
+    again.partial_fit(alphadigits).partial_fit(alphadigits)
+    np.testing.assert_array_equal(again.components_, rbm.components_)
+
+
+def test_routed_optimizer_parameters_reach_the_optimizer(alphadigits):
+    plain = small().fit(alphadigits)
+    with_momentum = small(optimizer__momentum=0.9).fit(alphadigits)
+    assert with_momentum.get_params()["optimizer__momentum"] == 0.9
+    assert clone(with_momentum).get_params()["optimizer__momentum"] == 0.9
+    assert not np.allclose(plain.components_, with_momentum.components_)
+    with pytest.raises(ValueError, match="Nesterov"):
+        small(optimizer__nesterov=True, optimizer__momentum=0.0).fit(alphadigits)
+
+
+def _all_binary_rows(n):
+    return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
+
+
+@pytest.mark.parametrize("n_features, n_components", [(6, 9), (9, 4)])
+def test_exact_log_partition_matches_a_brute_force_sum(n_features, n_components):
+    rng = np.random.default_rng(0)
+    X = (rng.random((50, n_features)) < 0.3).astype(float)
+    rbm = RBM(n_components=n_components, max_epochs=3, random_state=0).fit(X)
+    rbm.components_ = rng.normal(0, 1, rbm.components_.shape).astype(np.float32)
+    states = _all_binary_rows(n_features)
+    brute_force = np.logaddexp.reduce(-rbm.free_energy(states))
+    log_z, std_error = rbm.log_partition("exact")
+    assert log_z == pytest.approx(brute_force, abs=1e-6)
+    assert std_error == 0.0
+    np.testing.assert_allclose(np.exp(rbm.score_samples(states)).sum(), 1.0, rtol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def binary_digits():
+    """scikit-learn's 8x8 digits, binarized: 64 visible units, so exact enumeration is cheap."""
+    return (load_digits().data > 7).astype(np.float32)
+
+
+def test_ais_agrees_with_exact_enumeration(binary_digits):
+    rbm = RBM(n_components=16, max_epochs=20, lr=0.05, random_state=0, optimizer__momentum=0.5).fit(binary_digits)
+    exact, _ = rbm.log_partition("exact")
+    for seed in (0, 1):
+        estimate, std_error = rbm.log_partition("ais", ais_chains=100, ais_betas=1000, random_state=seed)
+        assert abs(estimate - exact) < 0.1
+        assert 0 < std_error < 0.1
+
+
+def test_ais_agrees_with_exact_enumeration_when_the_visible_layer_is_smaller():
+    rng = np.random.default_rng(0)
+    rbm = RBM(n_components=40, max_epochs=1, random_state=0).fit((rng.random((30, 12)) < 0.5).astype(float))
+    rbm.components_ = rng.normal(0, 0.5, rbm.components_.shape).astype(np.float32)
+    estimate, _ = rbm.log_partition("ais", ais_chains=100, ais_betas=1000, random_state=0)
+    assert abs(estimate - rbm.log_partition("exact")[0]) < 0.1
+
+
+def test_score_uses_ais_for_large_layers_and_tracks_weight_changes(alphadigits):
+    rbm = small(n_components=24, ais_chains=50, ais_betas=500).fit(alphadigits)
+    score = rbm.score(alphadigits)
+    log_z, _ = rbm.log_partition("ais")
+    assert score == pytest.approx(np.mean(-rbm.free_energy(alphadigits)) - log_z)
+    rbm.partial_fit(alphadigits)
+    assert rbm.score(alphadigits) == pytest.approx(np.mean(-rbm.free_energy(alphadigits)) - rbm.log_partition()[0])
+
+
+def test_training_raises_the_likelihood(alphadigits):
+    untrained = RBM(n_components=16, max_epochs=1, lr=1e-6, random_state=0).fit(alphadigits)
+    trained = RBM(n_components=16, max_epochs=40, lr=0.05, random_state=0, optimizer__momentum=0.5).fit(alphadigits)
+    assert trained.score(alphadigits) > untrained.score(alphadigits) + 20
+
+
+def test_grid_search_selects_by_held_out_likelihood(binary_digits):
+    grid = GridSearchCV(
+        RBM(max_epochs=10, lr=0.1, batch_size=20, random_state=0),
+        {"n_components": [2, 16], "optimizer": [torch.optim.SGD, torch.optim.Adam]}, cv=2,
+    ).fit(binary_digits)
+    scores = grid.cv_results_["mean_test_score"]
+    assert grid.best_params_["n_components"] == 16
+    assert grid.best_score_ == scores.max() and np.all(scores < 0)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.nan, "NaN"), (np.inf, "infinity"), (1.5, r"\[0, 1\]"), (-0.5, "Negative values"),
+])
+def test_bad_values_are_rejected_with_a_clear_error(alphadigits, bad, message):
+    X = alphadigits.copy()
+    X[3, 7] = bad
+    with pytest.raises(ValueError, match=message):
+        small().fit(X)
+    rbm = small().fit(alphadigits)
+    for method in (rbm.transform, rbm.score_samples, rbm.free_energy):
+        with pytest.raises(ValueError, match=message):
+            method(X)
+
+
+def test_wrong_width_is_rejected(alphadigits):
+    rbm = small().fit(alphadigits)
+    with pytest.raises(ValueError, match="320 features"):
+        rbm.transform(alphadigits[:, :100])
+    with pytest.raises(ValueError, match="n_components=8"):
+        rbm.inverse_transform(np.zeros((2, 5)))
+
+
+def test_divergence_stops_with_advice_to_lower_lr(alphadigits):
+    with pytest.raises(ValueError, match="smaller lr"):
+        small(lr=10, optimizer__weight_decay=1.0).fit(alphadigits)
+
+
+def test_sparse_input_gives_the_same_model_as_dense(alphadigits):
+    dense = small().fit(alphadigits)
+    sparse = small().fit(sp.csr_matrix(alphadigits))
+    np.testing.assert_array_equal(dense.components_, sparse.components_)
+    np.testing.assert_array_equal(dense.transform(alphadigits), sparse.transform(sp.csr_matrix(alphadigits)))
+
+
+def test_pickle_and_joblib_round_trips_give_identical_outputs(alphadigits):
+    rbm = small().fit(alphadigits)
+    buffer = io.BytesIO()
+    joblib.dump(rbm, buffer)
+    buffer.seek(0)
+    for copy in (pickle.loads(pickle.dumps(rbm)), joblib.load(buffer)):
+        np.testing.assert_array_equal(copy.transform(alphadigits), rbm.transform(alphadigits))
+        np.testing.assert_array_equal(copy.sample(5, random_state=0), rbm.sample(5, random_state=0))
+        assert copy.score(alphadigits) == rbm.score(alphadigits)
+
+
+def test_a_model_marked_cuda_loads_and_runs_without_cuda(alphadigits):
+    rbm = small().fit(alphadigits)
+    expected = rbm.transform(alphadigits)
+    rbm.set_params(device="cuda")
+    restored = pickle.loads(pickle.dumps(rbm))
+    np.testing.assert_allclose(restored.transform(alphadigits), expected, rtol=1e-5, atol=1e-6)
+    assert restored.sample(3, random_state=0).shape == (3, 320)
+
+
+def test_feature_names_and_pandas_output(alphadigits):
+    rbm = small().fit(alphadigits)
+    names = rbm.get_feature_names_out()
+    assert list(names) == [f"rbm{i}" for i in range(8)]
+    frame = clone(rbm).set_output(transform="pandas").fit(alphadigits).transform(alphadigits)
+    assert isinstance(frame, pd.DataFrame) and list(frame.columns) == list(names)
+
+
+def test_sample_and_gibbs_give_reproducible_binary_rows(alphadigits):
+    rbm = small().fit(alphadigits)
+    samples = rbm.sample(7, n_steps=20, random_state=0)
+    assert samples.shape == (7, 320)
+    assert set(np.unique(samples)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(samples, rbm.sample(7, n_steps=20, random_state=0))
+    assert not np.array_equal(samples, rbm.sample(7, n_steps=20, random_state=1))
+    from_data = rbm.sample(n_steps=1, start=alphadigits[:4], random_state=0)
+    np.testing.assert_array_equal(from_data, rbm.gibbs(alphadigits[:4], random_state=0))
+    assert from_data.shape == (4, 320)
+
+
+@pytest.fixture(scope="module")
+def judge(data_home):
+    from skgen.studies.alphadigits import fit_judge
+
+    with threadpool_limits(1):  # lbfgs on 36 classes is ~40x slower when BLAS threads compete
+        return fit_judge(data_home)
+
+
+def test_samples_of_an_rbm_fitted_on_three_characters_are_recognised(alphadigits, judge):
+    from skgen.studies.alphadigits import judge_samples
+
+    rbm = RBM(n_components=100, max_epochs=100, lr=0.1, random_state=0, optimizer__momentum=0.5).fit(alphadigits)
+    recognised, covered = judge_samples(judge, rbm.sample(100, n_steps=1000, random_state=0), "A4X")
+    assert recognised >= 0.9
+    assert covered == 3
