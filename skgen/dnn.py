@@ -285,14 +285,8 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             )
         device = resolve_device(self.device)
         self.dbn_ = self._pretrained_dbn(X)
-        layers = _rbm_layers(self.dbn_) if self.dbn_ is not None else None
-        self.hidden_layer_sizes_ = (
-            tuple(weight.shape[0] for weight, _ in layers) if layers is not None else self._hidden_sizes()
-        )
-        if layers is not None and layers[0][0].shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"The DBN was fitted on {layers[0][0].shape[1]} features but X has {self.n_features_in_}."
-            )
+        layers = self._pretrained_layers()
+        self.hidden_layer_sizes_ = tuple(w.shape[0] for w, _ in layers) if layers else self._hidden_sizes()
         X_t = to_tensor(X, device=device)
         y_t = torch.as_tensor(encoder.transform(y), dtype=torch.long, device=device)
         with seeded_torch(self.random_state, device) as seed:
@@ -384,6 +378,15 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         if "random_state" in dbn.get_params() and dbn.random_state is None:
             dbn.set_params(random_state=seed_from(self.random_state))
         return dbn.fit(X)
+
+    def _pretrained_layers(self):
+        """``[(weight, bias), ...]`` copied from ``dbn_``, bottom first; None without a DBN."""
+        if self.dbn_ is None:
+            return None
+        layers = _rbm_layers(self.dbn_)
+        if layers[0][0].shape[1] != self.n_features_in_:
+            raise ValueError(f"The DBN was fitted on {layers[0][0].shape[1]} features but X has {self.n_features_in_}.")
+        return layers
 
     def _make_net(self, y, seed, device):
         callbacks = list(self.callbacks or [])
