@@ -108,17 +108,17 @@ def plot_losses(history, path):
     plt.close(fig)
 
 
-def mlp(sizes):
+def mlp(sizes, batch_norm=False):
     layers = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(0.2)]
-    return nn.Sequential(*layers[:-1])
+    for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
+        layers += [nn.Linear(n_in, n_out), *([nn.BatchNorm1d(n_out)] if batch_norm else []), nn.LeakyReLU(0.2)]
+    return nn.Sequential(*layers, nn.Linear(sizes[-2], sizes[-1]))
 
 
 def plain_epoch(X):
     """The same GAN, written directly in PyTorch: one epoch."""
     latent = DEFAULTS["latent_dim"]
-    generator = nn.Sequential(mlp((latent, *DEFAULTS["generator_hidden_layer_sizes"], 784)), nn.Sigmoid())
+    generator = nn.Sequential(mlp((latent, *DEFAULTS["generator_hidden_layer_sizes"], 784), batch_norm=True), nn.Sigmoid())
     discriminator = mlp((784, *DEFAULTS["discriminator_hidden_layer_sizes"], 1))
     opt_g = torch.optim.Adam(generator.parameters(), lr=DEFAULTS["lr"], betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=DEFAULTS["lr"], betas=(0.5, 0.999))
@@ -126,7 +126,7 @@ def plain_epoch(X):
     for index in torch.split(torch.randperm(len(X)), DEFAULTS["batch_size"]):
         real = X[index]
         with torch.no_grad():
-            fake = generator(torch.randn(len(real), latent))
+            fake = generator(torch.randn(DEFAULTS["batch_size"], latent))
         real_logits, fake_logits = discriminator(real), discriminator(fake)
         loss_d = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits)) + (
             F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
@@ -134,7 +134,7 @@ def plain_epoch(X):
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
-        fake_logits = discriminator(generator(torch.randn(len(real), latent)))
+        fake_logits = discriminator(generator(torch.randn(DEFAULTS["batch_size"], latent)))
         loss_g = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
         opt_g.zero_grad()
         loss_g.backward()

@@ -34,15 +34,16 @@ def check_layer_sizes(sizes, name):
     return sizes
 
 
-def mlp(sizes, activation):
+def mlp(sizes, activation, batch_norm=False):
     """Linear layers through ``sizes`` (input first, output last), the activation between them.
 
-    The output layer has no activation: callers add the link (sigmoid, logits) they need.
+    With ``batch_norm``, each hidden layer is batch-normalised before its activation. The
+    output layer has no activation: callers add the link (sigmoid, logits) they need.
     """
     layers = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(n_in, n_out), _ACTIVATIONS[activation]()]
-    return nn.Sequential(*layers[:-1])
+    for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
+        layers += [nn.Linear(n_in, n_out), *([nn.BatchNorm1d(n_out)] if batch_norm else []), _ACTIVATIONS[activation]()]
+    return nn.Sequential(*layers, nn.Linear(sizes[-2], sizes[-1]))
 
 
 class RowDataset(Dataset):

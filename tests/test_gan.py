@@ -162,6 +162,7 @@ def test_unfitted_model_raises_not_fitted():
     [
         ({"latent_dim": 0}, "latent_dim"),
         ({"discriminator_steps": 0}, "discriminator_steps"),
+        ({"batch_size": 1}, "batch_size"),
         ({"lr": -1.0}, "lr"),
         ({"activation": "swish"}, "activation"),
         ({"generator_hidden_layer_sizes": (0,)}, "generator_hidden_layer_sizes"),
