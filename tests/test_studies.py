@@ -31,3 +31,20 @@ def test_alphadigits_study_quick(data_home, tmp_path):
     report = (tmp_path / "alphadigits.md").read_text()
     pngs = sorted(tmp_path.glob("*.png"))
     assert len(pngs) == 4 and all(p.name in report for p in pngs)
+
+
+@pytest.mark.slow
+def test_generative_study_quick(data_home, tmp_path):
+    from skgen.studies.generative import run_generative_study
+
+    table = run_generative_study("quick", out=tmp_path, data_home=data_home, random_state=0).set_index("model")
+    models = ["RBM", "DBN", "BetaVAE", "GAN"]
+    assert list(table.index) == ["training images (floor)", *models]
+    assert (table.loc[models, "fid"] > table.loc["training images (floor)", "fid"]).all()
+    assert (table["fid_low"] <= table["fid"]).all() and (table["fid"] <= table["fid_high"]).all()
+    assert table[["precision", "recall"]].stack().between(0, 1).all()
+    assert table.loc[["RBM", "BetaVAE"], "log_likelihood"].between(-784 * np.log(2), 0).all()
+    assert table.loc[["DBN", "GAN"], "log_likelihood"].isna().all()
+    assert table.loc[models, "n_parameters"].gt(100_000).all()
+    report = (tmp_path / "generative.md").read_text()
+    assert all(f"samples_{m.lower()}.png" in report for m in models)

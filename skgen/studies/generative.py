@@ -16,7 +16,7 @@ from skgen.datasets import load_mnist
 from skgen.studies._report import output_folder, write_report
 
 PROFILES = {
-    "quick": {"n_train": 6000, "n_test": 2000, "n_samples": 2000, "epochs": 0.2, "n_resamples": 30,
+    "quick": {"n_train": 3000, "n_test": 1000, "n_samples": 1000, "epochs": 0.2, "n_resamples": 30,
               "n_steps": 200, "ais_chains": 50, "ais_betas": 2000, "n_importance_samples": 50},
     "full": {"n_train": 60000, "n_test": 10000, "n_samples": 10000, "epochs": 1.0, "n_resamples": 200,
              "n_steps": 1000, "ais_chains": 100, "ais_betas": 10000, "n_importance_samples": 1000},
