@@ -74,6 +74,7 @@ def main(argv=None):
         print(f"skgen: error: {exc}", file=sys.stderr)
         return 2
     print(table.to_string(index=False))
+    print(f"\nwrote the report {table.attrs['report']} and its figures and table beside it")
     return 0
 
 

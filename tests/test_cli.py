@@ -34,3 +34,16 @@ def test_missing_data_without_network_exits_2_without_traceback(tmp_path, monkey
     assert code == 2
     assert err.startswith("skgen: error:") and "binaryalphadigs.mat" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_demo_writes_figures_and_a_sane_summary(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "DNN (DBN-pretrained)" in printed and str(tmp_path / "demo.md") in printed
+    table = __import__("pandas").read_csv(tmp_path / "demo.csv").set_index("model")
+    assert table.loc[["DNN (random init)", "DNN (DBN-pretrained)"], "accuracy"].gt(0.85).all()
+    generators = ["RBM", "DBN", "BetaVAE", "GAN"]
+    assert table.loc[generators, "fid"].gt(table.loc["held-out digits (floor)", "fid"]).all()
+    assert table.loc[["RBM", "BetaVAE"], "log_likelihood"].lt(0).all()
+    assert {f"samples_{m.lower()}.png" for m in generators} <= {p.name for p in tmp_path.glob("*.png")}
