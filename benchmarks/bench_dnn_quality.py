@@ -82,10 +82,12 @@ def small_data(X, y, X_test, y_test, args):
 
 def deep(X, y, X_test, y_test, args):
     print(f"\n## 784-500-500-2000-10 on 60,000 images ({args.pretrain_epochs} pretraining epochs per layer)\n")
-    dbn, pretrain_s = pretrain(X, DEEP, args.pretrain_epochs, 0)
+    dbn, pretrain_s = pretrain(X, DEEP, args.pretrain_epochs, 0) if "pretrained" in args.inits else (None, 0)
     row("init", "test error %", "pretrain s", "fine-tune s", "epochs")
     row("---", "---", "---", "---", "---")
     for init, given in (("pretrained", dbn), ("random", None)):
+        if init not in args.inits:
+            continue
         error, seconds, epochs = fine_tune(X, y, X_test, y_test, DEEP, given, args, 0, args.finetune_epochs)
         row(init, f"{error:.2f}", f"{pretrain_s:.0f}" if given is not None else "-", f"{seconds:.0f}", epochs)
 
@@ -97,6 +99,8 @@ def main(argv=None):
     parser.add_argument("--finetune-epochs", type=int, default=100, help="most fine-tuning epochs, deep part")
     parser.add_argument("--small-pretrain-epochs", type=int, default=50)
     parser.add_argument("--small-finetune-epochs", type=int, default=200)
+    parser.add_argument("--inits", nargs="+", choices=["pretrained", "random"], default=["pretrained", "random"],
+                        help="initialisations of the deep part")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--lr", type=float, default=0.1, help="fine-tuning SGD learning rate (momentum 0.9)")
     parser.add_argument("--patience", type=int, default=10)
