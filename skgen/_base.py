@@ -165,3 +165,15 @@ def check_unit_interval(X, name="X"):
             f"{name} must hold values in [0, 1] (binary data or probabilities); "
             f"found values in [{values.min():g}, {values.max():g}]. Scale or binarize it first."
         )
+
+
+def bernoulli(probabilities, generator, out=None):
+    """Binary draws (0.0 or 1.0) with the given probabilities, into ``out`` if given.
+
+    Comparing uniform noise with the probabilities is about three times faster on the CPU
+    than :func:`torch.bernoulli`. ``out`` must not be ``probabilities`` itself.
+    """
+    if out is None:
+        out = torch.empty_like(probabilities)
+    out.uniform_(generator=generator)
+    return torch.lt(out, probabilities, out=out)

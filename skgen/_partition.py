@@ -12,6 +12,8 @@ import math
 
 import torch
 
+from skgen._base import bernoulli
+
 #: enumerate exactly when the smaller layer has at most this many units (2**20 states)
 MAX_EXACT_UNITS = 20
 
@@ -103,19 +105,18 @@ def ais_log_partition(weights, visible_bias, hidden_bias, base_visible_bias, bet
     softplus = torch.nn.functional.softplus
     # base model: factorised visibles with biases b_base, and hiddens with no parameters at all
     log_z_base = softplus(b_base.double()).sum().item() + W.shape[0] * math.log(2.0)
-    v = torch.bernoulli(torch.sigmoid(b_base).expand(n_chains, -1).contiguous(), generator=generator)
+    v = bernoulli(torch.sigmoid(b_base).expand(n_chains, -1), generator)
     log_w = torch.zeros(n_chains, dtype=torch.float64, device=W.device)
     bias_gap = b - b_base
-    field, visible_input = torch.empty(n_chains, W.shape[0], device=W.device), torch.empty_like(v)
+    field, h, visible_input = (torch.empty(n_chains, n, device=W.device) for n in (W.shape[0], W.shape[0], W.shape[1]))
     for previous, beta in zip(betas[:-1], betas[1:]):
         # log p*_beta(v) = b_base.v + beta (b - b_base).v + sum_j softplus(beta (W v + c)_j)
         torch.addmm(c, v, W.T, out=field)
         exact_field = field.double()
         log_w += (beta - previous) * (v @ bias_gap).double()
         log_w += (softplus(beta * exact_field) - softplus(previous * exact_field)).sum(1)
-        h = torch.bernoulli(field.mul_(beta).sigmoid_(), generator=generator)
-        torch.addmm(bias_gap, h, W, out=visible_input).mul_(beta).add_(b_base).sigmoid_()
-        torch.bernoulli(visible_input, generator=generator, out=v)
+        bernoulli(field.mul_(beta).sigmoid_(), generator, out=h)
+        bernoulli(torch.addmm(bias_gap, h, W, out=visible_input).mul_(beta).add_(b_base).sigmoid_(), generator, out=v)
     log_mean_w = torch.logsumexp(log_w, 0).item() - math.log(n_chains)
     relative_w = torch.exp(log_w - log_w.max())
     std_error = (relative_w.std() / (relative_w.mean() * math.sqrt(n_chains))).item() if n_chains > 1 else math.inf

@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
-from skgen._base import RoutedParamsMixin, check_unit_interval, seed_from, to_numpy, torch_generator
+from skgen._base import RoutedParamsMixin, bernoulli, check_unit_interval, seed_from, to_numpy, torch_generator
 from skgen.rbm import RBM, _mean_visibles
 
 #: the RBM parameters that every layer shares, as the DBN's own parameters
@@ -204,7 +204,7 @@ class DBN(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             W, b, _ = rbm._tensors()
             if generator is None:
                 generator = torch_generator(rng, W.device)
-            states = torch.bernoulli(_mean_visibles(states.to(W.device), W, b), generator=generator)
+            states = bernoulli(_mean_visibles(states.to(W.device), W, b), generator)
         return to_numpy(states)
 
     @property

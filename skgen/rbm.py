@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 from skgen import _partition
 from skgen._base import (
     RoutedParamsMixin,
+    bernoulli,
     check_unit_interval,
     minibatches,
     resolve_device,
@@ -255,13 +256,9 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         monitor = data[torch.randperm(len(data), generator=generator, device=device)[:_MONITOR_ROWS]]
         for _ in range(n_epochs):
             start = time.perf_counter()
-            try:
-                for rows in minibatches(len(data), self.batch_size, generator):
-                    cd.gradient(data, rows)
-                    optimizer.step()
-            except RuntimeError as error:  # torch.bernoulli refuses the NaN probabilities of diverged weights
-                self._check_finite(W, b, c, error)
-                raise
+            for rows in minibatches(len(data), self.batch_size, generator):
+                cd.gradient(data, rows)
+                optimizer.step()
             self._check_finite(W, b, c)
             self._record_epoch(monitor, W, b, c, time.perf_counter() - start)
         self.components_, self.intercept_visible_, self.intercept_hidden_ = (to_numpy(p) for p in (W, b, c))
@@ -269,12 +266,12 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             self._chains = to_numpy(cd.chains)
         return self
 
-    def _check_finite(self, W, b, c, cause=None):
+    def _check_finite(self, W, b, c):
         if not all(torch.isfinite(p).all() for p in (W, b, c)):
             raise ValueError(
                 f"Training diverged (non-finite weights) in epoch {len(self.history_) + 1} with lr={self.lr}; "
                 "use a smaller lr."
-            ) from cause
+            )
 
     def _record_epoch(self, monitor, W, b, c, seconds):
         reconstruction = _mean_visibles(_mean_hiddens(monitor, W, c), W, b)
@@ -463,13 +460,13 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             check_is_fitted(self)
             W, b, c = self._tensors()
             generator = torch_generator(random_state, W.device)
-            v = torch.bernoulli(torch.full((n_samples, W.shape[1]), 0.5, device=W.device), generator=generator)
+            v = bernoulli(torch.full((n_samples, W.shape[1]), 0.5, device=W.device), generator)
         else:
             W, b, c, v = self._inference_tensors(start)
             generator = torch_generator(random_state, W.device)
         for _ in range(n_steps):
-            h = torch.bernoulli(_mean_hiddens(v, W, c), generator=generator)
-            v = torch.bernoulli(_mean_visibles(h, W, b), generator=generator)
+            h = bernoulli(_mean_hiddens(v, W, c), generator)
+            v = bernoulli(_mean_visibles(h, W, b), generator)
         return to_numpy(v)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -504,9 +501,12 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 class _ContrastiveDivergence:
     """The CD-k / PCD-k gradient of one minibatch, written into the parameters' ``.grad``.
 
-    Buffers are allocated once and every product writes into them, so an epoch does the
-    five matrix products of CD-1 per batch and little else:
-    ``v0 W^T``, ``h W``, ``vk W^T`` and the two outer products of the gradient.
+    Buffers are allocated once and every product writes into them, so that an epoch of
+    CD-1 does little besides its matrix products: ``v0 W^T``, ``h W``, ``vk W^T`` and the
+    weight gradient. The negative and positive phases share two stacked buffers,
+    ``visibles = [vk; v0]`` and ``hiddens = [P(h|vk); P(h|v0)]``; once the hidden rows are
+    scaled by ``+1/n`` and ``-1/n``, the weight gradient is the single product
+    ``hiddens^T visibles`` and the bias gradients are sums over their rows.
     """
 
     def __init__(self, W, b, c, cd_steps, batch_size, generator):
@@ -515,8 +515,9 @@ class _ContrastiveDivergence:
         self.generator = generator
         n_hidden, n_visible = W.shape
         empty = lambda *shape: torch.empty(*shape, dtype=W.dtype, device=W.device)  # noqa: E731
-        self.v0, self.vk = empty(batch_size, n_visible), empty(batch_size, n_visible)
-        self.h0, self.hk, self.h = empty(batch_size, n_hidden), empty(batch_size, n_hidden), empty(batch_size, n_hidden)
+        self.visibles, self.hiddens = empty(2 * batch_size, n_visible), empty(2 * batch_size, n_hidden)
+        self.v_mean, self.h = empty(batch_size, n_visible), empty(batch_size, n_hidden)
+        self.phase_weights = empty(2 * batch_size)
         for p in (W, b, c):
             p.grad = torch.zeros_like(p)
         self.chains = None
@@ -527,31 +528,34 @@ class _ContrastiveDivergence:
             self.chains = torch.as_tensor(chains, device=self.W.device)
         else:
             rows = torch.arange(len(self.h), device=data.device) % len(data)
-            self.chains = torch.bernoulli(_mean_hiddens(data[rows], self.W, self.c), generator=self.generator)
+            self.chains = bernoulli(_mean_hiddens(data[rows], self.W, self.c), self.generator)
 
     def gradient(self, data, rows):
+        """Write the gradient of ``mean F(v0) - mean F(vk)`` for the batch ``data[rows]`` into ``.grad``."""
         n = len(rows)
         W, b, c, g = self.W, self.b, self.c, self.generator
-        v0, vk, h0, hk, h = self.v0[:n], self.vk[:n], self.h0[:n], self.hk[:n], self.h[:n]
+        visibles, hiddens, weights = self.visibles[:2 * n], self.hiddens[:2 * n], self.phase_weights[:2 * n]
+        vk, v0, hk, h0 = visibles[:n], visibles[n:], hiddens[:n], hiddens[n:]
+        v_mean, h = self.v_mean[:n], self.h[:n]
         torch.index_select(data, 0, rows, out=v0)
-        torch.addmm(c, v0, W.T, out=h0).sigmoid_()
+        torch.addmm(c, v0, W.t(), out=h0).sigmoid_()
         if self.chains is None:
-            torch.bernoulli(h0, generator=g, out=h)
+            bernoulli(h0, g, out=h)
         else:
             h.copy_(self.chains[:n])
         for step in range(self.cd_steps):
-            torch.addmm(b, h, W, out=vk).sigmoid_()
-            torch.bernoulli(vk, generator=g, out=vk)
-            torch.addmm(c, vk, W.T, out=hk).sigmoid_()
+            bernoulli(torch.addmm(b, h, W, out=v_mean).sigmoid_(), g, out=vk)
+            torch.addmm(c, vk, W.t(), out=hk).sigmoid_()
             if step + 1 < self.cd_steps or self.chains is not None:
-                torch.bernoulli(hk, generator=g, out=h)
+                bernoulli(hk, g, out=h)
         if self.chains is not None:
             self.chains[:n].copy_(h)
-        # d/dtheta of mean F(v0) - mean F(vk)
-        scale = 1.0 / n
-        torch.mm(hk.T, vk, out=W.grad).addmm_(h0.T, v0, alpha=-scale, beta=scale)
-        torch.sum(vk, 0, out=b.grad).sub_(v0.sum(0)).mul_(scale)
-        torch.sum(hk, 0, out=c.grad).sub_(h0.sum(0)).mul_(scale)
+        weights[:n].fill_(1.0 / n)
+        weights[n:].fill_(-1.0 / n)
+        hiddens.mul_(weights.unsqueeze(1))
+        torch.mm(hiddens.t(), visibles, out=W.grad)
+        torch.mv(visibles.t(), weights, out=b.grad)
+        torch.sum(hiddens, 0, out=c.grad)
 
 
 def _mean_hiddens(v, W, c):
