@@ -126,6 +126,8 @@ def _figures(out, table):
                     color="C0" if optimizer == "sgd" else "C1", label=f"{init}, {_OPTIMIZER_LABELS[optimizer]}")
         if experiment == "train size":
             ax.set_xscale("log")
+        ax.set_xticks(sorted(group[column].unique()), [str(v) for v in sorted(group[column].unique())])
+        ax.minorticks_off()
         ax.set_xlabel(label)
         ax.set_ylabel("test error (%)")
         ax.set_title(f"MNIST: test error against {experiment}")
