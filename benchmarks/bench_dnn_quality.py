@@ -8,9 +8,9 @@
    randomly initialised; the bar is 1.3%. Early stopping uses 10% of the training images.
 
 MNIST is binarized at 127. Both parts print a Markdown table as they go; every number
-comes with the training time. Run the full benchmark (about an hour or more on 2 cores):
+comes with the training time. Run the full benchmark (a few hours on 2 CPU cores):
 
-    python benchmarks/bench_dnn_quality.py
+    python benchmarks/bench_dnn_quality.py [--device cuda]
 
 or a shortened one, e.g. ``--pretrain-epochs 5 --finetune-epochs 20``.
 """
@@ -29,10 +29,10 @@ from skgen.datasets import load_mnist
 DEEP = (500, 500, 2000)
 
 
-def pretrain(X, sizes, epochs, random_state):
+def pretrain(X, sizes, epochs, random_state, device):
     """A DBN fitted with Hinton's settings: CD-1, batches of 100, momentum 0.9."""
     dbn = DBN(hidden_layer_sizes=sizes, lr=0.1, batch_size=100, max_epochs=epochs, optimizer__momentum=0.9,
-              random_state=random_state)
+              device=device, random_state=random_state)
     start = time.perf_counter()
     dbn.fit(X)
     return dbn, time.perf_counter() - start
@@ -48,6 +48,7 @@ def fine_tune(X, y, X_test, y_test, sizes, dbn, args, random_state, max_epochs):
         batch_size=100,
         max_epochs=max_epochs,
         patience=args.patience,
+        device=args.device,
         random_state=random_state,
         verbose=args.verbose,
     )
@@ -68,7 +69,7 @@ def small_data(X, y, X_test, y_test, args):
     errors = {"pretrained": [], "random": []}
     for seed in range(args.seeds):
         X_small, _, y_small, _ = train_test_split(X, y, train_size=1000, stratify=y, random_state=seed)
-        dbn, pretrain_s = pretrain(X_small, (200, 200), args.small_pretrain_epochs, seed)
+        dbn, pretrain_s = pretrain(X_small, (200, 200), args.small_pretrain_epochs, seed, args.device)
         for init, given in (("pretrained", dbn), ("random", None)):
             error, seconds, epochs = fine_tune(
                 X_small, y_small, X_test, y_test, (200, 200), given, args, seed, args.small_finetune_epochs
@@ -82,7 +83,9 @@ def small_data(X, y, X_test, y_test, args):
 
 def deep(X, y, X_test, y_test, args):
     print(f"\n## 784-500-500-2000-10 on 60,000 images ({args.pretrain_epochs} pretraining epochs per layer)\n")
-    dbn, pretrain_s = pretrain(X, DEEP, args.pretrain_epochs, 0) if "pretrained" in args.inits else (None, 0)
+    dbn, pretrain_s = None, 0
+    if "pretrained" in args.inits:
+        dbn, pretrain_s = pretrain(X, DEEP, args.pretrain_epochs, 0, args.device)
     row("init", "test error %", "pretrain s", "fine-tune s", "epochs")
     row("---", "---", "---", "---", "---")
     for init, given in (("pretrained", dbn), ("random", None)):
@@ -104,6 +107,7 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--lr", type=float, default=0.1, help="fine-tuning SGD learning rate (momentum 0.9)")
     parser.add_argument("--patience", type=int, default=10)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--verbose", type=int, default=0)
     args = parser.parse_args(argv)
