@@ -74,10 +74,16 @@ def evaluate(args):
     X_test = load_mnist("test", binarize="stochastic", random_state=1).data[: args.test_rows]
     history = vae.net_.history
     train_minutes = sum(history[:, "dur"]) / 60
+    FIGURES.mkdir(exist_ok=True)
+    save_image_grid(vae.sample(64, random_state=0, mean=True), (28, 28), FIGURES / "vae_samples.png",
+                    title="BetaVAE samples (decoder means)")
+    pairs = np.stack([X_test[:32], vae.inverse_transform(vae.transform(X_test[:32]))], axis=1).reshape(64, -1)
+    save_image_grid(pairs, (28, 28), FIGURES / "vae_reconstructions.png", n_cols=8,
+                    title="test image | reconstruction (posterior mean decoded)")
     vae.set_params(n_importance_samples=args.k)
     start = time.perf_counter()
     log_likelihoods = []
-    for i, block in enumerate(np.array_split(X_test, max(1, len(X_test) // 1000))):
+    for i, block in enumerate(np.array_split(X_test, max(1, len(X_test) // 500))):
         log_likelihoods.append(vae.score_samples(block))
         print(f"  block {i}: running test NLL {-np.mean(np.concatenate(log_likelihoods)):.2f}", flush=True)
     nll = -float(np.mean(np.concatenate(log_likelihoods)))
@@ -89,12 +95,6 @@ def evaluate(args):
         f"(final train loss {history[-1, 'train_loss']:.2f}), {eval_minutes:.1f} min evaluation",
         flush=True,
     )
-    FIGURES.mkdir(exist_ok=True)
-    save_image_grid(vae.sample(64, random_state=0, mean=True), (28, 28), FIGURES / "vae_samples.png",
-                    title="BetaVAE samples (decoder means)")
-    pairs = np.stack([X_test[:32], vae.inverse_transform(vae.transform(X_test[:32]))], axis=1).reshape(64, -1)
-    save_image_grid(pairs, (28, 28), FIGURES / "vae_reconstructions.png", n_cols=8,
-                    title="test image | reconstruction (posterior mean decoded)")
 
 
 class PlainVAE(nn.Module):
