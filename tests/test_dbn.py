@@ -1,0 +1,132 @@
+"""skgen.DBN: a greedy stack of RBMs as a scikit-learn transformer and a generative model."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skgen import DBN, RBM
+from skgen.datasets import load_alphadigits
+from test_rbm import expected_failures_on_raw_checks, expected_failures_on_squashed_checks, squash
+
+
+class SquashedInputDBN(DBN):
+    """DBN behind :func:`test_rbm.squash`, so that scikit-learn's checks reach the DBN itself."""
+
+    def _validate(self, X, reset):
+        return super()._validate(squash(X), reset)
+
+
+def small(**params):
+    return DBN(**{"hidden_layer_sizes": (16, 8), "max_epochs": 5, "lr": 0.05, "random_state": 0, **params})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Tiny models run faster on one thread, and the test machines' cores are shared."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def alphadigits(data_home):
+    return load_alphadigits("A4X", data_home=data_home, return_X_y=True)
+
+
+@parametrize_with_checks([small(hidden_layer_sizes=(4, 3), max_epochs=2)],
+                         expected_failed_checks=expected_failures_on_raw_checks)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_checks([SquashedInputDBN(hidden_layer_sizes=(4, 3), max_epochs=2, random_state=0)],
+                         expected_failed_checks=expected_failures_on_squashed_checks)
+def test_sklearn_estimator_checks_on_unit_interval_data(estimator, check):
+    check(estimator)
+
+
+def test_layers_are_fitted_greedily_bottom_first(alphadigits):
+    X, _ = alphadigits
+    dbn = small(optimizer__momentum=0.5).fit(X)
+    assert [rbm.components_.shape for rbm in dbn.rbms_] == [(16, 320), (8, 16)]
+    assert all(isinstance(rbm, RBM) and rbm.get_params()["optimizer__momentum"] == 0.5 for rbm in dbn.rbms_)
+    seeds = [rbm.random_state for rbm in dbn.rbms_]
+    first = RBM(n_components=16, max_epochs=5, lr=0.05, random_state=seeds[0], optimizer__momentum=0.5).fit(X)
+    np.testing.assert_array_equal(dbn.rbms_[0].components_, first.components_)
+    second = RBM(n_components=8, max_epochs=5, lr=0.05, random_state=seeds[1], optimizer__momentum=0.5)
+    np.testing.assert_array_equal(dbn.rbms_[1].components_, second.fit(first.transform(X)).components_)
+
+
+def test_transform_is_the_up_pass_and_inverse_transform_the_down_pass(alphadigits):
+    X, _ = alphadigits
+    dbn = small().fit(X)
+    bottom, top = dbn.rbms_
+    H = dbn.transform(X)
+    np.testing.assert_array_equal(H, top.transform(bottom.transform(X)))
+    np.testing.assert_array_equal(dbn.inverse_transform(H), bottom.inverse_transform(top.inverse_transform(H)))
+    assert H.shape == (len(X), 8) and dbn.inverse_transform(H).shape == X.shape
+
+
+def test_same_random_state_gives_identical_weights(alphadigits):
+    X, _ = alphadigits
+    a, b, other = small().fit(X), small().fit(X), small(random_state=1).fit(X)
+    for layer_a, layer_b in zip(a.rbms_, b.rbms_):
+        np.testing.assert_array_equal(layer_a.components_, layer_b.components_)
+    assert not np.array_equal(a.rbms_[0].components_, other.rbms_[0].components_)
+
+
+def test_sample_runs_the_top_chain_then_a_stochastic_down_pass(alphadigits):
+    X, _ = alphadigits
+    dbn = small().fit(X)
+    samples = dbn.sample(6, n_steps=10, random_state=0)
+    assert samples.shape == (6, 320) and set(np.unique(samples)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(samples, dbn.sample(6, n_steps=10, random_state=0))
+    assert not np.array_equal(samples, dbn.sample(6, n_steps=10, random_state=1))
+    one_layer = small(hidden_layer_sizes=(16,)).fit(X)
+    assert one_layer.sample(3, n_steps=5, random_state=0).shape == (3, 320)
+
+
+def test_grid_search_over_layers_and_routed_optimizer_parameters_in_a_pipeline(alphadigits):
+    X, y = alphadigits
+    pipeline = Pipeline([("dbn", small()), ("clf", LogisticRegression(max_iter=500))])
+    grid = GridSearchCV(pipeline, {"dbn__hidden_layer_sizes": [(16,), (32, 16)],
+                                   "dbn__optimizer__weight_decay": [0.0, 1e-4]}, cv=3).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 4
+    assert grid.best_score_ > 0.8
+    best = grid.best_estimator_.named_steps["dbn"]
+    assert best.get_params()["optimizer__weight_decay"] == grid.best_params_["dbn__optimizer__weight_decay"]
+
+
+def test_bad_input_and_bad_sizes_are_rejected(alphadigits):
+    X, _ = alphadigits
+    bad = X.copy()
+    bad[0, 0] = 2.0
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        small().fit(bad)
+    with pytest.raises(ValueError, match="positive integers"):
+        small(hidden_layer_sizes=(16, 0)).fit(X)
+    dbn = small().fit(X)
+    with pytest.raises(ValueError, match="320 features"):
+        dbn.transform(X[:, :10])
+    with pytest.raises(ValueError, match="n_components=8"):
+        dbn.inverse_transform(np.zeros((2, 16)))
+
+
+def test_pickle_round_trip_pandas_output_and_feature_names(alphadigits):
+    X, _ = alphadigits
+    dbn = small().fit(X)
+    restored = pickle.loads(pickle.dumps(dbn))
+    np.testing.assert_array_equal(restored.transform(X), dbn.transform(X))
+    np.testing.assert_array_equal(restored.sample(4, n_steps=5, random_state=0), dbn.sample(4, n_steps=5, random_state=0))
+    assert list(dbn.get_feature_names_out()) == [f"dbn{i}" for i in range(8)]
+    frame = clone(dbn).set_output(transform="pandas").fit(X).transform(X)
+    assert isinstance(frame, pd.DataFrame) and frame.shape == (len(X), 8)
