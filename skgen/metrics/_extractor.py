@@ -15,7 +15,7 @@ from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 WEIGHTS_FILE = "mnist_features.pt"
-WEIGHTS_SHA256 = "4beb73a987e84396f0294f9c524a4371b2ca2d602b1603d7a801ea8cd14b22b3"
+WEIGHTS_SHA256 = "1b7addcd6f39ae434e1714840048199f4a016e935702303c543fc2f70a72273d"
 N_FEATURES = 128
 
 
