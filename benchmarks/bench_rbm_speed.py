@@ -10,8 +10,10 @@ anything but the products.
 Times are CPU seconds of this process (``time.process_time``) with ``--threads`` threads
 for torch and for scikit-learn's BLAS: on a machine whose cores other jobs share, wall
 time measures the neighbours more than the code. skgen's time is its whole ``fit``
-(validation, copying the data to a tensor, initialisation, the epoch), so the GEMM share
-is a lower bound for the epoch loop itself.
+(validation, copying the data to a tensor, initialisation, the epoch); the epoch loop
+alone is the difference between a two-epoch and a one-epoch ``fit``. scikit-learn is timed
+on the same float32 data, and on a float64 copy: what it computes in when given integer
+or float64 arrays.
 
     python benchmarks/bench_rbm_speed.py --rounds 3 --threads 1
 """
@@ -32,8 +34,8 @@ from skgen.datasets import load_mnist
 N_COMPONENTS, BATCH_SIZE = 500, 100
 
 
-def time_skgen(X):
-    rbm = RBM(n_components=N_COMPONENTS, batch_size=BATCH_SIZE, max_epochs=1, lr=0.1, random_state=0)
+def time_skgen(X, max_epochs=1):
+    rbm = RBM(n_components=N_COMPONENTS, batch_size=BATCH_SIZE, max_epochs=max_epochs, lr=0.1, random_state=0)
     start = time.process_time()
     rbm.fit(X)
     return time.process_time() - start
@@ -75,20 +77,27 @@ def main():
     X = load_mnist("train", binarize="threshold", return_X_y=True)[0]
     flops = 5 * 2 * X.shape[0] * X.shape[1] * N_COMPONENTS
     time_skgen(X[:1000])  # first use of torch.optim imports torch._dynamo: keep it out of the timings
-    times = {"skgen": [], "sklearn": [], "gemms": []}
+    X64 = X.astype(np.float64)
+    times = {"skgen": [], "skgen_epoch_loop": [], "sklearn": [], "sklearn_float64": [], "gemms": []}
     with threadpool_limits(args.threads):
         for round_ in range(args.rounds):
             times["skgen"].append(time_skgen(X))
             times["gemms"].append(time_gemms(X))
             times["sklearn"].append(time_sklearn(X))
+            times["skgen_epoch_loop"].append(time_skgen(X, max_epochs=2) - times["skgen"][-1])
+            times["sklearn_float64"].append(time_sklearn(X64))
             print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()), flush=True)
     median = {name: statistics.median(values) for name, values in times.items()}
     result = {
         "threads": args.threads, "rounds": args.rounds, "median_cpu_seconds": median, "cpu_seconds": times,
         "speedup_vs_sklearn": median["sklearn"] / median["skgen"],
+        "speedup_vs_sklearn_float64": median["sklearn_float64"] / median["skgen"],
         "skgen_gflops": flops / median["skgen"] / 1e9,
+        "skgen_epoch_loop_gflops": flops / median["skgen_epoch_loop"] / 1e9,
         "gemms_alone_gflops": flops / median["gemms"] / 1e9,
         "gemm_share_of_skgen_fit": median["gemms"] / median["skgen"],
+        "gemm_share_of_skgen_epoch_loop": median["gemms"] / median["skgen_epoch_loop"],
+        "sklearn_over_gemms": median["sklearn"] / median["gemms"],
     }
     print(json.dumps(result, indent=1))
     if args.out:

@@ -176,9 +176,9 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         """
         self._check_params()
         X = self._validate(X, reset=True)
-        self._partial_rng = check_random_state(self.random_state)
-        self._initialise(X, self._partial_rng)
-        self._train(X, self.max_epochs, self._partial_rng)
+        self._rng = check_random_state(self.random_state)
+        self._initialise(X, self._rng)
+        self._train(X, self.max_epochs, self._rng)
         return self
 
     def partial_fit(self, X, y=None):
@@ -202,11 +202,11 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self._check_params()
         X = self._validate(X, reset=first)
         if first:
-            self._partial_rng = check_random_state(self.random_state)
-            self._initialise(X, self._partial_rng)
+            self._rng = check_random_state(self.random_state)
+            self._initialise(X, self._rng)
         else:
             self._update_base_rates(X)
-        self._train(X, 1, self._partial_rng)
+        self._train(X, 1, self._rng)
         return self
 
     def _check_params(self):
@@ -264,7 +264,6 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.components_, self.intercept_visible_, self.intercept_hidden_ = (to_numpy(p) for p in (W, b, c))
         if self.persistent:
             self._chains = to_numpy(cd.chains)
-        return self
 
     def _check_finite(self, W, b, c):
         if not all(torch.isfinite(p).all() for p in (W, b, c)):
@@ -397,10 +396,10 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return float(np.mean(self.score_samples(X)))
 
     def _cached_log_partition(self):
-        key = (self._fingerprint(), self.ais_chains, self.ais_betas, self.random_state
-               if isinstance(self.random_state, numbers.Integral) else None)
+        seed = self.random_state if isinstance(self.random_state, numbers.Integral) else None
+        key = (self._fingerprint(), self.ais_chains, self.ais_betas, seed)
         cache = getattr(self, "_log_partition_cache", None)
-        if cache is None or cache[0] != key or key[-1] is None:
+        if cache is None or cache[0] != key:
             self._log_partition_cache = (key, self.log_partition()[0])
         return self._log_partition_cache[1]
 
