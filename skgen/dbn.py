@@ -31,8 +31,8 @@ class DBN(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     cd_steps, persistent, lr, max_epochs, batch_size, optimizer, device, verbose
         Training parameters shared by every layer; see :class:`skgen.RBM`.
     random_state : int, RandomState instance or None, default=None
-        Seeds every layer (each gets its own seed drawn from it) and :meth:`sample`'s
-        default stream. The same value gives the same weights on the CPU.
+        Seeds every layer (each gets its own seed drawn from it). The same value gives the
+        same weights on the CPU.
     **kwargs
         ``optimizer__<name>=value`` arguments for every layer's optimizer.
 
@@ -137,8 +137,11 @@ class DBN(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     def _validate(self, X, reset):
         X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
-        check_non_negative(X, type(self).__name__)
-        check_unit_interval(X)
+        try:
+            check_unit_interval(X)
+        except ValueError:
+            check_non_negative(X, type(self).__name__)  # scikit-learn's wording for negative values
+            raise
         return X
 
     def transform(self, X):

@@ -220,8 +220,11 @@ class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     def _validate(self, X, reset):
         X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
-        check_non_negative(X, type(self).__name__)
-        check_unit_interval(X)
+        try:
+            check_unit_interval(X)
+        except ValueError:
+            check_non_negative(X, type(self).__name__)  # scikit-learn's wording for negative values
+            raise
         return X
 
     def _initialise(self, X, rng):
