@@ -203,6 +203,16 @@ def test_weights_file_is_small_and_unchanged():
     assert file_sha256(path) == WEIGHTS_SHA256
 
 
+def test_extractor_refuses_weights_with_another_checksum(monkeypatch):
+    monkeypatch.setattr("skgen.metrics._extractor.WEIGHTS_SHA256", "0" * 64)
+    load_mnist_extractor.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="sha256"):
+            load_mnist_extractor()
+    finally:
+        load_mnist_extractor.cache_clear()
+
+
 def test_extractor_loads_in_eval_mode_without_gradients():
     net = load_mnist_extractor()
     assert not net.training
