@@ -98,6 +98,14 @@ def load_mnist_extractor():
     RuntimeError
         If the weights file is missing or its checksum differs from the one recorded
         when it was trained.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen.metrics import load_mnist_extractor
+    >>> net = load_mnist_extractor()
+    >>> net(torch.zeros(2, 784)).shape, net.features(torch.zeros(2, 784)).shape
+    (torch.Size([2, 10]), torch.Size([2, 128]))
     """
     path = weights_path()
     if not path.is_file():
