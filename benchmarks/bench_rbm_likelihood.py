@@ -28,15 +28,14 @@ VARIANTS = {
 }
 
 
-def train(variant, cpu_minutes, wall_minutes, seed):
+def train(settings, cpu_minutes, wall_minutes, seed):
     X = load_mnist("train", binarize="stochastic", random_state=seed, return_X_y=True)[0]
-    rbm = RBM(n_components=500, batch_size=100, random_state=seed, optimizer__weight_decay=1e-4,
-              **VARIANTS[variant])
+    rbm = RBM(n_components=500, batch_size=100, random_state=seed, optimizer__weight_decay=1e-4, **settings)
     cpu_start, wall_start = time.process_time(), time.perf_counter()
     while (time.process_time() - cpu_start < 60 * cpu_minutes
            and time.perf_counter() - wall_start < 60 * wall_minutes):
         rbm.partial_fit(X)
-        print(f"{variant} epoch {len(rbm.history_)}: reconstruction error "
+        print(f"epoch {len(rbm.history_)}: reconstruction error "
               f"{rbm.history_[-1]['reconstruction_error']:.4f}, cpu {time.process_time() - cpu_start:.0f}s, "
               f"wall {time.perf_counter() - wall_start:.0f}s", flush=True)
     return rbm, time.process_time() - cpu_start, time.perf_counter() - wall_start
@@ -60,11 +59,18 @@ def main():
     parser.add_argument("--ais-chains", type=int, default=100)
     parser.add_argument("--ais-betas", type=int, default=14500)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, help="override the variant's learning rate")
+    parser.add_argument("--momentum", type=float, help="override the variant's momentum")
     parser.add_argument("--out", help="write the result as JSON here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    rbm, cpu_seconds, wall_seconds = train(args.variant, args.cpu_minutes, args.wall_minutes, args.seed)
-    result = {"variant": args.variant, **VARIANTS[args.variant], "epochs": len(rbm.history_),
+    settings = dict(VARIANTS[args.variant])
+    if args.lr is not None:
+        settings["lr"] = args.lr
+    if args.momentum is not None:
+        settings["optimizer__momentum"] = args.momentum
+    rbm, cpu_seconds, wall_seconds = train(settings, args.cpu_minutes, args.wall_minutes, args.seed)
+    result = {"variant": args.variant, **settings, "epochs": len(rbm.history_),
               "train_cpu_seconds": cpu_seconds, "train_wall_seconds": wall_seconds, "threads": args.threads,
               **evaluate(rbm, args.seed, args.ais_chains, args.ais_betas)}
     print(json.dumps(result, indent=1))

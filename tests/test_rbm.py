@@ -58,7 +58,8 @@ def squash(X):
     if hasattr(X, "columns"):
         return X.abs() / (1 + X.abs())
     X = np.asarray(X, dtype=float)
-    return np.abs(X) / (1 + np.abs(X))
+    with np.errstate(invalid="ignore"):  # inf / inf: NaN, which the estimator must then reject
+        return np.abs(X) / (1 + np.abs(X))
 
 
 class SquashedInputRBM(RBM):
