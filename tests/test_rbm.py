@@ -335,3 +335,15 @@ def test_samples_of_an_rbm_fitted_on_three_characters_are_recognised(alphadigits
     recognised, covered = judge_samples(judge, rbm.sample(100, n_steps=1000, random_state=0), "A4X")
     assert recognised >= 0.9
     assert covered == 3
+
+
+def test_bernoulli_draws_are_binary_with_the_given_probabilities_and_reproducible():
+    from skgen._base import bernoulli
+
+    probabilities = torch.tensor([0.0, 0.1, 0.5, 0.9, 1.0]).repeat(20000, 1)
+    draws = bernoulli(probabilities, torch.Generator().manual_seed(0))
+    assert set(draws.unique().tolist()) <= {0.0, 1.0}
+    torch.testing.assert_close(draws.mean(0), probabilities[0], atol=0.01, rtol=0)
+    out = torch.empty_like(probabilities)
+    assert bernoulli(probabilities, torch.Generator().manual_seed(0), out=out) is out
+    torch.testing.assert_close(out, draws)
