@@ -1,11 +1,11 @@
 """The partition function of a Bernoulli RBM: exact enumeration and annealed importance sampling.
 
-Both work on the RBM's free energy with one layer summed out, in float64:
-``log Z = log sum_v exp(-F(v))``. Enumeration sums over every state of the smaller layer;
-annealed importance sampling (AIS, Neal 2001) follows Salakhutdinov & Murray (2008): it
-anneals from a base-rate model (no weights, visible biases fitted to the data marginals,
-whose partition function is known) to the RBM through a ladder of inverse temperatures,
-with one Gibbs sweep at each.
+Both work on the RBM with one layer summed out: ``log Z = log sum_v exp(-F(v))``.
+Enumeration sums over every state of the smaller layer, in float64. Annealed importance
+sampling (AIS, Neal 2001) follows Salakhutdinov & Murray (2008): it anneals from a
+base-rate model (no weights, visible biases fitted to the data marginals, whose partition
+function is known) to the RBM through a ladder of inverse temperatures, with one Gibbs
+sweep at each; its chains run in float32 and its log importance weights add up in float64.
 """
 
 import math
@@ -42,14 +42,14 @@ def exact_log_partition(weights, visible_bias, hidden_bias):
     """
     weights, visible_bias, hidden_bias = (t.double() for t in (weights, visible_bias, hidden_bias))
     if weights.shape[0] > weights.shape[1]:
-        # summing out the hiddens instead is the same sum over the transposed model
+        # the RBM with its layers swapped has the same Z: enumerate the smaller layer as "hidden"
         weights, visible_bias, hidden_bias = weights.T, hidden_bias, visible_bias
-    n_hidden = weights.shape[0]
-    if n_hidden > MAX_EXACT_UNITS + 4:
-        raise ValueError(f"Exact enumeration over 2**{n_hidden} states is out of reach; use AIS.")
+    n_units = weights.shape[0]
+    if n_units > MAX_EXACT_UNITS + 4:
+        raise ValueError(f"Exact enumeration over 2**{n_units} states is out of reach; use AIS.")
     terms = []
-    for start in range(0, 2**n_hidden, _ENUMERATION_CHUNK):
-        h = _binary_states(n_hidden, start, min(start + _ENUMERATION_CHUNK, 2**n_hidden), weights.dtype,
+    for start in range(0, 2**n_units, _ENUMERATION_CHUNK):
+        h = _binary_states(n_units, start, min(start + _ENUMERATION_CHUNK, 2**n_units), weights.dtype,
                            weights.device)
         # log sum_v exp(-E(v, h)) = c.h + sum_i softplus(b_i + (W^T h)_i)
         terms.append(h @ hidden_bias + torch.nn.functional.softplus(h @ weights + visible_bias).sum(1))
