@@ -128,7 +128,7 @@ class DBN(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral):
             sizes = (sizes,)
-        sizes = tuple(sizes)
+        sizes = tuple(sizes) if np.iterable(sizes) else ()
         if not sizes or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0
                                 for s in sizes):
             raise ValueError(f"hidden_layer_sizes must be a non-empty tuple of positive integers, "
