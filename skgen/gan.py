@@ -118,8 +118,11 @@ class GAN(RoutedParamsMixin, BaseEstimator):
 
     Training runs on skorch (``net_``): one module holds both players, with a second
     optimizer for the discriminator and a custom ``train_step``. The discriminator and
-    generator losses are recorded per batch and per epoch in ``net_.history``; a generator
-    loss that climbs while the discriminator loss falls towards 0 signals a collapsing game.
+    generator losses are recorded per batch and per epoch in ``net_.history``: a discriminator
+    loss falling towards 0 while the generator loss climbs shows a game that has broken down.
+    A generator that collapses onto a few modes can leave both losses flat, so look at
+    samples too (on binarized MNIST the defaults drift towards a few digits over long runs;
+    see benchmarks/RESULTS-vae-gan.md).
 
     Parameters
     ----------
