@@ -14,7 +14,15 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from skgen._base import RoutedParamsMixin, resolve_device, resolve_optimizer, seeded_torch, to_numpy, to_tensor, torch_generator
+from skgen._base import (
+    RoutedParamsMixin,
+    resolve_device,
+    resolve_optimizer,
+    seeded_torch,
+    to_numpy,
+    to_tensor,
+    torch_generator,
+)
 from skgen._nets import RowDataset, check_activation, check_layer_sizes, check_positive_int, minibatch_loader, mlp
 
 # Radford et al. (2016): beta1 = 0.5 steadies the adversarial game compared with Adam's 0.9.
@@ -24,7 +32,9 @@ _ADAM_BETAS = (0.5, 0.999)
 class _GANModule(nn.Module):
     """Generator G: z -> x in (0, 1)^d (sigmoid output) and discriminator D: x -> logit of "real"."""
 
-    def __init__(self, n_features, latent_dim, generator_hidden_layer_sizes, discriminator_hidden_layer_sizes, activation):
+    def __init__(
+        self, n_features, latent_dim, generator_hidden_layer_sizes, discriminator_hidden_layer_sizes, activation
+    ):
         super().__init__()
         self.latent_dim = latent_dim
         # Batch normalisation in the generator (Radford et al.) keeps it from collapsing onto a
@@ -281,7 +291,9 @@ class GAN(RoutedParamsMixin, BaseEstimator):
             _GANModule,
             module__n_features=n_features,
             module__latent_dim=self.latent_dim,
-            module__generator_hidden_layer_sizes=check_layer_sizes(self.generator_hidden_layer_sizes, "generator_hidden_layer_sizes"),
+            module__generator_hidden_layer_sizes=check_layer_sizes(
+                self.generator_hidden_layer_sizes, "generator_hidden_layer_sizes"
+            ),
             module__discriminator_hidden_layer_sizes=check_layer_sizes(
                 self.discriminator_hidden_layer_sizes, "discriminator_hidden_layer_sizes"
             ),

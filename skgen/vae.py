@@ -25,7 +25,15 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
-from skgen._nets import RowDataset, batched, check_activation, check_layer_sizes, check_positive_int, minibatch_loader, mlp
+from skgen._nets import (
+    RowDataset,
+    batched,
+    check_activation,
+    check_layer_sizes,
+    check_positive_int,
+    minibatch_loader,
+    mlp,
+)
 
 _LOG_2PI = math.log(2 * math.pi)
 # Elements of the largest (rows x importance samples x features) tensor that
