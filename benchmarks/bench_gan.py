@@ -115,11 +115,23 @@ def mlp(sizes, batch_norm=False):
     return nn.Sequential(*layers, nn.Linear(sizes[-2], sizes[-1]))
 
 
+class MinibatchStdDiscriminator(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        self.features = nn.Sequential(mlp((784, *sizes)), nn.LeakyReLU(0.2))
+        self.output = nn.Linear(sizes[-1] + 1, 1)
+
+    def forward(self, X):
+        hidden = self.features(X)
+        spread = hidden.std(dim=0, unbiased=False).mean().expand(len(hidden), 1)
+        return self.output(torch.cat([hidden, spread], dim=1))
+
+
 def plain_epoch(X):
     """The same GAN, written directly in PyTorch: one epoch."""
     latent = DEFAULTS["latent_dim"]
     generator = nn.Sequential(mlp((latent, *DEFAULTS["generator_hidden_layer_sizes"], 784), batch_norm=True), nn.Sigmoid())
-    discriminator = mlp((784, *DEFAULTS["discriminator_hidden_layer_sizes"], 1))
+    discriminator = MinibatchStdDiscriminator(DEFAULTS["discriminator_hidden_layer_sizes"])
     opt_g = torch.optim.Adam(generator.parameters(), lr=DEFAULTS["lr"], betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=DEFAULTS["lr"], betas=(0.5, 0.999))
     X = torch.as_tensor(X)

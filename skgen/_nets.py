@@ -14,6 +14,11 @@ _ACTIVATIONS = {
 }
 
 
+def activation(name):
+    """A new instance of the hidden-layer nonlinearity ``name``."""
+    return _ACTIVATIONS[name]()
+
+
 def check_activation(activation):
     """Raise ``ValueError`` unless ``activation`` names a hidden-layer nonlinearity."""
     if activation not in _ACTIVATIONS:

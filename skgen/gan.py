@@ -23,10 +23,37 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
-from skgen._nets import RowDataset, check_activation, check_layer_sizes, check_positive_int, minibatch_loader, mlp
+from skgen._nets import (
+    RowDataset,
+    check_activation,
+    check_layer_sizes,
+    check_positive_int,
+    minibatch_loader,
+    mlp,
+)
+from skgen._nets import activation as _activation
 
 # Radford et al. (2016): beta1 = 0.5 steadies the adversarial game compared with Adam's 0.9.
 _ADAM_BETAS = (0.5, 0.999)
+
+
+class _MinibatchStdDiscriminator(nn.Module):
+    """MLP discriminator whose output layer also sees the minibatch's spread of hidden features.
+
+    The mean over features of the across-batch standard deviation of the last hidden layer
+    (Karras et al. 2018) lets D tell a batch of near-identical fakes from a varied real
+    batch, which pushes G away from collapsing onto a few modes.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, activation):
+        super().__init__()
+        self.features = nn.Sequential(mlp((n_features, *hidden_layer_sizes), activation), _activation(activation))
+        self.output = nn.Linear(hidden_layer_sizes[-1] + 1, 1)
+
+    def forward(self, X):
+        hidden = self.features(X)
+        spread = hidden.std(dim=0, unbiased=False).mean().expand(len(hidden), 1)
+        return self.output(torch.cat([hidden, spread], dim=1))
 
 
 class _GANModule(nn.Module):
@@ -42,7 +69,7 @@ class _GANModule(nn.Module):
         self.generator = nn.Sequential(
             mlp((latent_dim, *generator_hidden_layer_sizes, n_features), activation, batch_norm=True), nn.Sigmoid()
         )
-        self.discriminator = mlp((n_features, *discriminator_hidden_layer_sizes, 1), activation)
+        self.discriminator = _MinibatchStdDiscriminator(n_features, discriminator_hidden_layer_sizes, activation)
 
     def generate(self, n_samples, generator=None):
         """G(z) for ``n_samples`` codes z ~ N(0, I)."""
@@ -120,7 +147,9 @@ class GAN(RoutedParamsMixin, BaseEstimator):
     The generator maps z ~ N(0, I) through an MLP with batch-normalised hidden layers
     (Radford et al. 2016) ending in a sigmoid, so its outputs lie in
     the range of the training data (scaled per feature to [0, 1] for training); the
-    discriminator is an MLP giving the logit that x is real. Each minibatch of real data makes
+    discriminator is an MLP giving the logit that x is real, whose output layer also sees the
+    minibatch standard deviation of its last hidden layer (Karras et al. 2018), against mode
+    collapse. Each minibatch of real data makes
     one discriminator step; every ``discriminator_steps``-th minibatch is followed by one
     generator step on the non-saturating loss ``-log D(G(z))``. Both players use
     ``optimizer`` (Adam with beta1 = 0.5 by default, after Radford et al. 2016). For binary
@@ -192,6 +221,8 @@ class GAN(RoutedParamsMixin, BaseEstimator):
     Goodfellow, I. et al. (2014). Generative adversarial nets. NeurIPS.
     Radford, A., Metz, L. & Chintala, S. (2016). Unsupervised representation learning with
     deep convolutional generative adversarial networks. ICLR.
+    Karras, T., Aila, T., Laine, S. & Lehtinen, J. (2018). Progressive growing of GANs for
+    improved quality, stability, and variation. ICLR.
 
     Examples
     --------
@@ -278,7 +309,8 @@ class GAN(RoutedParamsMixin, BaseEstimator):
         if not isinstance(self.lr, numbers.Real) or self.lr <= 0:
             raise ValueError(f"lr must be a positive float, got {self.lr!r}.")
         check_layer_sizes(self.generator_hidden_layer_sizes, "generator_hidden_layer_sizes")
-        check_layer_sizes(self.discriminator_hidden_layer_sizes, "discriminator_hidden_layer_sizes")
+        if not check_layer_sizes(self.discriminator_hidden_layer_sizes, "discriminator_hidden_layer_sizes"):
+            raise ValueError("discriminator_hidden_layer_sizes needs at least one hidden layer.")
         check_activation(self.activation)
         resolve_optimizer(self.optimizer)
 

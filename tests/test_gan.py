@@ -166,6 +166,7 @@ def test_unfitted_model_raises_not_fitted():
         ({"lr": -1.0}, "lr"),
         ({"activation": "swish"}, "activation"),
         ({"generator_hidden_layer_sizes": (0,)}, "generator_hidden_layer_sizes"),
+        ({"discriminator_hidden_layer_sizes": ()}, "discriminator_hidden_layer_sizes"),
         ({"optimizer": object}, "optimizer"),
         ({"device": "tpu"}, "device"),
     ],
