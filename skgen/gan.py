@@ -160,8 +160,7 @@ class GAN(RoutedParamsMixin, BaseEstimator):
     generator losses are recorded per batch and per epoch in ``net_.history``: a discriminator
     loss falling towards 0 while the generator loss climbs shows a game that has broken down.
     A generator that collapses onto a few modes can leave both losses flat, so look at
-    samples too (on binarized MNIST the defaults drift towards a few digits over long runs;
-    see benchmarks/RESULTS-vae-gan.md).
+    samples too.
 
     Parameters
     ----------
