@@ -132,7 +132,8 @@ def to_tensor(X, device="cpu", dtype=torch.float32):
     """A validated 2-D array (dense or sparse) as a tensor on ``device``."""
     if sp.issparse(X):
         X = X.toarray()
-    return torch.as_tensor(np.asarray(X), dtype=dtype, device=device)
+    # torch cannot wrap negative strides (e.g. X[::-1]); copy only when needed.
+    return torch.as_tensor(np.ascontiguousarray(X), dtype=dtype, device=device)
 
 
 def to_numpy(tensor):

@@ -85,5 +85,7 @@ def test_unit_interval_and_sparse_tensors():
     X = sp.csr_matrix(np.array([[0, 1.0], [0.5, 0]]))
     check_unit_interval(X)
     np.testing.assert_array_equal(to_tensor(X).numpy(), X.toarray())
+    reversed_rows = np.arange(6.0).reshape(3, 2)[::-1]
+    np.testing.assert_array_equal(to_tensor(reversed_rows).numpy(), reversed_rows)
     with pytest.raises(ValueError, match=r"\[0, 1\].*\[-1, 2\]"):
         check_unit_interval(np.array([[-1.0, 2.0]]))

@@ -38,7 +38,8 @@ def _generative_models(random_state):
         "RBM": RBM(n_components=64, lr=0.05, batch_size=20, max_epochs=60, **shared),
         "DBN": DBN(hidden_layer_sizes=(64, 64), lr=0.05, batch_size=20, max_epochs=60, **shared),
         "BetaVAE": BetaVAE(latent_dim=8, hidden_layer_sizes=(128,), lr=1e-3, max_epochs=100, batch_size=32, **shared),
-        "GAN": GAN(latent_dim=8, lr=2e-3, max_epochs=150, batch_size=32, **shared),
+        "GAN": GAN(latent_dim=16, generator_hidden_layer_sizes=(128, 128), discriminator_hidden_layer_sizes=(128, 128),
+                   lr=1e-3, max_epochs=60, batch_size=32, **shared),
     }
 
 
