@@ -1,6 +1,6 @@
 """FID on real MNIST: the extractor's accuracy, the real-data floor, noise, and speed.
 
-Prints Markdown tables for benchmarks/RESULTS-fid.md::
+Prints Markdown tables for benchmarks/RESULTS.md::
 
     SKGEN_DATA=../shared/data python benchmarks/bench_fid.py
 
