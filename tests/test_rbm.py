@@ -14,7 +14,6 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from threadpoolctl import threadpool_limits
 
 from skgen import RBM
 from skgen.datasets import load_alphadigits
@@ -324,8 +323,7 @@ def test_sample_and_gibbs_give_reproducible_binary_rows(alphadigits):
 def judge(data_home):
     from skgen.studies.alphadigits import fit_judge
 
-    with threadpool_limits(1):  # lbfgs on 36 classes is ~40x slower when BLAS threads compete
-        return fit_judge(data_home)
+    return fit_judge(data_home)
 
 
 def test_samples_of_an_rbm_fitted_on_three_characters_are_recognised(alphadigits, judge):

@@ -178,6 +178,7 @@ def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_
         recognised_pct, covered, fit_s. ``table.attrs["report"]`` is the report's path.
     """
     from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
 
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}.")
@@ -185,7 +186,8 @@ def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_
     out = output_folder(out)
     judge = fit_judge(data_home)
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_one_run)(*run, config, judge, data_home, device, random_state) for run in _runs(config)
+        delayed(_one_run)(*run, config, judge, data_home, device, random_state)
+        for run in tqdm(list(_runs(config)), desc="study 1 runs", unit="run")
     )
     table = pd.DataFrame([row for row, _ in results])
     figures = _figures(out, table, [samples for _, samples in results])

@@ -95,6 +95,7 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     """
     from skgen.metrics import extract_features
     from skgen.plotting import save_image_grid
+    from tqdm.auto import tqdm
 
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}.")
@@ -109,7 +110,7 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     floor = _scores(features_test, extract_features(X_train[: config["n_samples"]]), config, random_state)
     rows = [{"model": "training images (floor)", **floor}]
     figures = []
-    for name, model in _models(config, device, random_state).items():
+    for name, model in tqdm(_models(config, device, random_state).items(), desc="study 3 models", unit="model"):
         start = time.perf_counter()
         model.fit(X_train)
         seconds = time.perf_counter() - start

@@ -181,6 +181,7 @@ def run_pretraining_study(profile="quick", *, out="skgen-out/pretraining", data_
         ``table.attrs["report"]`` is the path of the Markdown report.
     """
     from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
 
     config = _config(profile)
     out = output_folder(out)
@@ -191,7 +192,8 @@ def run_pretraining_study(profile="quick", *, out="skgen-out/pretraining", data_
         X_test, y_test = X_test[: config["n_test"]], y_test[: config["n_test"]]
     data = (X, y, X_test, y_test)
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_one_point)(*point, config, data, device, seed) for point in _points(config)
+        delayed(_one_point)(*point, config, data, device, seed)
+        for point in tqdm(list(_points(config)), desc="study 2 points", unit="point")
     )
     table = pd.DataFrame([row for rows in results for row in rows])
     figures = _figures(out, table)
