@@ -15,7 +15,6 @@ same architecture, loss, optimizer and batch size, alternating in one process; m
 
 import argparse
 import math
-import statistics
 import time
 from pathlib import Path
 
@@ -29,6 +28,8 @@ from torch import nn
 from skgen import BetaVAE
 from skgen.datasets import load_mnist
 from skgen.plotting import save_image_grid
+
+from _timing import time_alternating
 
 FIGURES = Path(__file__).parent / "figures"
 BURDA = {"latent_dim": 50, "hidden_layer_sizes": (200, 200), "activation": "tanh", "batch_size": 100, "lr": 1e-3}
@@ -123,26 +124,6 @@ def plain_epoch(X):
         loss.backward()
         optimizer.step()
         loss.item()  # as skorch does, to log it
-
-
-def time_alternating(variants, rounds):
-    """Run the variants in turn ``rounds`` times, after one untimed warm-up round (imports, allocator).
-
-    Returns the median wall-clock and process CPU seconds of each.
-    """
-    for run in variants.values():
-        run()
-    times = {clock: {name: [] for name in variants} for clock in ("wall", "cpu")}
-    for _ in range(rounds):
-        for name, run in variants.items():
-            wall, cpu = time.perf_counter(), time.process_time()
-            run()
-            times["wall"][name].append(time.perf_counter() - wall)
-            times["cpu"][name].append(time.process_time() - cpu)
-    for clock, by_name in times.items():
-        for name, t in by_name.items():
-            print(f"{name}: median {statistics.median(t):.3f} s/epoch {clock} ({', '.join(f'{s:.2f}' for s in t)})")
-    return {clock: {name: statistics.median(t) for name, t in by_name.items()} for clock, by_name in times.items()}
 
 
 def speed(args):

@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from skgen.datasets import load_alphadigits
-from skgen.datasets.alphadigits import CLASSES, IMAGE_SHAPE
+from skgen.datasets.alphadigits import IMAGE_SHAPE
 from skgen.studies._report import output_folder, write_report
 
 #: a fixed order in which characters are added when the study grows their number
