@@ -6,7 +6,6 @@ import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
-import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -129,16 +128,6 @@ def test_round_trip_keeps_the_samples(fitted, tmp_path, dump):
         loaded = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(loaded.sample(9, random_state=1), fitted.sample(9, random_state=1))
     assert loaded.net_.history[:, "discriminator_loss"] == fitted.net_.history[:, "discriminator_loss"]
-
-
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_model_fitted_on_gpu_loads_on_a_cpu_machine(digits, monkeypatch):
-    gan = GAN(device="cuda", random_state=0, **SMALL).fit(digits)
-    blob = pickle.dumps(gan)
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.warns(UserWarning, match="cpu"):
-        loaded = pickle.loads(blob)
-    assert loaded.sample(3, random_state=0).shape == (3, 320)
 
 
 def test_clone_and_params_round_trip():

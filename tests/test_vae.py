@@ -149,18 +149,6 @@ def test_round_trip_keeps_every_output(fitted, digits, tmp_path, dump):
     np.testing.assert_array_equal(loaded.sample(9, random_state=1), fitted.sample(9, random_state=1))
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_model_fitted_on_gpu_loads_on_a_cpu_machine(digits, monkeypatch):
-    X_train, X_test = digits
-    vae = BetaVAE(device="cuda", random_state=0, **SMALL).fit(X_train)
-    blob = pickle.dumps(vae)
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.warns(UserWarning, match="cpu"):
-        loaded = pickle.loads(blob)
-    np.testing.assert_allclose(loaded.transform(X_test), vae.transform(X_test), atol=1e-5)
-    assert loaded.sample(3, random_state=0).shape == (3, 320)
-
-
 def test_grid_search_over_beta_selects_by_likelihood(digits):
     X_train, _ = digits
     search = GridSearchCV(BetaVAE(random_state=0, **SMALL), {"beta": [0.5, 1.0, 4.0]}, cv=2).fit(X_train)
