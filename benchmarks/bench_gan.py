@@ -21,34 +21,19 @@ import matplotlib
 import numpy as np
 import torch
 import torch.nn.functional as F
-from skorch.callbacks import Callback
 from torch import nn
 
 from skgen import GAN
 from skgen.datasets import load_mnist
 from skgen.plotting import save_image_grid
 
-from _timing import time_alternating
+from _timing import WallClockBudget, time_alternating
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 FIGURES = Path(__file__).parent / "figures"
 DEFAULTS = GAN().get_params()
-
-
-class WallClockBudget(Callback):
-    """Stop training once ``minutes`` have passed (checked at the end of each epoch)."""
-
-    def __init__(self, minutes):
-        self.minutes = minutes
-
-    def on_train_begin(self, net, **kwargs):
-        self.start_ = time.perf_counter()
-
-    def on_epoch_end(self, net, **kwargs):
-        if time.perf_counter() - self.start_ >= 60 * self.minutes:
-            raise KeyboardInterrupt  # skorch ends fit cleanly on it
 
 
 def digit_classifier(X, y, X_test, y_test, epochs=5, seed=0):

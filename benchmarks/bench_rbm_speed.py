@@ -9,13 +9,16 @@ anything but the products.
 
 Times are CPU seconds of this process (``time.process_time``) with ``--threads`` threads
 for torch and for scikit-learn's BLAS: on a machine whose cores other jobs share, wall
-time measures the neighbours more than the code. skgen's time is its whole ``fit``
+time measures the neighbours more than the code. With ``--device cuda``, skgen and the
+GEMMs run on the GPU and every variant is timed by the wall clock (after a CUDA
+synchronisation), scikit-learn's with ``--threads`` BLAS threads. skgen's time is its whole ``fit``
 (validation, copying the data to a tensor, initialisation, the epoch); the epoch loop
 alone is the difference between a two-epoch and a one-epoch ``fit``. scikit-learn is timed
 on the same float32 data, and on a float64 copy: what it computes in when given integer
 or float64 arrays.
 
     python benchmarks/bench_rbm_speed.py --rounds 3 --threads 1
+    python benchmarks/bench_rbm_speed.py --rounds 5 --device cuda --threads 16
 """
 
 import argparse
@@ -34,62 +37,81 @@ from skgen.datasets import load_mnist
 N_COMPONENTS, BATCH_SIZE = 500, 100
 
 
-def time_skgen(X, max_epochs=1):
-    rbm = RBM(n_components=N_COMPONENTS, batch_size=BATCH_SIZE, max_epochs=max_epochs, lr=0.1, random_state=0)
-    start = time.process_time()
+def clock(device):
+    """CPU seconds of this process on a CPU; wall seconds after a synchronisation on a GPU."""
+    if torch.device(device).type == "cuda":
+        def now():
+            torch.cuda.synchronize(device)
+            return time.perf_counter()
+        return now
+    return time.process_time
+
+
+def time_skgen(X, device, max_epochs=1):
+    now = clock(device)
+    rbm = RBM(n_components=N_COMPONENTS, batch_size=BATCH_SIZE, max_epochs=max_epochs, lr=0.1, device=device,
+              random_state=0)
+    start = now()
     rbm.fit(X)
-    return time.process_time() - start
+    return now() - start
 
 
-def time_sklearn(X):
+def time_sklearn(X, device):
+    now = time.perf_counter if torch.device(device).type == "cuda" else time.process_time
     rbm = BernoulliRBM(n_components=N_COMPONENTS, batch_size=BATCH_SIZE, n_iter=1, learning_rate=0.1, random_state=0)
-    start = time.process_time()
+    start = now()
     rbm.fit(X)
-    return time.process_time() - start
+    return now() - start
 
 
-def time_gemms(X):
+def time_gemms(X, device):
     """The five CD-1 products of every batch of an epoch, alone."""
+    now = clock(device)
     n_samples, n_features = X.shape
     generator = torch.Generator().manual_seed(0)
-    data = torch.as_tensor(X)
-    W = 0.01 * torch.randn(N_COMPONENTS, n_features, generator=generator)
-    h0, h1 = torch.rand(BATCH_SIZE, N_COMPONENTS), torch.rand(BATCH_SIZE, N_COMPONENTS)
-    v1, grad = torch.rand(BATCH_SIZE, n_features), torch.empty(N_COMPONENTS, n_features)
+    data = torch.as_tensor(X).to(device)
+    W = (0.01 * torch.randn(N_COMPONENTS, n_features, generator=generator)).to(device)
+    h0, h1 = torch.rand(BATCH_SIZE, N_COMPONENTS, device=device), torch.rand(BATCH_SIZE, N_COMPONENTS, device=device)
+    v1 = torch.rand(BATCH_SIZE, n_features, device=device)
+    grad = torch.empty(N_COMPONENTS, n_features, device=device)
     batches = [data[i:i + BATCH_SIZE] for i in range(0, n_samples, BATCH_SIZE)]
-    start = time.process_time()
+    start = now()
     for v0 in batches:
         torch.mm(v0, W.T, out=h0)
         torch.mm(h0, W, out=v1)
         torch.mm(v1, W.T, out=h1)
         torch.mm(h0.T, v0, out=grad)
         torch.mm(h1.T, v1, out=grad)
-    return time.process_time() - start
+    return now() - start
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--device", default="cpu", help="where skgen and the GEMMs run: cpu or cuda")
     parser.add_argument("--out", help="write the timings as JSON here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     X = load_mnist("train", binarize="threshold", return_X_y=True)[0]
     flops = 5 * 2 * X.shape[0] * X.shape[1] * N_COMPONENTS
-    time_skgen(X[:1000])  # first use of torch.optim imports torch._dynamo: keep it out of the timings
+    device = args.device
+    time_skgen(X[:1000], device)  # first use of torch.optim imports torch._dynamo: keep it out of the timings
     X64 = X.astype(np.float64)
     times = {"skgen": [], "skgen_epoch_loop": [], "sklearn": [], "sklearn_float64": [], "gemms": []}
     with threadpool_limits(args.threads):
         for round_ in range(args.rounds):
-            times["skgen"].append(time_skgen(X))
-            times["gemms"].append(time_gemms(X))
-            times["sklearn"].append(time_sklearn(X))
-            times["skgen_epoch_loop"].append(time_skgen(X, max_epochs=2) - times["skgen"][-1])
-            times["sklearn_float64"].append(time_sklearn(X64))
+            times["skgen"].append(time_skgen(X, device))
+            times["gemms"].append(time_gemms(X, device))
+            times["sklearn"].append(time_sklearn(X, device))
+            times["skgen_epoch_loop"].append(time_skgen(X, device, max_epochs=2) - times["skgen"][-1])
+            times["sklearn_float64"].append(time_sklearn(X64, device))
             print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()), flush=True)
     median = {name: statistics.median(values) for name, values in times.items()}
     result = {
-        "threads": args.threads, "rounds": args.rounds, "median_cpu_seconds": median, "cpu_seconds": times,
+        "device": device, "gpu": torch.cuda.get_device_name(device) if torch.device(device).type == "cuda" else None,
+        "clock": "wall" if torch.device(device).type == "cuda" else "cpu",
+        "threads": args.threads, "rounds": args.rounds, "median_seconds": median, "seconds": times,
         "speedup_vs_sklearn": median["sklearn"] / median["skgen"],
         "speedup_vs_sklearn_float64": median["sklearn_float64"] / median["skgen"],
         "skgen_gflops": flops / median["skgen"] / 1e9,

@@ -65,6 +65,24 @@ def _scores(features_test, features, config, random_state):
             "precision": precision, "recall": recall}
 
 
+def _fit_and_score(name, model, X_train, X_test, features_test, config, out, random_state):
+    """Fit one model, draw its samples and score them: its row of the table and its sample grid."""
+    from skgen.metrics import extract_features
+    from skgen.plotting import save_image_grid
+
+    start = time.perf_counter()
+    model.fit(X_train)
+    seconds = time.perf_counter() - start
+    sample_kwargs = {"n_steps": config["n_steps"]} if name in ("RBM", "DBN") else {}
+    samples = model.sample(config["n_samples"], random_state=random_state, **sample_kwargs)
+    figure = save_image_grid(samples[:100], (28, 28), out / f"samples_{name.lower()}.png", n_cols=10,
+                             title=f"{name} samples")
+    log_likelihood = model.score(X_test) if hasattr(model, "score_samples") else np.nan
+    row = {"model": name, "n_parameters": n_parameters(model), "fit_s": seconds, "log_likelihood": log_likelihood,
+           **_scores(features_test, extract_features(samples), config, random_state)}
+    return row, figure
+
+
 def run_generative_study(profile="quick", *, out="skgen-out/generative", data_home=None, device="cpu",
                          n_jobs=None, random_state=0):
     """Run study 3 and write its sample grids, table and report into ``out``.
@@ -81,7 +99,7 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     device : str, default="cpu"
         Where the models train.
     n_jobs : int, default=None
-        Accepted for a uniform command line; the models train one after the other.
+        Models trained in parallel (joblib), up to four.
     random_state : int, default=0
         Seeds every model, sampler and bootstrap.
 
@@ -93,8 +111,8 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
         recall, log_likelihood (nats per image, NaN where the model has none).
         ``table.attrs["report"]`` is the report's path.
     """
+    from joblib import Parallel, delayed
     from skgen.metrics import extract_features
-    from skgen.plotting import save_image_grid
     from tqdm.auto import tqdm
 
     if profile not in PROFILES:
@@ -109,19 +127,13 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     features_test = extract_features(X_test)
     floor = _scores(features_test, extract_features(X_train[: config["n_samples"]]), config, random_state)
     rows = [{"model": "training images (floor)", **floor}]
-    figures = []
-    for name, model in tqdm(_models(config, device, random_state).items(), desc="study 3 models", unit="model"):
-        start = time.perf_counter()
-        model.fit(X_train)
-        seconds = time.perf_counter() - start
-        sample_kwargs = {"n_steps": config["n_steps"]} if name in ("RBM", "DBN") else {}
-        samples = model.sample(config["n_samples"], random_state=random_state, **sample_kwargs)
-        figures.append(save_image_grid(samples[:100], (28, 28), out / f"samples_{name.lower()}.png", n_cols=10,
-                                       title=f"{name} samples"))
-        log_likelihood = model.score(X_test) if hasattr(model, "score_samples") else np.nan
-        rows.append({"model": name, "n_parameters": n_parameters(model), "fit_s": seconds,
-                     "log_likelihood": log_likelihood,
-                     **_scores(features_test, extract_features(samples), config, random_state)})
+    models = _models(config, device, random_state)
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_and_score)(name, model, X_train, X_test, features_test, config, out, random_state)
+        for name, model in tqdm(models.items(), desc="study 3 models", unit="model")
+    )
+    rows += [row for row, _ in results]
+    figures = [figure for _, figure in results]
     columns = ["model", "n_parameters", "fit_s", "fid", "fid_low", "fid_high", "kid", "precision", "recall",
                "log_likelihood"]
     table = pd.DataFrame(rows, columns=columns)
