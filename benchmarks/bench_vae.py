@@ -10,6 +10,7 @@ same architecture, loss, optimizer and batch size, alternating in one process; m
 
     python benchmarks/bench_vae.py quality --train-minutes 55   # train, save, evaluate
     python benchmarks/bench_vae.py quality --train-minutes 6 --device cuda --batch-size 200
+    python benchmarks/bench_vae.py quality --train-minutes 3 --resume vae-burda.joblib --model vae-more.joblib
     python benchmarks/bench_vae.py evaluate --test-rows 3000    # evaluate the saved model again
     python benchmarks/bench_vae.py speed --rounds 7 --rows 10000
 """
@@ -34,11 +35,31 @@ FIGURES = Path(__file__).parent / "figures"
 BURDA = {"latent_dim": 50, "hidden_layer_sizes": (200, 200), "activation": "tanh", "batch_size": 100, "lr": 1e-3}
 
 
+def resume(vae, X_train, minutes, lr):
+    """Continue training a saved model for ``minutes`` more, its cosine schedule restarted at ``lr``."""
+    net = vae.net_
+    for group in net.optimizer_.param_groups:
+        group["lr"] = lr
+    dict(net.callbacks_)["WallClockBudget"].minutes = minutes
+    net.partial_fit(torch.as_tensor(X_train, device=net.device))
+    vae.n_iter_ = len(net.history)
+    return vae
+
+
 def quality(args):
-    """Train, save, then :func:`evaluate`."""
+    """Train (or, with ``--resume``, train further), save, then :func:`evaluate`."""
     X_train = load_mnist("train", binarize="stochastic", random_state=0).data
+    if args.resume:
+        start = time.perf_counter()
+        vae = resume(joblib.load(args.resume), X_train, args.train_minutes, args.lr)
+        joblib.dump(vae, args.model)
+        print(f"trained to {vae.n_iter_} epochs in {(time.perf_counter() - start) / 60:.1f} more min; "
+              f"model saved to {args.model}", flush=True)
+        evaluate(args)
+        return
     vae = BetaVAE(
-        **{**BURDA, "batch_size": args.batch_size}, max_epochs=100_000, callbacks=[WallClockBudget(args.train_minutes, final_lr_fraction=0.05)],
+        **{**BURDA, "batch_size": args.batch_size, "lr": args.lr}, max_epochs=100_000,
+        callbacks=[WallClockBudget(args.train_minutes, final_lr_fraction=0.05)],
         device=args.device, random_state=0, verbose=1,
     )
     start = time.perf_counter()
@@ -130,6 +151,8 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu", help="where the quality run trains: cpu or cuda")
     parser.add_argument("--batch-size", type=int, default=BURDA["batch_size"], help="batch size of the quality run")
+    parser.add_argument("--lr", type=float, default=BURDA["lr"], help="quality: initial Adam learning rate")
+    parser.add_argument("--resume", help="quality: continue training this saved model for --train-minutes")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     {"quality": quality, "evaluate": evaluate, "speed": speed}[args.part](args)
