@@ -48,3 +48,18 @@ def test_generative_study_quick(data_home, tmp_path):
     assert table.loc[models, "n_parameters"].gt(100_000).all()
     report = (tmp_path / "generative.md").read_text()
     assert all(f"samples_{m.lower()}.png" in report for m in models)
+
+
+@pytest.mark.slow
+def test_pretraining_study_quick(data_home, tmp_path):
+    from skgen.studies.pretraining import run_pretraining_study
+
+    table = run_pretraining_study("quick", out=tmp_path, data_home=data_home, n_jobs=2, random_state=0)
+    assert len(table) == 9 * 4  # 3 points per experiment x 2 inits x 2 optimizers
+    assert table["test_error_pct"].between(0, 100).all()
+    # The study's finding, with wide margins on this profile: pretraining lowers the error.
+    mean_error = table.groupby("init")["test_error_pct"].mean()
+    assert mean_error["pretrained"] < mean_error["random"]
+    report = (tmp_path / "pretraining.md").read_text()
+    pngs = sorted(tmp_path.glob("*.png"))
+    assert len(pngs) == 3 and all(p.name in report for p in pngs)
