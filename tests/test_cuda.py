@@ -44,25 +44,21 @@ OUTPUTS = {
     "GAN": (),
 }
 
-# Run by the CPU-only process and by this one: the outputs of OUTPUTS, plus a sample's shape.
-OUTPUTS_SCRIPT = textwrap.dedent("""
-    def outputs(model, X, names):
-        result = {}
-        for name in names:
-            if name == "inverse_transform_of_transform":
-                result[name] = model.inverse_transform(model.transform(X)).tolist()
-            else:
-                result[name] = getattr(model, name)(X).tolist()
-        if hasattr(model, "sample"):
-            result["sample_shape"] = list(model.sample(3, random_state=0).shape)
-        return result
-""")
-
 
 def outputs(model, X, names):
-    namespace = {}
-    exec(OUTPUTS_SCRIPT, namespace)
-    return namespace["outputs"](model, X, names)
+    """The outputs ``names`` of ``model`` on ``X`` as lists, and a sample's shape.
+
+    Run by this process and by the CPU-only one, which imports it from this file.
+    """
+    result = {}
+    for name in names:
+        if name == "inverse_transform_of_transform":
+            result[name] = model.inverse_transform(model.transform(X)).tolist()
+        else:
+            result[name] = getattr(model, name)(X).tolist()
+    if hasattr(model, "sample"):
+        result["sample_shape"] = list(model.sample(3, random_state=0).shape)
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +103,12 @@ def test_a_model_saved_on_cuda_runs_on_a_cpu_only_machine(fitted, digits, tmp_pa
     on_gpu = outputs(model, X, OUTPUTS[name])
     joblib.dump(model, tmp_path / "model.joblib")
     np.save(tmp_path / "X.npy", X)
-    script = OUTPUTS_SCRIPT + textwrap.dedent(f"""
-        import json, warnings
+    script = textwrap.dedent(f"""
+        import json, sys, warnings
         import joblib, numpy as np, torch
         assert not torch.cuda.is_available()
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from test_cuda import outputs
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             model = joblib.load({str(tmp_path / "model.joblib")!r})
