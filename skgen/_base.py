@@ -132,8 +132,12 @@ def to_tensor(X, device="cpu", dtype=torch.float32):
     """A validated 2-D array (dense or sparse) as a tensor on ``device``."""
     if sp.issparse(X):
         X = X.toarray()
-    # torch cannot wrap negative strides (e.g. X[::-1]); copy only when needed.
-    return torch.as_tensor(np.ascontiguousarray(X), dtype=dtype, device=device)
+    # torch cannot wrap negative strides (e.g. X[::-1]) nor read-only memory (joblib's
+    # memmaps in parallel fits); copy only when needed.
+    X = np.ascontiguousarray(X)
+    if not X.flags.writeable:
+        X = X.copy()
+    return torch.as_tensor(X, dtype=dtype, device=device)
 
 
 def to_numpy(tensor):

@@ -1,5 +1,7 @@
 """The shared torch plumbing: devices, seeding, routed optimizer parameters, batching."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -89,3 +91,14 @@ def test_unit_interval_and_sparse_tensors():
     np.testing.assert_array_equal(to_tensor(reversed_rows).numpy(), reversed_rows)
     with pytest.raises(ValueError, match=r"\[0, 1\].*\[-1, 2\]"):
         check_unit_interval(np.array([[-1.0, 2.0]]))
+
+
+def test_read_only_arrays_become_tensors_without_a_warning():
+    """joblib hands parallel fits read-only memmaps; torch warns on wrapping those."""
+    X = np.arange(6, dtype=np.float32).reshape(3, 2)
+    X.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tensor = to_tensor(X)
+    tensor += 1  # the tensor owns its memory
+    np.testing.assert_array_equal(X, np.arange(6).reshape(3, 2))
