@@ -8,8 +8,9 @@
    randomly initialised; the bar is 1.3%. Early stopping uses 10% of the training images, unless
    ``--no-early-stopping`` fine-tunes on all of them for a fixed budget.
 
-MNIST is binarized at 127 (``--grey`` keeps the grey levels, as the paper did). Both parts print a Markdown table as they go; every number
-comes with the training time. Run the full benchmark (a few hours on 2 CPU cores):
+MNIST is binarized at 127 (``--grey`` keeps the grey levels, as the paper did). Both parts
+print a Markdown table as they go; every number comes with the training time. Run the full
+benchmark (a few hours on 2 CPU cores):
 
     python benchmarks/bench_dnn_quality.py [--device cuda]
 
@@ -137,15 +138,17 @@ def main(argv=None):
                         help="initialisations of the deep part")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--lr", type=float, default=0.1, help="fine-tuning SGD learning rate (momentum 0.9)")
-    parser.add_argument("--random-lr", type=float, default=None, help="learning rate of the random network (default: --lr)")
+    parser.add_argument("--random-lr", type=float, default=None,
+                        help="learning rate of the random network (default: --lr)")
     parser.add_argument("--weight-decay", type=float, default=0.0, help="fine-tuning L2 weight decay")
     parser.add_argument("--finetune-minutes", type=float, default=None,
-                        help="wall-clock budget of each deep fine-tuning, with a cosine learning rate; 0: pretrain only")
+                        help="wall-clock budget of each deep fine-tuning, with a cosine learning rate; "
+                             "0: pretrain only")
     parser.add_argument("--save-dbn", help="save the deep part's pretrained DBN here")
     parser.add_argument("--load-dbn", help="fine-tune this saved DBN instead of pretraining one")
     parser.add_argument("--patience", type=int, default=10)
     parser.add_argument("--no-early-stopping", action="store_true",
-                        help="deep part: fine-tune on all 60,000 images for the whole budget and keep the last weights")
+                        help="fine-tune on all training images for the whole budget and keep the last weights")
     parser.add_argument("--grey", action="store_true",
                         help="grey levels in [0, 1] (the paper's input, the RBM's visible probabilities) "
                              "instead of MNIST binarized at 127")
