@@ -57,7 +57,7 @@ def time_skgen(X, device, max_epochs=1):
 
 
 def time_sklearn(X, device):
-    now = time.perf_counter if torch.device(device).type == "cuda" else time.process_time
+    now = clock(device)
     rbm = BernoulliRBM(n_components=N_COMPONENTS, batch_size=BATCH_SIZE, n_iter=1, learning_rate=0.1, random_state=0)
     start = now()
     rbm.fit(X)

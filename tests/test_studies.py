@@ -37,7 +37,8 @@ def test_alphadigits_study_quick(data_home, tmp_path):
 def test_generative_study_quick(data_home, tmp_path):
     from skgen.studies.generative import run_generative_study
 
-    table = run_generative_study("quick", out=tmp_path, data_home=data_home, random_state=0).set_index("model")
+    table = run_generative_study("quick", out=tmp_path, data_home=data_home, n_jobs=2, random_state=0)
+    table = table.set_index("model")
     models = ["RBM", "DBN", "BetaVAE", "GAN"]
     assert list(table.index) == ["training images (floor)", *models]
     assert (table.loc[models, "fid"] > table.loc["training images (floor)", "fid"]).all()
