@@ -64,3 +64,11 @@ def test_pretraining_study_quick(data_home, tmp_path):
     report = (tmp_path / "pretraining.md").read_text()
     pngs = sorted(tmp_path.glob("*.png"))
     assert len(pngs) == 3 and all(p.name in report for p in pngs)
+
+
+def test_parallel_map_keeps_task_order_and_counts_finished_tasks(capsys):
+    from skgen.studies._parallel import parallel_map
+
+    results = parallel_map(pow, [(2, 3), (3, 2), (10, 0)], n_jobs=2, desc="powers", unit="task")
+    assert results == [8, 9, 1]
+    assert "3/3" in capsys.readouterr().err

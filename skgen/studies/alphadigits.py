@@ -17,6 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from skgen.datasets import load_alphadigits
 from skgen.datasets.alphadigits import IMAGE_SHAPE
+from skgen.studies._parallel import parallel_map
 from skgen.studies._report import output_folder, write_report
 
 #: a fixed order in which characters are added when the study grows their number
@@ -177,18 +178,13 @@ def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_
         One row per run: experiment, value, n_layers, n_units, n_characters,
         recognised_pct, covered, fit_s. ``table.attrs["report"]`` is the report's path.
     """
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}.")
     config = PROFILES[profile]
     out = output_folder(out)
     judge = fit_judge(data_home)
-    results = Parallel(n_jobs=n_jobs)(
-        delayed(_one_run)(*run, config, judge, data_home, device, random_state)
-        for run in tqdm(list(_runs(config)), desc="study 1 runs", unit="run")
-    )
+    tasks = ((*run, config, judge, data_home, device, random_state) for run in _runs(config))
+    results = parallel_map(_one_run, tasks, n_jobs=n_jobs, desc="study 1 runs", unit="run")
     table = pd.DataFrame([row for row, _ in results])
     figures = _figures(out, table, [samples for _, samples in results])
     learned = ", ".join(f"{k}: {v}" for k, v in capacity(table).items())

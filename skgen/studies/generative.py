@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from skgen.datasets import load_mnist
+from skgen.studies._parallel import parallel_map
 from skgen.studies._report import output_folder, write_report
 
 PROFILES = {
@@ -111,9 +112,7 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
         recall, log_likelihood (nats per image, NaN where the model has none).
         ``table.attrs["report"]`` is the report's path.
     """
-    from joblib import Parallel, delayed
     from skgen.metrics import extract_features
-    from tqdm.auto import tqdm
 
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}.")
@@ -128,10 +127,9 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     floor = _scores(features_test, extract_features(X_train[: config["n_samples"]]), config, random_state)
     rows = [{"model": "training images (floor)", **floor}]
     models = _models(config, device, random_state)
-    results = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_and_score)(name, model, X_train, X_test, features_test, config, out, random_state)
-        for name, model in tqdm(models.items(), desc="study 3 models", unit="model")
-    )
+    tasks = ((name, model, X_train, X_test, features_test, config, out, random_state)
+             for name, model in models.items())
+    results = parallel_map(_fit_and_score, tasks, n_jobs=n_jobs, desc="study 3 models", unit="model")
     rows += [row for row, _ in results]
     figures = [figure for _, figure in results]
     columns = ["model", "n_parameters", "fit_s", "fid", "fid_low", "fid_high", "kid", "precision", "recall",

@@ -22,6 +22,7 @@ from sklearn.model_selection import train_test_split
 
 from skgen._base import seed_from
 from skgen.datasets import load_mnist
+from skgen.studies._parallel import parallel_map
 from skgen.studies._report import output_folder, write_report
 
 PROFILES = {
@@ -180,9 +181,6 @@ def run_pretraining_study(profile="quick", *, out="skgen-out/pretraining", data_
         (pretrained/random), optimizer (sgd/adam), test_error_pct, epochs, pretrain_s, fit_s.
         ``table.attrs["report"]`` is the path of the Markdown report.
     """
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
     config = _config(profile)
     out = output_folder(out)
     seed = seed_from(random_state)
@@ -191,10 +189,8 @@ def run_pretraining_study(profile="quick", *, out="skgen-out/pretraining", data_
     if config["n_test"] is not None:
         X_test, y_test = X_test[: config["n_test"]], y_test[: config["n_test"]]
     data = (X, y, X_test, y_test)
-    results = Parallel(n_jobs=n_jobs)(
-        delayed(_one_point)(*point, config, data, device, seed)
-        for point in tqdm(list(_points(config)), desc="study 2 points", unit="point")
-    )
+    tasks = ((*point, config, data, device, seed) for point in _points(config))
+    results = parallel_map(_one_point, tasks, n_jobs=n_jobs, desc="study 2 points", unit="point")
     table = pd.DataFrame([row for rows in results for row in rows])
     figures = _figures(out, table)
     notes = (
