@@ -112,6 +112,11 @@ def _one_point(experiment, n_layers, n_units, n_train, config, data, device, see
     return rows
 
 
+def _tick_label(value):
+    """``7000`` as ``7k``: thousands of training images stay legible on a log axis."""
+    return f"{value // 1000}k" if value >= 1000 and value % 1000 == 0 else str(value)
+
+
 def _figures(out, table):
     from skgen.plotting import _pyplot
 
@@ -127,13 +132,14 @@ def _figures(out, table):
                     color="C0" if optimizer == "sgd" else "C1", label=f"{init}, {_OPTIMIZER_LABELS[optimizer]}")
         if experiment == "train size":
             ax.set_xscale("log")
-        ax.set_xticks(sorted(group[column].unique()), [str(v) for v in sorted(group[column].unique())])
+        ticks = sorted(group[column].unique())
+        ax.set_xticks(ticks, [_tick_label(v) for v in ticks])
         ax.minorticks_off()
         ax.set_xlabel(label)
         ax.set_ylabel("test error (%)")
         ax.set_title(f"MNIST: test error against {experiment}")
         ax.grid(alpha=0.3)
-        ax.legend()
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
         path = out / f"pretraining_{experiment.replace(' ', '_')}.png"
         fig.savefig(path, dpi=90, bbox_inches="tight")
         plt.close(fig)
