@@ -12,7 +12,6 @@ Each variant is a separate process (one thread each), so that they can run side 
 """
 
 import argparse
-import json
 import time
 
 import numpy as np
@@ -20,6 +19,8 @@ import torch
 
 from skgen import RBM
 from skgen.datasets import load_mnist
+
+from _output import report
 
 VARIANTS = {
     "cd1": {"cd_steps": 1, "lr": 0.05, "optimizer__momentum": 0.9},
@@ -73,10 +74,7 @@ def main():
     result = {"variant": args.variant, **settings, "epochs": len(rbm.history_),
               "train_cpu_seconds": cpu_seconds, "train_wall_seconds": wall_seconds, "threads": args.threads,
               **evaluate(rbm, args.seed, args.ais_chains, args.ais_betas)}
-    print(json.dumps(result, indent=1))
-    if args.out:
-        with open(args.out, "w") as f:
-            json.dump(result, f, indent=1)
+    report(result, args.out)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ from skgen.datasets import load_mnist
 from skgen.metrics import extract_features, frechet_distance
 from skgen.plotting import save_image_grid
 
+from _output import report
+
 RECIPES = {
     "cd1": {"lr": 0.05, "optimizer__momentum": 0.9},
     "cd10": {"cd_steps": 10, "lr": 0.05, "optimizer__momentum": 0.9},
@@ -65,10 +67,7 @@ def main():
     if args.figure:
         save_image_grid(samples[:30], (28, 28), args.figure, n_cols=10, title=f"RBM, {args.recipe}")
     result = {"recipe": args.recipe, **RECIPES[args.recipe], "data_mean_pixel": float(X.mean()), "scores": scores}
-    print(json.dumps(result, indent=1))
-    if args.out:
-        with open(args.out, "w") as f:
-            json.dump(result, f, indent=1)
+    report(result, args.out)
 
 
 if __name__ == "__main__":

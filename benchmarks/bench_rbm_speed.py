@@ -22,7 +22,6 @@ or float64 arrays.
 """
 
 import argparse
-import json
 import statistics
 import time
 
@@ -33,6 +32,8 @@ from threadpoolctl import threadpool_limits
 
 from skgen import RBM
 from skgen.datasets import load_mnist
+
+from _output import report
 
 N_COMPONENTS, BATCH_SIZE = 500, 100
 
@@ -121,10 +122,7 @@ def main():
         "gemm_share_of_skgen_epoch_loop": median["gemms"] / median["skgen_epoch_loop"],
         "sklearn_over_gemms": median["sklearn"] / median["gemms"],
     }
-    print(json.dumps(result, indent=1))
-    if args.out:
-        with open(args.out, "w") as f:
-            json.dump(result, f, indent=1)
+    report(result, args.out)
 
 
 if __name__ == "__main__":
