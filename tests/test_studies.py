@@ -72,3 +72,15 @@ def test_parallel_map_keeps_task_order_and_counts_finished_tasks(capsys):
     results = parallel_map(pow, [(2, 3), (3, 2), (10, 0)], n_jobs=2, desc="powers", unit="task")
     assert results == [8, 9, 1]
     assert "3/3" in capsys.readouterr().err
+
+
+def test_pretraining_study_trains_a_point_shared_by_two_experiments_once(data_home, tmp_path, capsys):
+    from skgen.studies.pretraining import run_pretraining_study
+
+    tiny = {"n_layers": (2, 3), "n_units": (50,), "n_train": (500, 1000), "n_train_base": 1000,
+            "pretrain_epochs": 1, "max_epochs": 2, "n_test": 500}
+    table = run_pretraining_study(tiny, out=tmp_path, data_home=data_home, n_jobs=1, random_state=0)
+    assert len(table) == 5 * 4  # 5 points of the three experiments, 4 networks each
+    shared = table[(table["n_layers"] == 2) & (table["n_units"] == 200) & (table["n_train"] == 1000)]
+    assert sorted(shared["experiment"]) == ["layers"] * 4 + ["train size"] * 4
+    assert "4/4" in capsys.readouterr().err  # 4 distinct points trained
