@@ -66,12 +66,31 @@ def test_pretraining_study_quick(data_home, tmp_path):
     assert len(pngs) == 3 and all(p.name in report for p in pngs)
 
 
-def test_parallel_map_keeps_task_order_and_counts_finished_tasks(capsys):
+def test_parallel_map_keeps_task_order(capsys):
     from skgen.studies._parallel import parallel_map
 
     results = parallel_map(pow, [(2, 3), (3, 2), (10, 0)], n_jobs=2, desc="powers", unit="task")
     assert results == [8, 9, 1]
     assert "3/3" in capsys.readouterr().err
+
+
+def test_parallel_map_progress_advances_only_on_finished_tasks(monkeypatch):
+    from skgen.studies import _parallel
+
+    finished, seen_by_bar = [], []
+
+    def task(i):
+        finished.append(i)
+        return i
+
+    def recording_bar(iterable, **kwargs):
+        for item in iterable:
+            seen_by_bar.append(len(finished))
+            yield item
+
+    monkeypatch.setattr(_parallel, "tqdm", recording_bar)
+    assert _parallel.parallel_map(task, [(0,), (1,), (2,)], n_jobs=1, desc="tasks", unit="task") == [0, 1, 2]
+    assert seen_by_bar == [1, 2, 3]  # a bar over the task list would have counted 0, 1, 2
 
 
 def test_pretraining_study_trains_a_point_shared_by_two_experiments_once(data_home, tmp_path, capsys):
