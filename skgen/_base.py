@@ -1,24 +1,43 @@
-"""What every torch-backed skgen estimator shares.
+"""The base layer every torch-backed skgen estimator stands on.
 
-- the device (``"cpu"``, ``"cuda"``, ``"cuda:1"``...) checked once, with a clear error;
-- ``random_state`` turned into a seeded :class:`torch.Generator`, or a forked and seeded
-  global torch RNG for code (skorch) that draws from the global one;
-- the optimizer as a ``torch.optim`` class (or its name) with skorch-style routed
-  parameters such as ``optimizer__momentum=0.9`` that ``get_params``/``set_params``,
-  ``clone`` and ``GridSearchCV`` see like any other parameter;
-- arrays, lists, pandas frames and sparse matrices to tensors and back;
-- shuffled minibatches drawn from a generator.
+- :class:`TorchEstimator`: the shared training parameters (``lr``, ``max_epochs``,
+  ``batch_size``, ``optimizer``, ``lr_scheduler``, ``device``, ``random_state``,
+  ``verbose``) declared once in ``_parameter_constraints``, which each estimator extends
+  with its own (``{**TorchEstimator._parameter_constraints, "beta": [...]}``) and which
+  ``_validate_params`` checks at the start of ``fit``; skorch-style routed parameters
+  (``optimizer__momentum=0.9``, ``lr_scheduler__end_factor=0.0``) that ``get_params``,
+  ``set_params``, ``clone`` and ``GridSearchCV`` see like any other; the optimizer and the
+  learning-rate scheduler built from them; the divergence guard.
+- :class:`SampleMixin` and :class:`DensityMixin`: the ``sample(n_samples, *,
+  random_state=None)`` contract and ``score`` as the mean of ``score_samples``.
+- The constraints themselves (:class:`Integer`, :class:`Real`, ...). They are skgen's own
+  rather than scikit-learn's private ``sklearn.utils._param_validation``: that module's
+  ``Interval(Integral, ...)`` takes ``True`` for an int, and custom constraints must
+  subclass its private ``_Constraint``, which may change between releases.
+- Device checks, ``random_state`` -> seeded :class:`torch.Generator`, arrays <-> tensors,
+  minibatches.
 
 Fitted state is kept as NumPy arrays or CPU tensors, so a model fitted on ``cuda``
 pickles and loads on a CPU-only machine.
+
+A new estimator subclasses :class:`TorchEstimator` (plus :class:`SampleMixin` /
+:class:`DensityMixin` as it applies), declares its own parameters, calls
+``self._validate_params()`` first thing in ``fit`` and :func:`check_finite` after each
+epoch (the skorch-based ones get both from :mod:`skgen._nets`), and adds one line to the
+registry in ``skgen/__init__.py``; ``tests/test_common.py`` then runs scikit-learn's
+checks on it.
 """
 
 import contextlib
+import math
+import numbers
 
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
 _OPTIMIZERS = {
     "sgd": torch.optim.SGD,
@@ -26,7 +45,6 @@ _OPTIMIZERS = {
     "adamw": torch.optim.AdamW,
     "rmsprop": torch.optim.RMSprop,
 }
-_ROUTED_PREFIXES = ("optimizer__",)
 
 
 def resolve_device(device):
@@ -90,24 +108,27 @@ def resolve_optimizer(optimizer):
 
 
 class RoutedParamsMixin:
-    """skorch-style ``optimizer__name=value`` parameters for a scikit-learn estimator.
+    """skorch-style ``prefix__name=value`` parameters for a scikit-learn estimator.
 
     An estimator's ``__init__`` takes ``**kwargs`` and calls ``self._set_routed_params(kwargs)``;
     the routed values then behave as ordinary parameters in ``get_params``, ``set_params``,
-    ``clone`` and grid searches, and :meth:`_make_optimizer` passes them to the optimizer.
+    ``clone`` and grid searches. ``_routed_prefixes`` names the prefixes an estimator
+    routes (a GAN routes one optimizer per network).
     """
+
+    _routed_prefixes = ("optimizer__", "lr_scheduler__")
 
     def _set_routed_params(self, kwargs):
         for key, value in kwargs.items():
-            if not key.startswith(_ROUTED_PREFIXES):
+            if not key.startswith(self._routed_prefixes):
                 raise TypeError(
                     f"{type(self).__name__} got an unexpected keyword argument {key!r}; "
-                    f"extra arguments must start with one of {_ROUTED_PREFIXES}, e.g. optimizer__momentum."
+                    f"extra arguments must start with one of {self._routed_prefixes}, e.g. optimizer__momentum."
                 )
             setattr(self, key, value)
 
     def _routed_keys(self):
-        return sorted(k for k in vars(self) if k.startswith(_ROUTED_PREFIXES))
+        return sorted(k for k in vars(self) if k.startswith(self._routed_prefixes))
 
     def get_params(self, deep=True):
         params = super().get_params(deep=deep)
@@ -115,7 +136,7 @@ class RoutedParamsMixin:
         return params
 
     def set_params(self, **params):
-        routed = {k: params.pop(k) for k in list(params) if k.startswith(_ROUTED_PREFIXES)}
+        routed = {k: params.pop(k) for k in list(params) if k.startswith(self._routed_prefixes)}
         self._set_routed_params(routed)
         return super().set_params(**params)
 
@@ -123,9 +144,256 @@ class RoutedParamsMixin:
         """The routed parameters under ``prefix``, without it: ``{"momentum": 0.9}``."""
         return {key[len(prefix):]: getattr(self, key) for key in self._routed_keys() if key.startswith(prefix)}
 
-    def _make_optimizer(self, parameters):
-        """Build ``self.optimizer`` over ``parameters`` with ``self.lr`` and ``optimizer__*``."""
-        return resolve_optimizer(self.optimizer)(parameters, lr=self.lr, **self._routed("optimizer__"))
+
+# -- parameter constraints -------------------------------------------------------------------
+
+
+class Integer:
+    """An int (not a bool) in ``[low, high]``; ``high=None`` is unbounded."""
+
+    def __init__(self, low=1, high=None):
+        self.low, self.high = low, high
+
+    def is_satisfied_by(self, value):
+        return (isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+                and value >= self.low and (self.high is None or value <= self.high))
+
+    def __str__(self):
+        return f"an int in [{self.low}, {'inf' if self.high is None else self.high}]"
+
+
+class Real:
+    """A finite real number (not a bool) between ``low`` and ``high``, each bound open or closed."""
+
+    def __init__(self, low=-math.inf, high=math.inf, *, closed="both"):
+        self.low, self.high, self.closed = low, high, closed
+
+    def is_satisfied_by(self, value):
+        if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)) or not math.isfinite(value):
+            return False
+        above = value >= self.low if self.closed in ("both", "left") else value > self.low
+        below = value <= self.high if self.closed in ("both", "right") else value < self.high
+        return above and below
+
+    def __str__(self):
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        return f"a finite float in {left}{self.low:g}, {self.high:g}{right}"
+
+
+class Options:
+    """One of a fixed set of strings."""
+
+    def __init__(self, *options):
+        self.options = options
+
+    def is_satisfied_by(self, value):
+        return isinstance(value, str) and value in self.options
+
+    def __str__(self):
+        return f"one of {', '.join(map(repr, self.options))}"
+
+
+class Boolean:
+    """``True`` or ``False`` (or a NumPy bool), not a truthy string or number."""
+
+    def is_satisfied_by(self, value):
+        return isinstance(value, (bool, np.bool_))
+
+    def __str__(self):
+        return "a bool"
+
+
+class LayerSizes:
+    """A non-empty tuple or list of positive ints (``allow_empty`` admits ``()``)."""
+
+    def __init__(self, allow_empty=False):
+        self.allow_empty = allow_empty
+
+    def is_satisfied_by(self, value):
+        return (isinstance(value, (tuple, list)) and (self.allow_empty or len(value) > 0)
+                and all(Integer(1).is_satisfied_by(size) for size in value))
+
+    def __str__(self):
+        return f"a {'' if self.allow_empty else 'non-empty '}tuple of positive ints"
+
+
+class Subclass:
+    """A class derived from ``base`` (an optimizer, a scheduler), or one of ``names``."""
+
+    def __init__(self, base, names=()):
+        self.base, self.names = base, tuple(names)
+
+    def is_satisfied_by(self, value):
+        return (isinstance(value, type) and issubclass(value, self.base)) or (
+            isinstance(value, str) and value.lower() in self.names)
+
+    def __str__(self):
+        names = f" or one of {', '.join(map(repr, self.names))}" if self.names else ""
+        return f"a subclass of {self.base.__module__}.{self.base.__qualname__}{names}"
+
+
+class Device:
+    """``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (a string or a :class:`torch.device`)."""
+
+    def is_satisfied_by(self, value):
+        try:
+            return isinstance(value, (str, torch.device)) and torch.device(value).type in ("cpu", "cuda")
+        except (RuntimeError, TypeError):
+            return False
+
+    def __str__(self):
+        return "'cpu', 'cuda' or 'cuda:N'"
+
+
+class Instance:
+    """An instance of one of ``types`` (``None`` for the value None)."""
+
+    def __init__(self, *types):
+        self.types = types
+
+    def is_satisfied_by(self, value):
+        return any(value is None if t is None else isinstance(value, t) for t in self.types)
+
+    def __str__(self):
+        return " or ".join("None" if t is None else t.__name__ for t in self.types)
+
+
+class RandomStateLike(Instance):
+    """What :func:`sklearn.utils.check_random_state` takes: None, an int or a RandomState."""
+
+    def __init__(self):
+        super().__init__(None, np.random.RandomState)
+
+    def is_satisfied_by(self, value):
+        return super().is_satisfied_by(value) or Integer(0, 2**32 - 1).is_satisfied_by(value)
+
+    def __str__(self):
+        return "None, an int in [0, 2**32 - 1] or a numpy RandomState"
+
+
+def check_param(name, value, *constraints, owner=None):
+    """Raise ``ValueError`` naming ``name`` and ``value`` unless one constraint holds.
+
+    ``None`` among the constraints admits the value None.
+    """
+    for constraint in constraints:
+        if (value is None) if constraint is None else constraint.is_satisfied_by(value):
+            return value
+    allowed = " or ".join("None" if c is None else str(c) for c in constraints)
+    where = f"{owner}: " if owner else ""
+    raise ValueError(f"{where}{name} must be {allowed}, got {value!r}.")
+
+
+# -- the base class -------------------------------------------------------------------------
+
+
+class TorchEstimator(RoutedParamsMixin, BaseEstimator):
+    """Base class of skgen's torch estimators: shared parameters, routing, validation, optimizer.
+
+    Subclasses list their ``__init__`` parameters as usual and extend
+    ``_parameter_constraints``; :meth:`_validate_params` checks every declared parameter.
+    """
+
+    _parameter_constraints = {
+        "lr": [Real(0, closed="neither")],
+        "max_epochs": [Integer(1)],
+        "batch_size": [Integer(1)],
+        "optimizer": [Subclass(torch.optim.Optimizer, _OPTIMIZERS)],
+        "lr_scheduler": [None, Subclass(torch.optim.lr_scheduler.LRScheduler)],
+        "device": [Device()],
+        "random_state": [RandomStateLike()],
+        "verbose": [Integer(0)],
+    }
+
+    def _validate_params(self):
+        """Check every parameter in ``_parameter_constraints``; ValueError naming the first bad one."""
+        params = self.get_params(deep=False)
+        for name, constraints in self._parameter_constraints.items():
+            if name in params:
+                check_param(name, params[name], *constraints, owner=type(self).__name__)
+
+    def _make_optimizer(self, parameters, prefix="optimizer"):
+        """Build the optimizer ``self.<prefix>`` over ``parameters`` with ``self.lr`` and ``<prefix>__*``."""
+        optimizer = resolve_optimizer(getattr(self, prefix))
+        return optimizer(parameters, lr=self.lr, **self._routed(f"{prefix}__"))
+
+    def _make_lr_scheduler(self, optimizer):
+        """The ``lr_scheduler`` class over ``optimizer`` with its ``lr_scheduler__*`` arguments, or None."""
+        if self.lr_scheduler is None:
+            return None
+        return self.lr_scheduler(optimizer, **self._routed("lr_scheduler__"))
+
+    def _inference_device(self):
+        """The training device where it is available here, else the CPU (a CUDA model on a CPU machine)."""
+        try:
+            return resolve_device(self.device)
+        except ValueError:
+            return torch.device("cpu")
+
+
+def check_finite(epoch, lr, **values):
+    """The divergence guard: ``ValueError`` naming the epoch when a loss or a weight is not finite.
+
+    ``values`` maps what was checked (``loss=...``, ``weights=[...]``) to tensors, numbers,
+    or lists of them.
+    """
+    for what, value in values.items():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            finite = torch.isfinite(item).all() if torch.is_tensor(item) else math.isfinite(item)
+            if not finite:
+                raise ValueError(
+                    f"Training diverged (non-finite {what}) in epoch {epoch} with lr={lr}; use a smaller lr."
+                )
+
+
+class SampleMixin:
+    """The generative contract: ``sample(n_samples=1, *, random_state=None)`` returns an array
+    shaped like the training rows. Estimators implement ``_sample(n_samples, random_state)``.
+    """
+
+    def sample(self, n_samples=1, *, random_state=None):
+        """Draw ``n_samples`` rows from the fitted model.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws; ``None`` draws fresh randomness.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples, n_features_in_)
+        """
+        self._check_sample_request(n_samples)
+        return self._sample(n_samples, random_state)
+
+    def _check_sample_request(self, n_samples):
+        check_is_fitted(self)
+        check_param("n_samples", n_samples, Integer(1), owner=type(self).__name__)
+
+
+class DensityMixin:
+    """``score`` as the mean of ``score_samples``, so ``GridSearchCV`` without a scorer picks
+    the model with the best held-out log-likelihood."""
+
+    _estimator_type = "DensityEstimator"
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of the rows of ``X``, in nats (see ``score_samples``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
 
 
 def to_tensor(X, device="cpu", dtype=torch.float32):

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 
 from skgen import _partition
 from skgen._base import (
-    RoutedParamsMixin,
+    TorchEstimator,
     bernoulli,
     check_unit_interval,
     minibatches,
@@ -30,7 +30,7 @@ _MONITOR_ROWS = 1000
 _EPS = 1e-3
 
 
-class RBM(RoutedParamsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
     """Bernoulli restricted Boltzmann machine (binary visible and hidden units).
 
     Trained by contrastive divergence (CD-k) or persistent contrastive divergence (PCD).

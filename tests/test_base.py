@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import clone
 
 from skgen._base import (
-    RoutedParamsMixin,
+    TorchEstimator,
     check_unit_interval,
     minibatches,
     resolve_device,
@@ -20,7 +20,7 @@ from skgen._base import (
 )
 
 
-class Toy(RoutedParamsMixin, BaseEstimator):
+class Toy(TorchEstimator):
     def __init__(self, lr=0.1, optimizer="sgd", **kwargs):
         self.lr = lr
         self.optimizer = optimizer

@@ -10,18 +10,9 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgen import DBN, RBM
 from skgen.datasets import load_alphadigits
-from test_rbm import expected_failures_on_raw_checks, expected_failures_on_squashed_checks, squash
-
-
-class SquashedInputDBN(DBN):
-    """DBN behind :func:`test_rbm.squash`, so that scikit-learn's checks reach the DBN itself."""
-
-    def _validate(self, X, reset):
-        return super()._validate(squash(X), reset)
 
 
 def small(**params):
@@ -42,16 +33,6 @@ def alphadigits(data_home):
     return load_alphadigits("A4X", data_home=data_home, return_X_y=True)
 
 
-@parametrize_with_checks([small(hidden_layer_sizes=(4, 3), max_epochs=2)],
-                         expected_failed_checks=expected_failures_on_raw_checks)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
-
-
-@parametrize_with_checks([SquashedInputDBN(hidden_layer_sizes=(4, 3), max_epochs=2, random_state=0)],
-                         expected_failed_checks=expected_failures_on_squashed_checks)
-def test_sklearn_estimator_checks_on_unit_interval_data(estimator, check):
-    check(estimator)
 
 
 def test_layers_are_fitted_greedily_bottom_first(alphadigits):

@@ -14,7 +14,6 @@ from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
@@ -67,18 +66,6 @@ class WeightRecorder(Callback):
 def _weights(net):
     return {name: value.detach().cpu().clone() for name, value in net.module_.state_dict().items()}
 
-
-@parametrize_with_checks(
-    [small(hidden_layer_sizes=(16,), lr=0.05, max_epochs=10)],
-    expected_failed_checks=lambda est: {
-        "check_do_not_raise_errors_in_init_or_set_params": (
-            "an unknown keyword argument is a TypeError at construction, as for any Python "
-            "callable; only optimizer__* keywords are routed"
-        )
-    },
-)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 def test_predict_proba_rows_sum_to_one_and_predict_is_its_argmax(digits):

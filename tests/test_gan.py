@@ -8,7 +8,6 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgen import GAN
 from skgen.datasets import load_alphadigits
@@ -20,16 +19,6 @@ SMALL = {
     "max_epochs": 3,
     "batch_size": 16,
 }
-EXPECTED_FAILED_CHECKS = {
-    "check_do_not_raise_errors_in_init_or_set_params": (
-        "**kwargs takes only routed optimizer__* parameters; the check passes a literal `kwargs=` argument."
-    ),
-}
-
-
-@parametrize_with_checks([GAN(random_state=0, **SMALL)], expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 @pytest.fixture(scope="module")

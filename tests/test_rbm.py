@@ -13,61 +13,10 @@ import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgen import RBM
 from skgen.datasets import load_alphadigits
 from skgen.rbm import _ContrastiveDivergence, _free_energy
-
-#: checks whose synthetic data lie outside [0, 1], which RBM and DBN reject by design
-OUT_OF_RANGE_CHECKS = (
-    "check_estimators_overwrite_params", "check_dont_overwrite_parameters", "check_estimators_fit_returns_self",
-    "check_readonly_memmap_input", "check_n_features_in_after_fitting", "check_estimators_dtypes",
-    "check_pipeline_consistency", "check_estimators_pickle", "check_f_contiguous_array_estimator",
-    "check_transformer_data_not_an_array", "check_transformer_general", "check_transformer_preserve_dtypes",
-    "check_methods_sample_order_invariance", "check_methods_subset_invariance", "check_fit2d_1sample",
-    "check_fit2d_1feature", "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
-    "check_n_features_in", "check_fit2d_predict1d",
-)
-ROUTED_KWARGS = {
-    "check_do_not_raise_errors_in_init_or_set_params": (
-        "an unknown keyword argument is a TypeError at construction, as for any Python callable; "
-        "only optimizer__* keywords are routed"
-    )
-}
-
-
-def expected_failures_on_raw_checks(estimator):
-    reason = "the check's synthetic data lie outside [0, 1], which the estimator rejects with a ValueError by design"
-    return {**dict.fromkeys(OUT_OF_RANGE_CHECKS, reason), **ROUTED_KWARGS}
-
-
-def expected_failures_on_squashed_checks(estimator):
-    reason = "inputs are mapped into [0, 1) before validation, so no negative or complex value reaches the estimator"
-    return {**ROUTED_KWARGS, **dict.fromkeys(
-        ("check_positive_only_tag_during_fit", "check_fit_non_negative", "check_complex_data"), reason)}
-
-
-def squash(X):
-    """Map any real input into [0, 1) by ``|x| / (1 + |x|)``, keeping sparsity, frames and NaN."""
-    if sp.issparse(X):
-        X = X.tocsr(copy=True)
-        X.data = np.abs(X.data) / (1 + np.abs(X.data))
-        return X
-    if hasattr(X, "columns"):
-        return X.abs() / (1 + X.abs())
-    X = np.asarray(X, dtype=float)
-    with np.errstate(invalid="ignore"):  # inf / inf: NaN, which the estimator must then reject
-        return np.abs(X) / (1 + np.abs(X))
-
-
-class SquashedInputRBM(RBM):
-    """RBM behind :func:`squash`, so that scikit-learn's checks, whose data are not in [0, 1],
-    exercise the RBM itself rather than its range check."""
-
-    def _validate(self, X, reset):
-        return super()._validate(squash(X), reset)
-
 
 def small(**params):
     return RBM(**{"n_components": 8, "max_epochs": 5, "lr": 0.05, "random_state": 0, **params})
@@ -87,15 +36,6 @@ def alphadigits(data_home):
     return load_alphadigits("A4X", data_home=data_home, return_X_y=True)[0]
 
 
-@parametrize_with_checks([small(max_epochs=2)], expected_failed_checks=expected_failures_on_raw_checks)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
-
-
-@parametrize_with_checks([SquashedInputRBM(n_components=4, max_epochs=2, random_state=0)],
-                         expected_failed_checks=expected_failures_on_squashed_checks)
-def test_sklearn_estimator_checks_on_unit_interval_data(estimator, check):
-    check(estimator)
 
 
 def test_fitted_state_is_named_as_in_scikit_learn(alphadigits):
