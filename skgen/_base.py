@@ -35,6 +35,7 @@ import numbers
 import numpy as np
 import scipy.sparse as sp
 import torch
+import sklearn.base
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -374,11 +375,9 @@ class SampleMixin:
         check_param("n_samples", n_samples, Integer(1), owner=type(self).__name__)
 
 
-class DensityMixin:
+class DensityMixin(sklearn.base.DensityMixin):
     """``score`` as the mean of ``score_samples``, so ``GridSearchCV`` without a scorer picks
     the model with the best held-out log-likelihood."""
-
-    _estimator_type = "DensityEstimator"
 
     def score(self, X, y=None):
         """Mean log-likelihood of the rows of ``X``, in nats (see ``score_samples``).

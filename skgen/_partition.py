@@ -1,16 +1,19 @@
-"""The partition function of a Bernoulli RBM: exact enumeration and annealed importance sampling.
+"""The partition function of an RBM: exact enumeration, AIS and reverse AIS.
 
-Both work on the RBM with one layer summed out: ``log Z = log sum_v exp(-F(v))``.
-Enumeration sums over every state of the smaller layer, in float64. Annealed importance
-sampling (AIS, Neal 2001) follows Salakhutdinov & Murray (2008): it anneals from a
-base-rate model (no weights, visible biases fitted to the data marginals, whose partition
-function is known) to the RBM through a ladder of inverse temperatures, with one Gibbs
-sweep at each; its chains run in float32 and its log importance weights add up in float64.
+Enumeration sums over every state of the smaller binary layer, in float64 (for Gaussian
+visibles, over the hidden states, each visible integral in closed form). Annealed
+importance sampling (AIS, Neal 2001) follows Salakhutdinov & Murray (2008): it anneals
+between the RBM and a base model with no weights whose partition function is known (see
+:mod:`skgen._machines`) through a ladder of inverse temperatures, one Gibbs sweep at each;
+its chains run in float32 and its log importance weights add up in float64. Run forward
+from the base it estimates ``log Z`` from below on average; run in reverse from states of
+the RBM, from above.
 """
 
 import math
 
 import torch
+from torch.nn.functional import softplus
 
 from skgen._base import bernoulli
 
@@ -56,6 +59,29 @@ def exact_log_partition(weights, visible_bias, hidden_bias):
     return torch.logsumexp(torch.cat(terms), 0).item()
 
 
+def exact_log_partition_gaussian(weights, visible_bias, hidden_bias, log_sigma2):
+    """``log Z`` of a Gaussian-Bernoulli RBM by summing over its hidden states.
+
+    For each ``h`` the Gaussian integral over ``v`` is closed-form:
+    ``log int exp(-E(v, h)) dv = c.h + sum_i ((b_i + (W^T h)_i)^2 - b_i^2) / (2 sigma_i^2)
+    + n_visible/2 log(2 pi) + sum_i log sigma_i``.
+    """
+    weights, visible_bias, hidden_bias, log_sigma2 = (
+        t.double() for t in (weights, visible_bias, hidden_bias, log_sigma2))
+    n_units = weights.shape[0]
+    if n_units > MAX_EXACT_UNITS + 4:
+        raise ValueError(f"Exact enumeration over 2**{n_units} hidden states is out of reach; use AIS.")
+    precision = torch.exp(-log_sigma2)
+    terms = []
+    for start in range(0, 2**n_units, _ENUMERATION_CHUNK):
+        h = _binary_states(n_units, start, min(start + _ENUMERATION_CHUNK, 2**n_units), weights.dtype,
+                           weights.device)
+        shifted = h @ weights + visible_bias
+        terms.append(h @ hidden_bias + 0.5 * ((shifted ** 2 - visible_bias ** 2) * precision).sum(1))
+    gaussian = 0.5 * weights.shape[1] * math.log(2 * math.pi) + 0.5 * log_sigma2.sum().item()
+    return torch.logsumexp(torch.cat(terms), 0).item() + gaussian
+
+
 def ais_schedule(n_betas):
     """Inverse temperatures from 0 to 1, denser near 1, in the proportions of Salakhutdinov & Murray.
 
@@ -74,50 +100,51 @@ def ais_schedule(n_betas):
     ])
 
 
-def ais_log_partition(weights, visible_bias, hidden_bias, base_visible_bias, betas, n_chains, generator):
-    """Estimate ``log Z`` of the RBM by annealed importance sampling.
+def ais_log_partition(machine, betas, n_chains, generator, start=None):
+    """Estimate ``log Z`` of an RBM by annealed importance sampling, forward or reverse.
+
+    Forward AIS (``start=None``) draws ``n_chains`` states from the base model and anneals
+    them up the ladder ``betas`` to the RBM: the mean importance weight estimates
+    ``Z / Z_base`` without bias, so ``log Z`` comes out slightly low on average (and
+    log-likelihoods slightly high). Reverse AIS (Burda, Grosse & Salakhutdinov 2015) starts
+    from states of the RBM itself (``start``: data rows or persistent chains) and anneals
+    down to the base: its weights estimate ``Z_base / Z``, so ``log Z`` comes out slightly
+    high on average when the start is a fair sample of the RBM. Together they bracket it.
 
     Parameters
     ----------
-    weights, visible_bias, hidden_bias : Tensor
-        The RBM, as in :func:`exact_log_partition`.
-    base_visible_bias : Tensor of shape (n_visible,)
-        Visible biases of the base-rate model the runs start from; the log-odds of the
-        training data's pixel means make a base close to the RBM and a low-variance estimate.
+    machine : skgen._machines.BernoulliMachine or GaussianMachine
+        The RBM and its base model.
     betas : Tensor of shape (n_betas,)
         Increasing inverse temperatures from 0 to 1 (see :func:`ais_schedule`).
     n_chains : int
-        Number of independent annealing runs.
+        Number of independent annealing runs (ignored when ``start`` is given).
     generator : torch.Generator
-        Source of randomness, on the device of the tensors.
+        Source of randomness, on the device of the machine.
+    start : Tensor of shape (n_chains, n_visible), default=None
+        Reverse AIS from these visible states.
 
     Returns
     -------
     log_z : float
-        The estimate, ``log`` of the mean importance weight plus ``log Z`` of the base.
-        Unbiased for ``Z``, hence slightly low on average for ``log Z``.
     std_error : float
         Standard error of ``log_z`` by the delta method: ``std(w) / (mean(w) sqrt(n_chains))``.
     """
+    reverse = start is not None
     # the chains run in float32; the log importance weights accumulate in float64
-    W, b, c, b_base = (t.to(torch.float32) for t in (weights, visible_bias, hidden_bias, base_visible_bias))
-    betas = betas.tolist()
-    softplus = torch.nn.functional.softplus
-    # base model: factorised visibles with biases b_base, and hiddens with no parameters at all
-    log_z_base = softplus(b_base.double()).sum().item() + W.shape[0] * math.log(2.0)
-    v = bernoulli(torch.sigmoid(b_base).expand(n_chains, -1), generator)
-    log_w = torch.zeros(n_chains, dtype=torch.float64, device=W.device)
-    bias_gap = b - b_base
-    field, h, visible_input = (torch.empty(n_chains, n, device=W.device) for n in (W.shape[0], W.shape[0], W.shape[1]))
+    exact = machine.to(torch.float64)
+    betas = betas.flip(0).tolist() if reverse else betas.tolist()
+    v = start.to(torch.float32) if reverse else machine.base_sample(n_chains, generator)
+    log_w = torch.zeros(len(v), dtype=torch.float64, device=v.device)
     for previous, beta in zip(betas[:-1], betas[1:]):
-        # log p*_beta(v) = b_base.v + beta (b - b_base).v + sum_j softplus(beta (W v + c)_j)
-        torch.addmm(c, v, W.T, out=field)
-        exact_field = field.double()
-        log_w += (beta - previous) * (v @ bias_gap).double()
-        log_w += (softplus(beta * exact_field) - softplus(previous * exact_field)).sum(1)
-        bernoulli(field.mul_(beta).sigmoid_(), generator, out=h)
-        bernoulli(torch.addmm(bias_gap, h, W, out=visible_input).mul_(beta).add_(b_base).sigmoid_(), generator, out=v)
-    log_mean_w = torch.logsumexp(log_w, 0).item() - math.log(n_chains)
+        field = machine.hidden_field(v)
+        v64, field64 = v.double(), field.double()
+        log_w += exact.visible_log_factor(v64, beta) - exact.visible_log_factor(v64, previous)
+        log_w += (softplus(beta * field64) - softplus(previous * field64)).sum(1)
+        h = bernoulli(torch.sigmoid(beta * field), generator)
+        v = machine.sample_visibles(machine.mean_visibles(h, beta), h, generator, beta)
+    log_mean_w = torch.logsumexp(log_w, 0).item() - math.log(len(v))
     relative_w = torch.exp(log_w - log_w.max())
-    std_error = (relative_w.std() / (relative_w.mean() * math.sqrt(n_chains))).item() if n_chains > 1 else math.inf
-    return log_z_base + log_mean_w, std_error
+    std_error = (relative_w.std() / (relative_w.mean() * math.sqrt(len(v)))).item() if len(v) > 1 else math.inf
+    log_z_base = machine.log_base_partition()
+    return (log_z_base - log_mean_w if reverse else log_z_base + log_mean_w), std_error

@@ -93,8 +93,9 @@ def test_bad_input_and_bad_sizes_are_rejected(alphadigits):
     bad[0, 0] = 2.0
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         small().fit(bad)
-    with pytest.raises(ValueError, match="positive integers"):
-        small(hidden_layer_sizes=(16, 0)).fit(X)
+    for sizes in [(16, 0), (True,), 5.5, 5, ()]:
+        with pytest.raises(ValueError, match="hidden_layer_sizes must be a non-empty tuple of positive ints"):
+            small(hidden_layer_sizes=sizes).fit(X)
     dbn = small().fit(X)
     with pytest.raises(ValueError, match="320 features"):
         dbn.transform(X[:, :10])

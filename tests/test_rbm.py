@@ -3,6 +3,7 @@
 import io
 import itertools
 import pickle
+from types import SimpleNamespace
 
 import joblib
 import numpy as np
@@ -16,7 +17,8 @@ from sklearn.model_selection import GridSearchCV
 
 from skgen import RBM
 from skgen.datasets import load_alphadigits
-from skgen.rbm import _ContrastiveDivergence, _free_energy
+from skgen._machines import BernoulliMachine
+from skgen.rbm import _ContrastiveDivergence
 
 def small(**params):
     return RBM(**{"n_components": 8, "max_epochs": 5, "lr": 0.05, "random_state": 0, **params})
@@ -34,8 +36,6 @@ def one_torch_thread():
 @pytest.fixture(scope="module")
 def alphadigits(data_home):
     return load_alphadigits("A4X", data_home=data_home, return_X_y=True)[0]
-
-
 
 
 def test_fitted_state_is_named_as_in_scikit_learn(alphadigits):
@@ -65,19 +65,53 @@ def test_free_energy_follows_its_formula(alphadigits):
     np.testing.assert_allclose(rbm.free_energy(alphadigits), expected, rtol=1e-5)
 
 
-def test_the_update_is_the_gradient_of_the_free_energy_difference():
+def _trainer(machine, batch_size, generator, **options):
+    settings = {"cd_steps": 1, "sampler": "gibbs", "persistent": False, "n_chains": None, "batch_size": batch_size,
+                "n_temperatures": 3, "centered": False, **options}
+    return _ContrastiveDivergence(SimpleNamespace(**settings), machine, batch_size, generator)
+
+
+def _random_machine(generator, n_hidden=5, n_visible=7):
+    W = torch.randn(n_hidden, n_visible, generator=generator) * 0.5
+    b, c = torch.randn(n_visible, generator=generator), torch.randn(n_hidden, generator=generator)
+    return BernoulliMachine(W, b, c, torch.zeros(n_visible))
+
+
+@pytest.mark.parametrize("options", [{"cd_steps": 3}, {"persistent": True, "n_chains": 11},
+                                     {"sampler": "tempering", "n_chains": 4}])
+def test_the_update_is_the_gradient_of_the_free_energy_difference(options):
     generator = torch.Generator().manual_seed(0)
-    W = torch.randn(5, 7, generator=generator) * 0.5
-    b, c = torch.randn(7, generator=generator), torch.randn(5, generator=generator)
+    machine = _random_machine(generator)
     data = torch.bernoulli(torch.full((6, 7), 0.4), generator=generator)
-    cd = _ContrastiveDivergence(W, b, c, cd_steps=3, batch_size=6, generator=generator)
-    cd.gradient(data, torch.arange(6))
-    params = [p.detach().clone().requires_grad_() for p in (W, b, c)]
-    negative_phase = cd.visibles[:6]
-    loss = _free_energy(data, *params).mean() - _free_energy(negative_phase, *params).mean()
+    trainer = _trainer(machine, 6, generator, **options)
+    trainer.start_chains(data, None)
+    trainer.gradient(data)
+    negatives = trainer.last_negatives.clone()
+    reference = BernoulliMachine(*(p.detach().clone().requires_grad_() for p in (machine.W, machine.b, machine.c)),
+                                 machine.base_b)
+    loss = reference.free_energy(data).mean() - reference.free_energy(negatives).mean()
     loss.backward()
-    for p, reference in zip((W, b, c), params):
-        torch.testing.assert_close(p.grad, reference.grad)
+    for p, expected in zip(trainer.parameters, (reference.W, reference.b, reference.c)):
+        torch.testing.assert_close(p.grad, expected.grad)
+
+
+def test_the_centred_update_is_the_gradient_in_centred_coordinates():
+    generator = torch.Generator().manual_seed(0)
+    machine = _random_machine(generator)
+    data = torch.bernoulli(torch.full((6, 7), 0.4), generator=generator)
+    mu, lam = torch.rand(7, generator=generator), torch.rand(5, generator=generator)
+    trainer = _trainer(machine, 6, generator, centered=True, visible_offset_=mu.numpy(), hidden_offset_=lam.numpy())
+    trainer.gradient(data)
+    W, b_centred, c_centred = (p.detach().clone().requires_grad_() for p in trainer.parameters)
+
+    def free_energy(v):  # F of E(v, h) = -(v - mu).b - c.(h - lam) - (h - lam).W(v - mu)
+        field = c_centred + (v - mu) @ W.T
+        return -(v - mu) @ b_centred - torch.nn.functional.softplus(field).sum(1) + field @ lam
+
+    loss = free_energy(data).mean() - free_energy(trainer.last_negatives).mean()
+    loss.backward()
+    for p, expected in zip(trainer.parameters, (W, b_centred, c_centred)):
+        torch.testing.assert_close(p.grad, expected.grad)
 
 
 @pytest.mark.parametrize("params", [{}, {"cd_steps": 3}, {"persistent": True}, {"optimizer": torch.optim.Adam,

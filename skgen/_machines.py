@@ -1,0 +1,269 @@
+"""Restricted Boltzmann machines as energy functions on tensors, one class per visible unit type.
+
+A machine holds the weights ``W`` (hidden x visible), the visible and hidden biases and,
+for tempering and AIS, a *base model* with no weights whose partition function is known.
+Every method takes an inverse temperature ``beta`` (a float, or a column of one value per
+row) on the geometric path between the base (``beta=0``) and the machine (``beta=1``)::
+
+    log p*_beta(v, h) = -beta E(v, h) - (1 - beta) E_base(v)
+
+so that Gibbs sampling, parallel tempering (Desjardins et al. 2010), AIS and reverse AIS
+(:mod:`skgen._partition`) are written once for every unit type. Hidden units are binary.
+
+- :class:`BernoulliMachine`: binary visibles, ``E = -b.v - c.h - h.Wv``; the base has
+  visible biases set to the log-odds of the data means (Salakhutdinov & Murray 2008).
+- :class:`GaussianMachine`: real visibles with variances ``sigma^2``,
+  ``E = |v - b|^2 / (2 sigma^2) - c.h - h.W(v / sigma^2)`` (Cho, Raiko & Ilin 2011;
+  Liao et al. 2022); the base is the Gaussian of the data's means and variances.
+"""
+
+import math
+
+import torch
+from torch.nn.functional import softplus
+
+from skgen._base import bernoulli
+from skgen._partition import exact_log_partition, exact_log_partition_gaussian
+
+
+class BernoulliMachine:
+    """An RBM with binary visible and hidden units.
+
+    Parameters
+    ----------
+    W : Tensor of shape (n_hidden, n_visible)
+    b : Tensor of shape (n_visible,)
+    c : Tensor of shape (n_hidden,)
+    base_b : Tensor of shape (n_visible,)
+        Visible biases of the base model.
+    """
+
+    def __init__(self, W, b, c, base_b):
+        self.W, self.b, self.c, self.base_b = W, b, c, base_b
+
+    def hidden_input(self, v, out):
+        """What the hiddens see of ``v`` (``v`` itself for binary visibles), written into ``out``."""
+        return out.copy_(v)
+
+    def hidden_field(self, v):
+        """The hiddens' total input ``W v + c`` (at ``beta=1``)."""
+        return torch.addmm(self.c, v, self.W.T)
+
+    def extra_parameters(self):
+        """Trained parameters beyond ``W``, ``b`` and ``c``."""
+        return []
+
+    def extra_gradients(self, v_negative, v_data, inputs, mean_hiddens, weights):
+        """Write the gradients of :meth:`extra_parameters` (see :class:`skgen.rbm._ContrastiveDivergence`)."""
+
+    def mean_hiddens(self, v, beta=1.0):
+        """``P(h = 1 | v)`` at inverse temperature ``beta``."""
+        return torch.sigmoid(beta * self.hidden_field(v))
+
+    def mean_visibles(self, h, beta=1.0):
+        """``E[v | h]`` at inverse temperature ``beta``."""
+        field = torch.addmm(self.b, h, self.W)
+        if isinstance(beta, float) and beta == 1.0:
+            return torch.sigmoid(field)
+        return torch.sigmoid(beta * field + (1 - beta) * self.base_b)
+
+    def sample_visibles(self, mean, h, generator, beta=1.0):
+        """Draw visibles given the hiddens ``h`` and their conditional means ``mean``."""
+        return bernoulli(mean, generator)
+
+    def visible_log_factor(self, v, beta=1.0):
+        """The visible-only part of ``log p*_beta(v)``: ``beta b.v + (1 - beta) base_b.v``."""
+        beta = _per_row(beta)
+        return beta * (v @ self.b) + (1 - beta) * (v @ self.base_b)
+
+    def log_unnormalized(self, v, beta=1.0):
+        """``log p*_beta(v)``, the hiddens summed out."""
+        return self.visible_log_factor(v, beta) + softplus(beta * self.hidden_field(v)).sum(1)
+
+    def free_energy(self, v):
+        """``F(v) = -log p*(v)``, so that ``P(v) = exp(-F(v)) / Z``."""
+        return -self.log_unnormalized(v)
+
+    def base_sample(self, n, generator):
+        """``n`` draws from the base model."""
+        return bernoulli(torch.sigmoid(self.base_b).expand(n, -1).contiguous(), generator)
+
+    def log_base_partition(self):
+        """``log Z`` of the base model: factorised visibles, hiddens free."""
+        return softplus(self.base_b.double()).sum().item() + self.W.shape[0] * math.log(2.0)
+
+    def noise(self, n, generator):
+        """Uniformly random visibles, the ``"noise"`` start of a sampler."""
+        return bernoulli(torch.full((n, self.W.shape[1]), 0.5, device=self.W.device), generator)
+
+    def exact_log_partition(self):
+        """``log Z`` by enumerating the smaller layer (at most about 20 units)."""
+        return exact_log_partition(self.W, self.b, self.c)
+
+    def to(self, dtype):
+        """A copy of the machine with its tensors cast to ``dtype``."""
+        copy = object.__new__(type(self))
+        copy.__dict__ = {name: value.to(dtype) for name, value in vars(self).items()}
+        return copy
+
+
+class GaussianMachine(BernoulliMachine):
+    """An RBM with Gaussian visible units of variances ``sigma2`` and binary hidden units.
+
+    Parameters
+    ----------
+    W, b, c
+        As in :class:`BernoulliMachine`; ``b`` is the visibles' mean at ``h = 0``.
+    log_sigma2 : Tensor of shape (n_visible,)
+        Log variances of the visible units.
+    base_mean, base_log_sigma2 : Tensor of shape (n_visible,)
+        The base model: independent Gaussians (the data's means and log variances).
+    """
+
+    def __init__(self, W, b, c, log_sigma2, base_mean, base_log_sigma2):
+        super().__init__(W, b, c, base_mean)
+        self.log_sigma2, self.base_log_sigma2 = log_sigma2, base_log_sigma2
+
+    def hidden_input(self, v, out):
+        return torch.mul(v, torch.exp(-self.log_sigma2), out=out)
+
+    def hidden_field(self, v):
+        return torch.addmm(self.c, v * torch.exp(-self.log_sigma2), self.W.T)
+
+    def extra_parameters(self):
+        return [self.log_sigma2] if self.log_sigma2.requires_grad else []
+
+    def extra_gradients(self, v_negative, v_data, inputs, mean_hiddens, weights):
+        # -dF/d(log sigma_i^2) = (v_i - b_i)^2 / (2 sigma_i^2) - x_i (W^T p(h|v))_i, with x = v / sigma^2,
+        # summed over the rows with the phase weights (+1/m negatives, -1/n data)
+        if not self.log_sigma2.requires_grad:
+            return
+        visibles = torch.cat([v_negative, v_data])
+        per_row = ((visibles - self.b) ** 2) * torch.exp(-self.log_sigma2) / 2 - inputs * (mean_hiddens @ self.W)
+        torch.mv(per_row.t(), weights, out=self.log_sigma2.grad)
+
+    def _variance(self, beta):
+        """Variance of ``v | h`` at ``beta``: the machine's and the base's Gaussians multiplied."""
+        return 1 / (beta * torch.exp(-self.log_sigma2) + (1 - beta) * torch.exp(-self.base_log_sigma2))
+
+    def mean_visibles(self, h, beta=1.0):
+        mean = torch.addmm(self.b, h, self.W)
+        if isinstance(beta, float) and beta == 1.0:
+            return mean
+        weighted = beta * torch.exp(-self.log_sigma2) * mean + (1 - beta) * torch.exp(-self.base_log_sigma2) * self.base_b
+        return weighted * self._variance(beta)
+
+    def sample_visibles(self, mean, h, generator, beta=1.0):
+        noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
+        return mean + noise * self._variance(beta).sqrt()
+
+    def visible_log_factor(self, v, beta=1.0):
+        beta = _per_row(beta)
+        own = -(((v - self.b) ** 2) * torch.exp(-self.log_sigma2)).sum(1) / 2
+        base = -(((v - self.base_b) ** 2) * torch.exp(-self.base_log_sigma2)).sum(1) / 2
+        return beta * own + (1 - beta) * base
+
+    def base_sample(self, n, generator):
+        noise = torch.randn((n, self.W.shape[1]), generator=generator, device=self.W.device)
+        return self.base_b + noise * torch.exp(self.base_log_sigma2 / 2)
+
+    def log_base_partition(self):
+        n_visible = self.W.shape[1]
+        return (0.5 * n_visible * math.log(2 * math.pi) + 0.5 * self.base_log_sigma2.double().sum().item()
+                + self.W.shape[0] * math.log(2.0))
+
+    def noise(self, n, generator):
+        return self.base_sample(n, generator)
+
+    def exact_log_partition(self):
+        return exact_log_partition_gaussian(self.W, self.b, self.c, self.log_sigma2)
+
+
+def _per_row(beta):
+    """``beta`` as a per-row vector when it is a column, unchanged when it is a number."""
+    return beta.squeeze(1) if isinstance(beta, torch.Tensor) else beta
+
+
+def gibbs_sweep(machine, v, generator, beta=1.0, clamp=None):
+    """One block Gibbs step ``v -> h -> v`` at ``beta``; returns the new visibles and their means.
+
+    ``clamp`` is ``(columns, values)``: those visibles are held at ``values`` throughout.
+    """
+    h = bernoulli(machine.mean_hiddens(v, beta), generator)
+    mean = machine.mean_visibles(h, beta)
+    v = machine.sample_visibles(mean, h, generator, beta)
+    if clamp is not None:
+        columns, values = clamp
+        v[:, columns] = values
+        mean[:, columns] = values
+    return v, mean
+
+
+def tempering_ladder(n_temperatures, device):
+    """Inverse temperatures from 1 (the model) down to 0 (the base), evenly spaced, as a column."""
+    return torch.linspace(1.0, 0.0, n_temperatures, device=device).unsqueeze(1)
+
+
+class ParallelTempering:
+    """Parallel tempering (Desjardins, Courville, Bengio, Vincent & Delalleau 2010).
+
+    ``n_chains`` chains run at each of the inverse temperatures of :func:`tempering_ladder`;
+    each step is a Gibbs sweep at every temperature followed by swaps between neighbouring
+    temperatures, the even pairs on even steps and the odd pairs on odd steps, each accepted
+    with the Metropolis probability ``min(1, p_i(x_j) p_j(x_i) / (p_i(x_i) p_j(x_j)))``. The
+    chains at ``beta = 1`` sample the machine; the hot ones cross between its modes.
+
+    Parameters
+    ----------
+    machine : BernoulliMachine or GaussianMachine
+    chains : Tensor of shape (n_temperatures * n_chains, n_visible)
+        Visible states, temperature-major: rows ``k * n_chains ...`` are at the k-th beta.
+    n_temperatures : int
+    generator : torch.Generator
+    """
+
+    def __init__(self, machine, chains, n_temperatures, generator):
+        self.machine, self.chains, self.generator = machine, chains, generator
+        self.n_temperatures = n_temperatures
+        self.n_chains = len(chains) // n_temperatures
+        self.ladder = tempering_ladder(n_temperatures, chains.device)
+        self.betas = self.ladder.repeat_interleave(self.n_chains, 0)
+        self.n_steps = 0
+        self.swaps_accepted = 0
+        self.swaps_proposed = 0
+
+    def step(self, clamp=None):
+        """One sweep at every temperature, then one round of swaps; returns the ``beta = 1`` chains and means."""
+        self.chains, mean = gibbs_sweep(self.machine, self.chains, self.generator, self.betas, clamp)
+        self._swap(self.n_steps % 2)
+        self.n_steps += 1
+        return self.chains[:self.n_chains], mean[:self.n_chains]
+
+    def _swap(self, parity):
+        K, m = self.n_temperatures, self.n_chains
+        pairs = torch.arange(parity, K - 1, 2, device=self.chains.device)
+        if len(pairs) == 0:
+            return
+        states = self.chains.view(K, m, -1)
+        low, high = states[pairs], states[pairs + 1]  # low: colder (larger beta)
+        beta_low, beta_high = self.ladder[pairs], self.ladder[pairs + 1]  # (P, 1)
+        log_p = self._log_p
+        log_ratio = (log_p(high, beta_low) + log_p(low, beta_high)) - (log_p(low, beta_low) + log_p(high, beta_high))
+        accept = torch.rand(log_ratio.shape, generator=self.generator, device=log_ratio.device).log() < log_ratio
+        self.swaps_accepted += int(accept.sum())
+        self.swaps_proposed += accept.numel()
+        swapped_low = torch.where(accept.unsqueeze(2), high, low)
+        swapped_high = torch.where(accept.unsqueeze(2), low, high)
+        states[pairs], states[pairs + 1] = swapped_low, swapped_high
+
+    def _log_p(self, states, betas):
+        """``log p*_beta(x)`` for states of shape (P, m, n_visible) at betas of shape (P, 1)."""
+        P, m, n = states.shape
+        flat = states.reshape(P * m, n)
+        column = betas.repeat_interleave(m, 0)
+        return self.machine.log_unnormalized(flat, column).view(P, m).double()
+
+    @property
+    def acceptance_rate(self):
+        """Fraction of proposed swaps accepted so far."""
+        return self.swaps_accepted / max(self.swaps_proposed, 1)
