@@ -12,7 +12,6 @@ running them. The build works offline: no intersphinx.
 import os
 import re
 import sys
-import warnings
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -76,10 +75,13 @@ html_context = {"default_mode": "light"}
 
 # -- Gallery ------------------------------------------------------------------------------
 sphinx_gallery_conf = {
-    "examples_dirs": str(ROOT / "examples"),
+    "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"__init__\.py",
+    # sections from the first model to the workflows; a new section lands before "workflows"
+    "subsection_order": [f"../examples/{name}" for name in ("rbm", "classification", "generative", "metrics")]
+    + ["*", "../examples/workflows"],
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("skgen",),
     "backreferences_dir": "gen_modules/backreferences",
@@ -125,8 +127,3 @@ def setup(app):
     # Before numpydoc (priority 500) parses the sections.
     app.connect("autodoc-process-docstring", _escape_parameter_types, priority=100)
     app.connect("autodoc-skip-member", _skip_metadata_request_methods)
-
-
-# A few libraries warn at import or on use in ways that say nothing about skgen's
-# examples; keep them from failing the -W build through sphinx-gallery's output capture.
-warnings.filterwarnings("ignore", category=DeprecationWarning, module="dask|distributed")
