@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 
 _ESTIMATORS = {
     "RBM": "skgen.rbm",
+    "GaussianBernoulliRBM": "skgen.gbrbm",
     "DBN": "skgen.dbn",
     "DNNClassifier": "skgen.dnn",
     "BetaVAE": "skgen.vae",

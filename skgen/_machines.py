@@ -56,6 +56,9 @@ class BernoulliMachine:
     def extra_gradients(self, v_negative, v_data, inputs, mean_hiddens, weights):
         """Write the gradients of :meth:`extra_parameters` (see :class:`skgen.rbm._ContrastiveDivergence`)."""
 
+    def constrain(self):
+        """Project the parameters back into their domain after an optimizer step."""
+
     def mean_hiddens(self, v, beta=1.0):
         """``P(h = 1 | v)`` at inverse temperature ``beta``."""
         return torch.sigmoid(beta * self.hidden_field(v))
@@ -103,7 +106,7 @@ class BernoulliMachine:
     def to(self, dtype):
         """A copy of the machine with its tensors cast to ``dtype``."""
         copy = object.__new__(type(self))
-        copy.__dict__ = {name: value.to(dtype) for name, value in vars(self).items()}
+        copy.__dict__ = {name: value.to(dtype) if torch.is_tensor(value) else value for name, value in vars(self).items()}
         return copy
 
 
@@ -120,9 +123,10 @@ class GaussianMachine(BernoulliMachine):
         The base model: independent Gaussians (the data's means and log variances).
     """
 
-    def __init__(self, W, b, c, log_sigma2, base_mean, base_log_sigma2):
+    def __init__(self, W, b, c, log_sigma2, base_mean, base_log_sigma2, learn_variance=False, min_log_sigma2=None):
         super().__init__(W, b, c, base_mean)
         self.log_sigma2, self.base_log_sigma2 = log_sigma2, base_log_sigma2
+        self.learn_variance, self.min_log_sigma2 = learn_variance, min_log_sigma2
 
     def hidden_input(self, v, out):
         return torch.mul(v, torch.exp(-self.log_sigma2), out=out)
@@ -131,16 +135,20 @@ class GaussianMachine(BernoulliMachine):
         return torch.addmm(self.c, v * torch.exp(-self.log_sigma2), self.W.T)
 
     def extra_parameters(self):
-        return [self.log_sigma2] if self.log_sigma2.requires_grad else []
+        return [self.log_sigma2] if self.learn_variance else []
 
     def extra_gradients(self, v_negative, v_data, inputs, mean_hiddens, weights):
         # -dF/d(log sigma_i^2) = (v_i - b_i)^2 / (2 sigma_i^2) - x_i (W^T p(h|v))_i, with x = v / sigma^2,
         # summed over the rows with the phase weights (+1/m negatives, -1/n data)
-        if not self.log_sigma2.requires_grad:
+        if not self.learn_variance:
             return
         visibles = torch.cat([v_negative, v_data])
         per_row = ((visibles - self.b) ** 2) * torch.exp(-self.log_sigma2) / 2 - inputs * (mean_hiddens @ self.W)
         torch.mv(per_row.t(), weights, out=self.log_sigma2.grad)
+
+    def constrain(self):
+        if self.learn_variance:
+            self.log_sigma2.clamp_(min=self.min_log_sigma2)
 
     def _variance(self, beta):
         """Variance of ``v | h`` at ``beta``: the machine's and the base's Gaussians multiplied."""

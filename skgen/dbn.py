@@ -11,8 +11,8 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 from skgen._base import (
     Boolean,
     LayerSizes,
+    Options,
     TorchEstimator,
-    bernoulli,
     check_unit_interval,
     resolve_device,
     seed_from,
@@ -20,6 +20,7 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
+from skgen.gbrbm import GaussianBernoulliRBM
 from skgen.rbm import RBM
 
 #: the RBM parameters that every layer shares, as the DBN's own parameters
@@ -45,8 +46,12 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
     ----------
     hidden_layer_sizes : tuple of int, default=(200, 200)
         Hidden units of each RBM, bottom first.
+    visible_units : {"bernoulli", "gaussian"}, default="bernoulli"
+        The data's unit type: binary (or probabilities in [0, 1]), or real-valued, which
+        makes the first layer a :class:`skgen.GaussianBernoulliRBM`.
     cd_steps, persistent, n_chains, sampler, n_temperatures, centered, lr, max_epochs, batch_size, optimizer, lr_scheduler, device, verbose
-        Training parameters shared by every layer; see :class:`skgen.RBM`.
+        Training parameters shared by every layer; see :class:`skgen.RBM` (a Gaussian
+        first layer is not centred).
     joint_labels : bool, default=False
         Train the top RBM on the top features joined with one-hot labels, so that
         :meth:`sample` can be asked for classes. ``fit`` then needs ``y``; without it,
@@ -101,6 +106,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
     _parameter_constraints = {
         **RBM._parameter_constraints,
         "hidden_layer_sizes": [LayerSizes()],
+        "visible_units": [Options("bernoulli", "gaussian")],
         "joint_labels": [Boolean()],
     }
 
@@ -108,6 +114,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         self,
         hidden_layer_sizes=(200, 200),
         *,
+        visible_units="bernoulli",
         cd_steps=1,
         persistent=False,
         n_chains=None,
@@ -126,6 +133,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         **kwargs,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.visible_units = visible_units
         self.cd_steps = cd_steps
         self.persistent = persistent
         self.n_chains = n_chains
@@ -168,11 +176,18 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         for depth, size in enumerate(self.hidden_layer_sizes):
             if labels is not None and depth == len(self.hidden_layer_sizes) - 1:
                 data = torch.cat([data, labels.to(data.device)], 1)
-            rbm = RBM(n_components=size, random_state=seed_from(rng), **shared).fit(data)
+            rbm = self._layer(depth, size, seed_from(rng), shared).fit(data)
             self.rbms_.append(rbm)
             if depth + 1 < len(self.hidden_layer_sizes):
                 data = rbm.mean_hiddens(data)
         return self
+
+    def _layer(self, depth, size, seed, shared):
+        """The RBM of layer ``depth``: Gaussian-Bernoulli at the bottom for real-valued data."""
+        if depth == 0 and self.visible_units == "gaussian":
+            shared = {name: value for name, value in shared.items() if name != "centered"}
+            return GaussianBernoulliRBM(n_components=size, random_state=seed, **shared)
+        return RBM(n_components=size, random_state=seed, **shared)
 
     def _encode_labels(self, y, n_samples):
         """One-hot labels as a tensor; sets ``classes_``."""
@@ -188,6 +203,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
 
     def _validate(self, X, reset):
         X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
+        if self.visible_units == "gaussian":
+            return X
         try:
             check_unit_interval(X)
         except ValueError:
@@ -291,8 +308,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         states = torch.as_tensor(states, device=top._inference_device())
         generator = torch_generator(rng, states.device)
         for depth, rbm in reversed(list(enumerate(self.rbms_[:-1]))):
-            mean = rbm.mean_visibles(states)
-            states = mean if depth == 0 and return_probabilities else bernoulli(mean, generator)
+            states = rbm.mean_visibles(states) if depth == 0 and return_probabilities else \
+                rbm.sample_visibles(states, generator)
         return to_numpy(states)
 
     def _labels_to_clamp(self, y, n_samples):
@@ -328,6 +345,6 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.input_tags.positive_only = True
+        tags.input_tags.positive_only = self.visible_units == "bernoulli"
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags

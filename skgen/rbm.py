@@ -327,12 +327,12 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         self.visible_base_rates_ = np.zeros(n_features, dtype=np.float64)
         self._update_base_rates(data)
         self._initialise_visibles()
-        if self.centered:
-            self.visible_offset_ = self.visible_base_rates_.astype(np.float32)
-            self.hidden_offset_ = np.full(self.n_components, 0.5, dtype=np.float32)
         self.history_ = []
         for name in ("chains_", "_chain_state", "visible_offset_", "hidden_offset_"):
             self.__dict__.pop(name, None)
+        if self.centered:
+            self.visible_offset_ = self.visible_base_rates_.astype(np.float32)
+            self.hidden_offset_ = np.full(self.n_components, 0.5, dtype=np.float32)
 
     def _initialise_visibles(self):
         # visible biases start at the log-odds of the pixel means (Hinton's practical guide, 8.1)
@@ -347,7 +347,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
 
     def _train(self, data, n_epochs, rng):
         generator = torch_generator(rng, data.device)
-        machine = self._machine(data.device)
+        machine = self._machine(data.device, training=True)
         trainer = _ContrastiveDivergence(self, machine, min(self.batch_size, len(data)), generator)
         trainer.start_chains(data, getattr(self, "_chain_state", None))
         optimizer = self._make_optimizer(trainer.parameters)
@@ -367,13 +367,16 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         self._store(machine, trainer)
 
     def _store(self, machine, trainer):
-        self.components_, self.intercept_visible_, self.intercept_hidden_ = (
-            to_numpy(p) for p in (machine.W, machine.b, machine.c))
+        self._store_params(machine)
         if trainer.centered:
             self.visible_offset_, self.hidden_offset_ = to_numpy(trainer.mu), to_numpy(trainer.lam)
         if trainer.chains is not None:
             self._chain_state = to_numpy(trainer.chains)
             self.chains_ = to_numpy(trainer.model_chains())
+
+    def _store_params(self, machine):
+        self.components_, self.intercept_visible_, self.intercept_hidden_ = (
+            to_numpy(p) for p in (machine.W, machine.b, machine.c))
 
     def _record_epoch(self, machine, monitor, lr, seconds):
         with torch.no_grad():
@@ -449,6 +452,25 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         check_is_fitted(self)
         with torch.no_grad():
             return self._machine(H.device).mean_visibles(H.to(torch.float32))
+
+    def sample_visibles(self, H, generator):
+        """Draw visibles from ``P(v | h)`` for hidden rows ``H``: a stochastic step down a DBN.
+
+        Parameters
+        ----------
+        H : Tensor of shape (n_samples, n_components)
+        generator : torch.Generator
+            On ``H``'s device.
+
+        Returns
+        -------
+        V : Tensor of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        with torch.no_grad():
+            machine = self._machine(H.device)
+            H = H.to(torch.float32)
+            return machine.sample_visibles(machine.mean_visibles(H), H, generator)
 
     @property
     def _n_features_out(self):
@@ -680,8 +702,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
     def _numpy_params(self):
         return self.components_, self.intercept_visible_, self.intercept_hidden_
 
-    def _machine(self, device):
-        """The fitted model as a :class:`skgen._machines.BernoulliMachine` on ``device``."""
+    def _machine(self, device, training=False):
+        """The fitted model as a :class:`skgen._machines.BernoulliMachine` on ``device`` (a copy to train)."""
         W, b, c = (torch.as_tensor(a, dtype=torch.float32, device=device).clone() for a in self._numpy_params())
         base = torch.as_tensor(_log_odds(self.visible_base_rates_), dtype=torch.float32, device=device)
         return BernoulliMachine(W, b, c, base)
@@ -803,7 +825,8 @@ class _ContrastiveDivergence:
         return v
 
     def after_step(self, v0):
-        """Move the centering offsets towards the batch means, keeping the model unchanged."""
+        """Constrain the parameters; move the centering offsets towards the batch means, keeping the model."""
+        self.machine.constrain()
         if not self.centered:
             return
         machine, rate = self.machine, _CENTERING_RATE

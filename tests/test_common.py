@@ -16,6 +16,7 @@ import skgen
 #: small settings per registered estimator; a new estimator without an entry fails test_registry_is_covered
 SMALL = {
     "RBM": {"n_components": 4, "max_epochs": 2, "random_state": 0},
+    "GaussianBernoulliRBM": {"n_components": 4, "max_epochs": 2, "random_state": 0},
     "DBN": {"hidden_layer_sizes": (4, 3), "max_epochs": 2, "random_state": 0},
     "DNNClassifier": {"hidden_layer_sizes": (16,), "optimizer": torch.optim.Adam, "lr": 0.05, "max_epochs": 10, "random_state": 0},
     "BetaVAE": {"likelihood": "gaussian", "latent_dim": 2, "hidden_layer_sizes": (8,), "max_epochs": 3,

@@ -115,7 +115,8 @@ def test_the_centred_update_is_the_gradient_in_centred_coordinates():
 
 
 @pytest.mark.parametrize("params", [{}, {"cd_steps": 3}, {"persistent": True}, {"optimizer": torch.optim.Adam,
-                                                                                 "lr": 0.01}])
+                                                                                 "lr": 0.01},
+                                    {"centered": True}, {"sampler": "tempering", "n_chains": 20}])
 def test_reconstruction_error_falls_over_epochs(alphadigits, params):
     rbm = small(n_components=32, max_epochs=15, **{"lr": 0.1, **params}).fit(alphadigits)
     errors = [entry["reconstruction_error"] for entry in rbm.history_]
@@ -184,6 +185,23 @@ def test_ais_agrees_with_exact_enumeration(binary_digits):
         estimate, std_error = rbm.log_partition("ais", ais_chains=100, ais_betas=1000, random_state=seed)
         assert abs(estimate - exact) < 0.1
         assert 0 < std_error < 0.1
+
+
+def test_forward_and_reverse_ais_bracket_the_exact_value(binary_digits):
+    rbm = RBM(n_components=16, max_epochs=10, lr=0.05, persistent=True, n_chains=200, random_state=0,
+              optimizer__momentum=0.5).fit(binary_digits)
+    exact, _ = rbm.log_partition("exact")
+    model_samples = rbm.sample(300, start="chains", n_steps=200, random_state=0)
+    forward, forward_se = rbm.log_partition("ais", ais_chains=300, ais_betas=1000, random_state=0)
+    reverse, reverse_se = rbm.log_partition("reverse_ais", start=model_samples, ais_betas=1000, random_state=0)
+    from_chains, _ = rbm.log_partition("reverse_ais", ais_betas=1000, random_state=0)
+    for estimate, std_error in [(forward, forward_se), (reverse, reverse_se)]:
+        assert abs(estimate - exact) < max(4 * std_error, 0.05)
+    assert abs(from_chains - exact) < 0.5
+    with pytest.raises(ValueError, match="start rows"):
+        RBM(n_components=4, max_epochs=1).fit(binary_digits).log_partition("reverse_ais")
+    with pytest.raises(ValueError, match="method"):
+        rbm.log_partition("importance")
 
 
 def test_ais_agrees_with_exact_enumeration_when_the_visible_layer_is_smaller():
@@ -319,3 +337,87 @@ def test_bernoulli_draws_are_binary_with_the_given_probabilities_and_reproducibl
     out = torch.empty_like(probabilities)
     assert bernoulli(probabilities, torch.Generator().manual_seed(0), out=out) is out
     torch.testing.assert_close(out, draws)
+
+
+def _two_mode_rbm(n_visible=20):
+    """An RBM whose distribution has two equal modes, all zeros and all ones, and a barrier of e^-20 between."""
+    rbm = RBM(n_components=1, max_epochs=1, random_state=0).fit(np.array([[0.0] * n_visible, [1.0] * n_visible]))
+    rbm.components_ = np.full((1, n_visible), 4.0, dtype=np.float32)
+    rbm.intercept_visible_ = np.full(n_visible, -2.0, dtype=np.float32)
+    rbm.intercept_hidden_ = np.array([-2.0 * n_visible], dtype=np.float32)
+    return rbm
+
+
+def test_tempering_visits_both_modes_where_gibbs_stays_in_one():
+    rbm = _two_mode_rbm()
+    start = np.zeros((100, 20))
+    gibbs = rbm.sample(start=start, n_steps=200, random_state=0)
+    tempered = rbm.sample(start=start, sampler="tempering", n_temperatures=10, n_steps=200, random_state=0)
+    assert (gibbs.mean(1) < 0.5).all()
+    assert 0.3 < (tempered.mean(1) > 0.5).mean() < 0.7
+    between = (tempered.mean(1) > 0.35) & (tempered.mean(1) < 0.65)
+    assert between.mean() < 0.05  # the samples lie in the modes, not on the barrier
+
+
+def test_persistent_chains_carry_across_partial_fit(alphadigits, monkeypatch):
+    starts = []
+    original = _ContrastiveDivergence.start_chains
+    monkeypatch.setattr(_ContrastiveDivergence, "start_chains",
+                        lambda self, data, state: (starts.append(state), original(self, data, state))[1])
+    rbm = small(persistent=True, n_chains=30, batch_size=10)
+    rbm.partial_fit(alphadigits)
+    first = rbm._chain_state.copy()
+    assert rbm.chains_.shape == (30, 320) and set(np.unique(rbm.chains_)) <= {0.0, 1.0}
+    rbm.partial_fit(alphadigits)
+    assert starts[0] is None
+    np.testing.assert_array_equal(starts[1], first)
+    assert not np.array_equal(rbm._chain_state, first)
+
+
+def test_lr_scheduler_is_routed_and_stepped_per_epoch(alphadigits):
+    rbm = small(max_epochs=4, lr=0.08, lr_scheduler=torch.optim.lr_scheduler.LinearLR,
+                lr_scheduler__start_factor=1.0, lr_scheduler__end_factor=0.0, lr_scheduler__total_iters=4)
+    rbm.fit(alphadigits)
+    np.testing.assert_allclose([entry["lr"] for entry in rbm.history_], [0.08, 0.06, 0.04, 0.02])
+    assert clone(rbm).get_params()["lr_scheduler__end_factor"] == 0.0
+    with pytest.raises(ValueError, match="lr_scheduler must be None or a subclass"):
+        small(lr_scheduler="linear").fit(alphadigits)
+
+
+def test_sampling_options(alphadigits):
+    rbm = small(persistent=True, n_chains=12).fit(alphadigits)
+    chains = rbm.sample(5, start="chains", n_steps=3, random_state=0)
+    assert chains.shape == (5, 320) and set(np.unique(chains)) <= {0.0, 1.0}
+    means = rbm.sample(5, n_steps=3, return_probabilities=True, random_state=0)
+    assert ((means > 0) & (means < 1)).all()
+    clamped = rbm.sample(start=alphadigits[:4], n_steps=5, clamp=(np.arange(160), alphadigits[:4, :160]),
+                         random_state=0)
+    np.testing.assert_array_equal(clamped[:, :160], alphadigits[:4, :160])
+    tempered = rbm.sample(3, sampler="tempering", n_temperatures=3, n_steps=4, random_state=0)
+    assert tempered.shape == (3, 320)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"start": "data"}, "start must be one of 'noise', 'chains'"),
+    ({"start": None}, "start must be 'noise', 'chains' or an array"),
+    ({"sampler": "metropolis"}, "sampler must be one of 'gibbs', 'tempering'"),
+    ({"n_steps": 0}, "n_steps must be an int"),
+    ({"return_probabilities": "yes"}, "return_probabilities must be a bool"),
+    ({"clamp": ([400], [1.0])}, "clamp columns"),
+    ({"start": "chains"}, "start='chains' needs persistent chains"),
+])
+def test_bad_sampling_options_are_clear_errors(alphadigits, options, message):
+    rbm = small().fit(alphadigits)
+    with pytest.raises(ValueError, match=message):
+        rbm.sample(2, **options)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"n_chains": 0}, "n_chains must be None or an int"), ({"sampler": "pt"}, "sampler must be one of"),
+    ({"centered": "yes"}, "centered must be a bool"), ({"n_components": True}, "n_components must be an int"),
+    ({"persistent": 1}, "persistent must be a bool"), ({"n_temperatures": 1}, "n_temperatures must be an int"),
+    ({"lr": float("nan")}, "lr must be a finite float"), ({"device": "meta"}, "device must be"),
+])
+def test_bad_parameters_are_clear_errors(alphadigits, params, message):
+    with pytest.raises(ValueError, match=message):
+        small(**params).fit(alphadigits)

@@ -1,0 +1,185 @@
+"""Gaussian-Bernoulli restricted Boltzmann machine: real-valued visibles, binary hiddens."""
+
+import numpy as np
+import torch
+
+from skgen._base import Boolean, Real, to_numpy
+from skgen._machines import GaussianMachine
+from skgen._partition import MAX_EXACT_UNITS
+from skgen.rbm import RBM
+
+
+class GaussianBernoulliRBM(RBM):
+    """Restricted Boltzmann machine with Gaussian visible units and binary hidden units.
+
+    The energy is ``E(v, h) = sum_i (v_i - b_i)^2 / (2 sigma_i^2) - c.h - h.W(v / sigma^2)``
+    (Cho, Raiko & Ilin 2011), so ``v | h`` is Gaussian with mean ``b + W^T h`` and
+    variances ``sigma^2``, and ``P(h_j = 1 | v) = sigmoid(c_j + W_j.(v / sigma^2))``. It
+    models real-valued data: grey-level images, standardised features.
+
+    Training, sampling and likelihoods are the :class:`skgen.RBM`'s, with the visible unit
+    type swapped: CD-k, PCD-k with ``n_chains`` chains or parallel tempering, any
+    :mod:`torch.optim` optimizer and learning-rate schedule, ``sample`` from noise (the
+    data's Gaussian), chains or data, and ``score_samples`` by exact enumeration of the
+    hidden layer when it has at most 20 units, AIS from the data's Gaussian otherwise.
+    Following Liao, Kornblith, Ren, Fleet & Hinton (2022), the variances are learned (in
+    log space, floored at ``min_variance`` so that no unit collapses onto a constant pixel)
+    and persistent chains with a decaying learning rate keep training in equilibrium.
+
+    Parameters
+    ----------
+    n_components : int, default=256
+        Number of hidden units.
+    learn_variance : bool, default=True
+        Learn the visible variances; otherwise they stay at the data's (floored) variances.
+    min_variance : float, default=1e-2
+        Floor of the visible variances. Pixels that never change in the training data
+        (MNIST's border) would otherwise get a variance near zero and an unbounded input
+        to the hiddens.
+    cd_steps, persistent, n_chains, sampler, n_temperatures, lr, max_epochs, batch_size, optimizer, lr_scheduler, ais_chains, ais_betas, device, random_state, verbose
+        As in :class:`skgen.RBM`; ``lr`` defaults to 0.01, as larger steps overshoot
+        with unbounded visibles.
+    **kwargs
+        ``optimizer__<name>=value`` and ``lr_scheduler__<name>=value`` arguments.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        Weights ``W``.
+    intercept_hidden_ : ndarray of shape (n_components,)
+        Hidden biases ``c``.
+    intercept_visible_ : ndarray of shape (n_features,)
+        Visible means at ``h = 0``, ``b``.
+    variances_ : ndarray of shape (n_features,)
+        Visible variances ``sigma^2``.
+    visible_mean_, visible_variance_ : ndarray of shape (n_features,)
+        The training data's means and variances: the base model of AIS and tempering,
+        and the ``"noise"`` start of sampling.
+    chains_, history_, n_features_in_, feature_names_in_, n_samples_seen_
+        As in :class:`skgen.RBM`.
+
+    See Also
+    --------
+    skgen.RBM : Binary visible units.
+
+    References
+    ----------
+    K. Cho, T. Raiko and A. Ilin (2011). Improved learning of Gaussian-Bernoulli restricted
+    Boltzmann machines. ICANN.
+
+    R. Liao, S. Kornblith, M. Ren, D. J. Fleet and G. Hinton (2022). Gaussian-Bernoulli
+    RBMs without tears. arXiv:2210.10318.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgen import GaussianBernoulliRBM
+    >>> rng = np.random.RandomState(0)
+    >>> X = np.vstack([rng.normal(-2, 0.5, (50, 2)), rng.normal(2, 0.5, (50, 2))])
+    >>> rbm = GaussianBernoulliRBM(n_components=4, max_epochs=30, random_state=0).fit(X)
+    >>> rbm.sample(5, random_state=0).shape
+    (5, 2)
+    >>> bool(rbm.score(X) > rbm.score(X + 6))
+    True
+    """
+
+    #: centering (Melchior et al. 2016) is defined for binary visibles; not a parameter here
+    centered = False
+
+    _parameter_constraints = {
+        **RBM._parameter_constraints,
+        "learn_variance": [Boolean()],
+        "min_variance": [Real(0, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        learn_variance=True,
+        min_variance=1e-2,
+        cd_steps=1,
+        persistent=False,
+        n_chains=None,
+        sampler="gibbs",
+        n_temperatures=10,
+        lr=0.01,
+        max_epochs=10,
+        batch_size=10,
+        optimizer=torch.optim.SGD,
+        lr_scheduler=None,
+        ais_chains=100,
+        ais_betas=10000,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        self.n_components = n_components
+        self.learn_variance = learn_variance
+        self.min_variance = min_variance
+        self.cd_steps = cd_steps
+        self.persistent = persistent
+        self.n_chains = n_chains
+        self.sampler = sampler
+        self.n_temperatures = n_temperatures
+        self.lr = lr
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.lr_scheduler = lr_scheduler
+        self.ais_chains = ais_chains
+        self.ais_betas = ais_betas
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self._set_routed_params(kwargs)
+
+    def _check_values(self, X):
+        """Any finite value is data (scikit-learn's validation already rejects NaN and infinity)."""
+
+    def _initialise_visibles(self):
+        self.intercept_visible_ = self.visible_mean_.astype(np.float32)
+        self.variances_ = np.maximum(self.visible_variance_, self.min_variance).astype(np.float32)
+
+    def _update_base_rates(self, data):
+        # the running mean and variance of the training data, batch by batch (Chan et al.)
+        n = data.shape[0]
+        mean, variance = (t.cpu().numpy() for t in torch.var_mean(data.double(), 0, correction=0)[::-1])
+        if not self.n_samples_seen_:
+            self.visible_mean_, self.visible_variance_ = mean, variance
+        else:
+            seen, total = self.n_samples_seen_, self.n_samples_seen_ + n
+            delta = mean - self.visible_mean_
+            self.visible_variance_ = (seen * self.visible_variance_ + n * variance + delta**2 * seen * n / total) / total
+            self.visible_mean_ = self.visible_mean_ + delta * n / total
+        self.visible_base_rates_ = self.visible_mean_
+        self.n_samples_seen_ += n
+
+    def _machine(self, device, training=False):
+        """The fitted model as a :class:`skgen._machines.GaussianMachine` on ``device`` (a copy to train)."""
+        as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device).clone()  # noqa: E731
+        base_variance = np.maximum(self.visible_variance_, self.min_variance)
+        return GaussianMachine(
+            *(as_tensor(a) for a in self._numpy_params()[:3]),
+            log_sigma2=as_tensor(np.log(self.variances_)),
+            base_mean=as_tensor(self.visible_mean_),
+            base_log_sigma2=as_tensor(np.log(base_variance)),
+            learn_variance=training and self.learn_variance,
+            min_log_sigma2=float(np.log(self.min_variance)),
+        )
+
+    def _store_params(self, machine):
+        super()._store_params(machine)
+        self.variances_ = to_numpy(torch.exp(machine.log_sigma2))
+
+    def _numpy_params(self):
+        return self.components_, self.intercept_visible_, self.intercept_hidden_, self.variances_
+
+    def _enumerable(self):
+        return self.n_components <= MAX_EXACT_UNITS
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = False
+        return tags
