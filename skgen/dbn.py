@@ -319,10 +319,10 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         if not self.joint_labels:
             raise ValueError("sample(y=...) needs a DBN fitted with joint_labels=True.")
         y = np.repeat(y, n_samples) if np.ndim(y) == 0 else column_or_1d(y)
-        unknown = set(np.unique(y)) - set(self.classes_)
+        unknown = set(np.unique(y).tolist()) - set(self.classes_.tolist())
         if unknown:
             raise ValueError(f"y holds labels the DBN was not fitted on: {sorted(unknown)}; "
-                             f"known classes are {list(self.classes_)}.")
+                             f"known classes are {self.classes_.tolist()}.")
         return np.eye(len(self.classes_), dtype=np.float32)[np.searchsorted(self.classes_, y)]
 
     def _top_start(self, start, labels):

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
@@ -112,3 +113,51 @@ def test_pickle_round_trip_pandas_output_and_feature_names(alphadigits):
     assert list(dbn.get_feature_names_out()) == [f"dbn{i}" for i in range(8)]
     frame = clone(dbn).set_output(transform="pandas").fit(X).transform(X)
     assert isinstance(frame, pd.DataFrame) and frame.shape == (len(X), 8)
+
+
+@pytest.fixture(scope="module")
+def binary_digits():
+    X, y = load_digits(return_X_y=True)
+    return (X > 7).astype(np.float32), y
+
+
+def test_class_conditional_samples_are_of_the_asked_class(binary_digits):
+    X, y = binary_digits
+    judge = LogisticRegression(max_iter=2000).fit(X, y)
+    dbn = DBN(hidden_layer_sizes=(64, 128), joint_labels=True, max_epochs=40, lr=0.02, batch_size=20,
+              optimizer=torch.optim.Adam, random_state=0).fit(X, y)
+    asked = np.repeat(np.arange(10), 20)
+    samples = dbn.sample(y=asked, n_steps=200, random_state=0)
+    recognised = (judge.predict(samples) == asked).reshape(10, 20).mean(1)
+    assert recognised.mean() >= 0.8 and recognised.min() >= 0.5
+    assert dbn.sample(3, y=4, n_steps=5, random_state=0).shape == (3, 64)
+    assert dbn.transform(X).shape == (len(X), 128)
+
+
+def test_joint_labels_bad_y_and_y_without_joint_labels_are_clear_errors(binary_digits):
+    X, y = binary_digits
+    with pytest.raises(ValueError, match="needs the labels"):
+        small(joint_labels=True).fit(X)
+    with pytest.raises(ValueError, match="labels for"):
+        small(joint_labels=True).fit(X, y[:10])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        small(joint_labels=True).fit(X, np.linspace(0, 1, len(X)))
+    fitted = small(joint_labels=True, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="not fitted on: \\[11\\]"):
+        fitted.sample(y=[11])
+    with pytest.raises(ValueError, match="joint_labels=True"):
+        small(max_epochs=1).fit(X, y).sample(y=[1])
+    unlabelled = small(max_epochs=1).fit(X, y)
+    np.testing.assert_array_equal(unlabelled.rbms_[1].components_.shape, (8, 16))
+
+
+def test_top_chains_start_from_data_chains_or_noise_with_either_sampler(binary_digits):
+    X, _ = binary_digits
+    dbn = small(persistent=True, n_chains=20, max_epochs=2).fit(X)
+    for options in [{"start": "chains"}, {"start": X[:3]}, {"sampler": "tempering", "n_temperatures": 3}]:
+        samples = dbn.sample(3, n_steps=5, random_state=0, **options)
+        assert samples.shape == (3, 64) and set(np.unique(samples)) <= {0.0, 1.0}
+    means = dbn.sample(3, n_steps=5, return_probabilities=True, random_state=0)
+    assert ((means > 0) & (means < 1)).all()
+    with pytest.raises(ValueError, match="start must be one of"):
+        dbn.sample(2, start="data")
