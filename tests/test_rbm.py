@@ -313,18 +313,16 @@ def test_sample_and_gibbs_give_reproducible_binary_rows(alphadigits):
 
 @pytest.fixture(scope="module")
 def judge(data_home):
-    from skgen.studies.alphadigits import fit_judge
+    from skgen.metrics import SampleJudge
 
-    return fit_judge(data_home)
+    return SampleJudge().fit(*load_alphadigits(data_home=data_home, return_X_y=True))
 
 
 def test_samples_of_an_rbm_fitted_on_three_characters_are_recognised(alphadigits, judge):
-    from skgen.studies.alphadigits import judge_samples
-
     rbm = RBM(n_components=100, max_epochs=100, lr=0.1, random_state=0, optimizer__momentum=0.5).fit(alphadigits)
-    recognised, covered = judge_samples(judge, rbm.sample(100, n_steps=1000, random_state=0), "A4X")
-    assert recognised >= 0.9
-    assert covered == 3
+    judgement = judge.judge(rbm.sample(100, n_steps=1000, random_state=0), "A4X")
+    assert judgement.recognised >= 0.9
+    assert judgement.covered == 3
 
 
 def test_bernoulli_draws_are_binary_with_the_given_probabilities_and_reproducible():

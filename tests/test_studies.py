@@ -3,20 +3,25 @@
 import numpy as np
 import pytest
 
-from skgen.studies.alphadigits import fit_judge, judge_samples, run_alphadigits_study
+from skgen.studies.alphadigits import fit_judge, run_alphadigits_study
 
 
-def test_judge_recognises_real_characters_and_rejects_noise(data_home):
+def test_judge_recognises_real_characters_and_rejects_noise_and_blobs(data_home):
     from skgen.datasets import load_alphadigits
 
     judge = fit_judge(data_home)
     X, _ = load_alphadigits("A3X", data_home=data_home, return_X_y=True)
-    recognised, covered = judge_samples(judge, X, "A3X")
-    assert recognised > 0.95 and covered == 3
-    recognised, _ = judge_samples(judge, X, "BCD")
-    assert recognised < 0.05
+    real = judge.judge(X, "A3X")
+    assert real.recognised > 0.9 and real.covered == 3
+    assert judge.judge(X, "BCD").recognised < 0.05
     noise = np.random.RandomState(0).binomial(1, 0.5, size=(200, 320))
-    assert judge_samples(judge, noise, "A3X")[0] < 0.2
+    assert judge.judge(noise, "A3X").recognised < 0.05
+    # a dark blob, which the classifier alone takes for a '1', is too far from every real '1'
+    blob = np.zeros((50, 20, 16))
+    blob[:, 3:17, 3:13] = 1.0
+    assert judge.judge(blob.reshape(50, -1), "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ").recognised == 0.0
+    # one real image repeated is recognised, but its Frechet distance shows the collapse
+    assert judge.judge(np.repeat(X[:1], 39, axis=0), "A").frechet_distance > 3 * judge.judge(X[:39], "A").frechet_distance
 
 
 @pytest.mark.slow

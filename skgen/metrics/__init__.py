@@ -12,6 +12,8 @@ Inception FIDs.
   :func:`precision_recall`.
 - On images: :func:`extract_features`, :func:`fid_score`, :func:`fid_confidence_interval`,
   :func:`kid_score`, :func:`precision_recall_score`.
+- On labelled images: :class:`SampleJudge`, which says which class each generated
+  sample is, counting only samples that lie as near to real images as real ones do.
 - As scikit-learn scorers of any estimator with ``sample`` (or a Pipeline ending in one):
   :class:`FIDScorer`, :class:`KIDScorer`, :class:`PrecisionRecallScorer`.
 
@@ -28,14 +30,27 @@ from skgen.metrics._frechet import (
     frechet_distance_from_statistics,
     frechet_distance_interval,
 )
+from skgen.metrics._judge import Judgement, SampleJudge
 from skgen.metrics._kid import kernel_distance
 from skgen.metrics._precision_recall import precision_recall
-from skgen.metrics._scorers import FIDScorer, KIDScorer, PrecisionRecallScorer, sample_from
-from skgen.metrics._scores import fid_confidence_interval, fid_score, kid_score, precision_recall_score
+from skgen.metrics._scorers import (
+    FIDScorer,
+    KIDScorer,
+    PrecisionRecallScorer,
+    sample_from,
+)
+from skgen.metrics._scores import (
+    fid_confidence_interval,
+    fid_score,
+    kid_score,
+    precision_recall_score,
+)
 
 __all__ = [
     "ConfidenceInterval",
     "FIDScorer",
+    "Judgement",
+    "SampleJudge",
     "KIDScorer",
     "MNISTFeatureNet",
     "PrecisionRecallScorer",
