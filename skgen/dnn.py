@@ -1,37 +1,27 @@
 """A sigmoid multilayer perceptron classifier whose hidden layers a DBN can initialise.
 
 The training loop, callbacks, history, early stopping and device handling are skorch's
-(:class:`skorch.NeuralNetClassifier`); this module adds the scikit-learn face (labels of
-any type, ``classes_``, validation), the transfer of a deep belief network's weights into
-the hidden layers, and a batch iterator that slices whole tensors instead of collating one
-sample at a time.
+(:class:`skorch.NeuralNetClassifier`, built by :class:`skgen._nets.SkorchEstimator`); this
+module adds the scikit-learn face (labels of any type, ``classes_``, validation) and the
+transfer of a deep belief network's weights into the hidden layers.
 """
 
 import math
-import numbers
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from skgen._base import (
-    RoutedParamsMixin,
-    minibatches,
-    resolve_device,
-    resolve_optimizer,
-    seed_from,
-    seeded_torch,
-    to_tensor,
-)
+from skgen._base import Instance, LayerSizes, seed_from, to_numpy, to_tensor
+from skgen._nets import EARLY_STOPPING_CONSTRAINTS, SkorchEstimator
 from skgen.dbn import DBN
 
 _DEFAULT_HIDDEN_LAYER_SIZES = (200, 200)
@@ -61,39 +51,7 @@ class SigmoidMLP(nn.Module):
         return self.output(X)
 
 
-class TensorBatches:
-    """Minibatches gathered from a skorch dataset's whole tensors.
-
-    skorch's default iterator, a :class:`torch.utils.data.DataLoader`, indexes and
-    collates one sample at a time, which costs more than the forward and backward pass of
-    a small MLP. This iterator gathers each batch with one indexing operation. It reads a
-    :class:`skorch.dataset.Dataset` holding tensors, or a ``Subset`` of one (what
-    :class:`skorch.dataset.ValidSplit` returns). Shuffling draws from torch's global
-    generator, which :class:`DNNClassifier` seeds from its ``random_state``.
-    """
-
-    def __init__(self, dataset, batch_size, shuffle=False):
-        self.indices = None
-        if isinstance(dataset, torch.utils.data.Subset):
-            self.indices = torch.as_tensor(dataset.indices, dtype=torch.long)
-            dataset = dataset.dataset
-        self.X, self.y = dataset.X, dataset.y
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-
-    def __len__(self):
-        n_samples = len(self.X) if self.indices is None else len(self.indices)
-        return math.ceil(n_samples / self.batch_size)
-
-    def __iter__(self):
-        n_samples = len(self.X) if self.indices is None else len(self.indices)
-        for batch in minibatches(n_samples, self.batch_size, shuffle=self.shuffle):
-            if self.indices is not None:
-                batch = self.indices[batch]
-            yield self.X[batch], None if self.y is None else self.y[batch]
-
-
-class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
+class DNNClassifier(ClassifierMixin, SkorchEstimator):
     """Deep neural network classifier with sigmoid hidden units, optionally DBN-pretrained.
 
     A multilayer perceptron with logistic hidden units and a softmax output, trained by
@@ -104,7 +62,7 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     The softmax output layer is always freshly initialised. All layers are then fine-tuned.
 
     Early stopping holds out ``validation_fraction`` of the training data (stratified when
-    every class allows it), stops after ``patience`` epochs without a lower validation loss
+    every class allows it), stops after ``n_iter_no_change`` epochs without a lower validation loss
     and restores the weights of the best epoch. Data passed to ``score`` or used as a test
     set never takes part in training.
 
@@ -148,10 +106,16 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         ``max_epochs`` epochs.
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping, in (0, 1).
-    patience : int, default=10
-        Epochs without improvement of the validation loss before training stops.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of the validation loss before training stops (the
+        patience of early stopping, spelled as in ``MLPClassifier``).
+    lr_scheduler : torch.optim.lr_scheduler.LRScheduler subclass or None, default=None
+        Learning-rate schedule, stepped once per epoch by skorch's ``LRScheduler``
+        callback; its arguments as ``lr_scheduler__name=value``, e.g.
+        ``lr_scheduler=torch.optim.lr_scheduler.CosineAnnealingLR, lr_scheduler__T_max=100``.
     callbacks : list of skorch callbacks, default=None
-        Extra skorch callbacks, e.g. ``skorch.callbacks.LRScheduler`` or ``ProgressBar``.
+        Extra skorch callbacks (e.g. ``ProgressBar``), or ``(name, callback)`` pairs;
+        skorch initialises them at each fit, so what they record can be read afterwards.
     device : str, default="cpu"
         Where to train: ``"cpu"``, ``"cuda"``, ``"cuda:1"``... A model trained on a GPU
         pickles and loads on a CPU-only machine (skorch maps it to the CPU).
@@ -162,7 +126,8 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     verbose : int, default=0
         1 prints skorch's table of losses per epoch.
     **kwargs : dict
-        ``optimizer__<name>`` parameters routed to the optimizer.
+        ``optimizer__<name>`` and ``lr_scheduler__<name>`` parameters, routed to the
+        optimizer and the learning-rate scheduler.
 
     Attributes
     ----------
@@ -181,7 +146,8 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         The trained skorch net; ``net_.module_`` is the :class:`SigmoidMLP`,
         ``net_.history`` the losses and times per epoch.
     n_iter_ : int
-        Epochs trained, early stopping included.
+        Epochs trained, early stopping included. Training raises ``ValueError`` naming the
+        epoch if the loss or a weight stops being finite (try a smaller ``lr``).
 
     See Also
     --------
@@ -221,6 +187,14 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     (64,)
     """
 
+    _parameter_constraints = {
+        **SkorchEstimator._parameter_constraints,
+        **EARLY_STOPPING_CONSTRAINTS,
+        "hidden_layer_sizes": [None, LayerSizes(allow_empty=True)],
+        "dbn": [None, Instance(DBN, FrozenEstimator)],
+    }
+    _net_class = NeuralNetClassifier
+
     def __init__(
         self,
         *,
@@ -232,7 +206,8 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         batch_size=128,
         early_stopping=True,
         validation_fraction=0.1,
-        patience=10,
+        n_iter_no_change=10,
+        lr_scheduler=None,
         callbacks=None,
         device="cpu",
         random_state=None,
@@ -247,7 +222,8 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
-        self.patience = patience
+        self.n_iter_no_change = n_iter_no_change
+        self.lr_scheduler = lr_scheduler
         self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
@@ -274,7 +250,7 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         self : DNNClassifier
             The fitted classifier.
         """
-        self._check_params()
+        self._validate_params()
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), dtype=np.float32)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -283,20 +259,12 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"The number of classes has to be greater than one; got {len(self.classes_)} class."
             )
-        device = resolve_device(self.device)
         self.dbn_ = self._pretrained_dbn(X)
-        layers = self._pretrained_layers()
-        self.hidden_layer_sizes_ = tuple(w.shape[0] for w, _ in layers) if layers else self._hidden_sizes()
-        X_t = to_tensor(X, device=device)
-        y_t = torch.as_tensor(encoder.transform(y), dtype=torch.long, device=device)
-        with seeded_torch(self.random_state, device) as seed:
-            self.net_ = self._make_net(y, seed, device)
-            self.net_.initialize()
-            if layers is not None:
-                _copy_into(self.net_.module_.hidden, layers)
-            self.net_.partial_fit(X_t, y_t)
-        self.n_iter_ = len(self.net_.history)
-        return self
+        self.hidden_layer_sizes_ = (
+            tuple(rbm.components_.shape[0] for rbm in self.dbn_.rbms_) if self.dbn_ is not None
+            else tuple(self.hidden_layer_sizes or _DEFAULT_HIDDEN_LAYER_SIZES)
+        )
+        return self._fit_net(X, encoder.transform(y).astype(np.int64))
 
     def predict_proba(self, X):
         """Class probabilities (the softmax output); each row sums to 1.
@@ -332,30 +300,6 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def _check_params(self):
-        resolve_optimizer(self.optimizer)
-        for name in ("max_epochs", "batch_size", "patience"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        if not (isinstance(self.lr, numbers.Real) and self.lr > 0):
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}.")
-        if self.early_stopping and not (
-            isinstance(self.validation_fraction, numbers.Real) and 0 < self.validation_fraction < 1
-        ):
-            raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}.")
-        if self.hidden_layer_sizes is not None:
-            self._hidden_sizes()
-
-    def _hidden_sizes(self):
-        """``hidden_layer_sizes`` checked, as a tuple; the default when None."""
-        if self.hidden_layer_sizes is None:
-            return _DEFAULT_HIDDEN_LAYER_SIZES
-        sizes = tuple(self.hidden_layer_sizes)
-        if not all(isinstance(size, numbers.Integral) and size > 0 for size in sizes):
-            raise ValueError(f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}.")
-        return sizes
-
     def _pretrained_dbn(self, X):
         """The fitted DBN whose weights initialise the network (fitting a clone if needed)."""
         if self.dbn is None:
@@ -372,6 +316,10 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
                 f"hidden_layer_sizes={tuple(self.hidden_layer_sizes)} conflicts with the DBN's hidden layers "
                 f"{dbn_sizes}; leave hidden_layer_sizes=None to take the DBN's."
             )
+        if fitted and dbn.rbms_[0].components_.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"The DBN was fitted on {dbn.rbms_[0].components_.shape[1]} features but X has {self.n_features_in_}."
+            )
         if fitted:
             return dbn
         dbn = clone(dbn)
@@ -379,45 +327,24 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             dbn.set_params(random_state=seed_from(self.random_state))
         return dbn.fit(X)
 
-    def _pretrained_layers(self):
-        """``[(weight, bias), ...]`` copied from ``dbn_``, bottom first; None without a DBN."""
-        if self.dbn_ is None:
-            return None
-        layers = _rbm_layers(self.dbn_)
-        if layers[0][0].shape[1] != self.n_features_in_:
-            raise ValueError(f"The DBN was fitted on {layers[0][0].shape[1]} features but X has {self.n_features_in_}.")
-        return layers
-
-    def _make_net(self, y, seed, device):
-        callbacks = list(self.callbacks or [])
-        train_split = None
-        if self.early_stopping:
-            callbacks.append(EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True))
-            train_split = ValidSplit(
-                self.validation_fraction,
-                stratified=_can_stratify(y, self.validation_fraction),
-                random_state=seed,
-            )
-        routed = {f"optimizer__{key}": value for key, value in self._routed("optimizer__").items()}
-        return NeuralNetClassifier(
-            SigmoidMLP,
+    def _net_params(self):
+        return dict(
+            module=SigmoidMLP,
             module__n_features=self.n_features_in_,
             module__hidden_layer_sizes=self.hidden_layer_sizes_,
             module__n_classes=len(self.classes_),
             criterion=nn.CrossEntropyLoss,
-            optimizer=resolve_optimizer(self.optimizer),
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train=TensorBatches,
-            iterator_train__shuffle=True,
-            iterator_valid=TensorBatches,
-            train_split=train_split,
-            callbacks=callbacks,
-            device=str(device),
-            verbose=self.verbose,
-            **routed,
         )
+
+    def _initialize_module(self, module):
+        if self.dbn_ is not None:
+            _copy_into(module.hidden, _rbm_layers(self.dbn_))
+
+    def _train_split(self, y, seed):
+        if not self.early_stopping:
+            return None
+        stratified = _can_stratify(to_numpy(y), self.validation_fraction)
+        return ValidSplit(self.validation_fraction, stratified=stratified, random_state=seed)
 
 
 def _is_fitted(estimator):

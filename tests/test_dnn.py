@@ -110,7 +110,7 @@ def test_early_stopping_holds_out_training_data_and_restores_the_best_epoch(digi
     X, y = digits
     recorder = WeightRecorder()
     # a large learning rate overfits 400 samples quickly, so the validation loss turns up
-    clf = small(lr=0.1, max_epochs=200, patience=3, validation_fraction=0.25, callbacks=[recorder]).fit(X, y)
+    clf = small(lr=0.1, max_epochs=200, n_iter_no_change=3, validation_fraction=0.25, callbacks=[recorder]).fit(X, y)
     history = clf.net_.history
     assert clf.n_iter_ < 200
     n_train = sum(history[0, "batches", :, "train_batch_size"])
@@ -142,17 +142,57 @@ def test_optimizer_parameters_are_routed(digits):
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"lr": -1.0}, "lr must be a positive number"),
-        ({"max_epochs": 0}, "max_epochs must be a positive integer"),
-        ({"validation_fraction": 1.5}, r"validation_fraction must be in \(0, 1\)"),
-        ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must hold positive integers"),
-        ({"optimizer": "lbfgs-ish"}, "optimizer must be a torch.optim.Optimizer subclass"),
+        ({"lr": -1.0}, r"lr must be a finite float in \(0, inf\)"),
+        ({"lr": float("inf"), "max_epochs": 2}, "lr must be a finite float"),
+        ({"optimizer": "sgd", "lr": float("nan")}, "lr must be a finite float"),
+        ({"max_epochs": 0}, r"max_epochs must be an int in \[1, inf\]"),
+        ({"validation_fraction": 1.5}, r"validation_fraction must be a finite float in \(0, 1\)"),
+        ({"early_stopping": "no"}, "early_stopping must be a bool"),
+        ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must be None or a tuple of positive ints"),
+        ({"hidden_layer_sizes": (True,)}, "hidden_layer_sizes must be None or a tuple of positive ints"),
+        ({"hidden_layer_sizes": 5.5}, "hidden_layer_sizes must be None or a tuple of positive ints"),
+        ({"hidden_layer_sizes": 5}, "hidden_layer_sizes must be None or a tuple of positive ints"),
+        ({"optimizer": "lbfgs-ish"}, "optimizer must be a subclass of torch.optim"),
+        ({"device": "meta"}, "device must be 'cpu', 'cuda' or 'cuda:N'"),
+        ({"callbacks": "x"}, "callbacks must be None or a list of skorch callbacks"),
+        ({"callbacks": ["x"]}, "callbacks must be None or a list of skorch callbacks"),
+        ({"lr_scheduler": torch.optim.SGD}, "lr_scheduler must be None or a subclass of"),
     ],
 )
 def test_bad_parameters_are_clear_value_errors(digits, params, message):
     X, y = digits
     with pytest.raises(ValueError, match=message):
         small(**params).fit(X, y)
+
+
+def test_divergence_is_a_value_error_naming_the_epoch(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match=r"diverged \(non-finite train_loss\) in epoch 1 with lr=1e\+38"):
+        small(optimizer=torch.optim.SGD, lr=1e38, max_epochs=2).fit(X, y)
+
+
+class PoisonWeights(Callback):
+    """Sets one weight to NaN after the first batch of the second epoch, as an overflow would."""
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training and len(net.history) == 2:
+            with torch.no_grad():
+                net.module_.output.weight[0, 0] = float("nan")
+
+
+def test_divergence_guard_watches_the_weights(digits):
+    X, y = digits
+    # the loss of the epoch is computed before the weight goes bad; the guard still sees it
+    with pytest.raises(ValueError, match=r"diverged \(non-finite (train_loss|weights)\) in epoch 2"):
+        small(early_stopping=False, max_epochs=3, callbacks=[("poison", PoisonWeights())]).fit(X, y)
+
+
+def test_lr_scheduler_is_routed_and_stepped_once_per_epoch(digits):
+    X, y = digits
+    clf = small(lr=0.04, max_epochs=3, lr_scheduler=torch.optim.lr_scheduler.StepLR, lr_scheduler__step_size=1,
+                lr_scheduler__gamma=0.5).fit(X, y)
+    assert clf.net_.history[:, "event_lr"] == [0.04, 0.02, 0.01]
+    assert clf.get_params()["lr_scheduler__gamma"] == 0.5
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error raised where CUDA is missing")
@@ -291,7 +331,7 @@ def test_hidden_layer_sizes_must_agree_with_the_dbn(digits, fitted_dbn):
 
 def test_a_frozen_unfitted_dbn_or_one_fitted_on_other_features_is_refused(digits, fitted_dbn):
     X, y = digits
-    with pytest.raises(ValueError, match="dbn must be None, a skgen.DBN or a FrozenEstimator"):
+    with pytest.raises(ValueError, match="dbn must be None or DBN or FrozenEstimator"):
         small(hidden_layer_sizes=None, dbn=Pipeline([("dbn", small_dbn())])).fit(X, y)
     with pytest.raises(ValueError, match="FrozenEstimator of an unfitted DBN"):
         small(hidden_layer_sizes=None, dbn=FrozenEstimator(small_dbn())).fit(X, y)

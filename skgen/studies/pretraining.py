@@ -101,7 +101,7 @@ def _one_point(n_layers, n_units, n_train, config, data, device, seed):
         for name, (optimizer, lr) in OPTIMIZERS.items():
             clf = DNNClassifier(hidden_layer_sizes=sizes, dbn=pretrained, optimizer=optimizer, lr=lr,
                                 batch_size=FINE_TUNING_BATCH_SIZE, max_epochs=config["max_epochs"],
-                                patience=config["patience"], device=device, random_state=seed)
+                                n_iter_no_change=config["patience"], device=device, random_state=seed)
             start = time.perf_counter()
             clf.fit(X_train, y_train)
             rows.append({
