@@ -2,7 +2,7 @@
 
 :class:`SkorchEstimator` builds a skorch net from small overridable hooks (``_net_params``,
 ``_learning_rate``, ``_optimizer_defaults``, ``_initialize_module``, ``_train_split``,
-``_lr_scheduler_callbacks``, ``_monitored_losses``) and trains it, giving every such
+``_lr_scheduler_callbacks``, ``_step_callbacks``, ``_monitored_losses``) and trains it, giving every such
 estimator one training face: early stopping spelled as scikit-learn's ``MLPClassifier``
 spells it (``early_stopping``, ``validation_fraction``, ``n_iter_no_change``),
 ``lr_scheduler`` routed to skorch's ``LRScheduler`` callback and stepped once per epoch,
@@ -80,7 +80,7 @@ class TensorBatches:
             self.indices = torch.as_tensor(dataset.indices, dtype=torch.long)
             dataset = dataset.dataset
         self.X, self.y = dataset.X, dataset.y
-        self.n_samples = len(self.X) if self.indices is None else len(self.indices)
+        self.n_samples = len(dataset) if self.indices is None else len(self.indices)
         self.batch_size = batch_size
         self.shuffle = shuffle
 
@@ -91,7 +91,12 @@ class TensorBatches:
         for batch in minibatches(self.n_samples, self.batch_size, shuffle=self.shuffle):
             if self.indices is not None:
                 batch = self.indices[batch]
-            yield self.X[batch], None if self.y is None else self.y[batch]
+            yield _take(self.X, batch), None if self.y is None else self.y[batch]
+
+
+def _take(X, rows):
+    """The ``rows`` of a tensor, or of each tensor of a dict (rows with their sample weights)."""
+    return {key: value[rows] for key, value in X.items()} if isinstance(X, dict) else X[rows]
 
 
 def batched(function, X, batch_size):
@@ -166,6 +171,10 @@ class SkorchEstimator(TorchEstimator):
             return None
         return ValidSplit(self.validation_fraction, random_state=seed)
 
+    def _step_callbacks(self):
+        """``[(name, callback)]`` acting after every optimizer step, before the user's callbacks see it."""
+        return []
+
     def _lr_scheduler_callbacks(self):
         """``[(name, LRScheduler)]`` stepping ``lr_scheduler`` on the net's optimizer once per epoch."""
         if self.lr_scheduler is None:
@@ -174,20 +183,24 @@ class SkorchEstimator(TorchEstimator):
 
     def _callbacks(self):
         callbacks = [("divergence_guard", DivergenceGuard(self._monitored_losses)),
-                     *self._lr_scheduler_callbacks(), *(self.callbacks or [])]
+                     *self._step_callbacks(), *self._lr_scheduler_callbacks(), *(self.callbacks or [])]
         if getattr(self, "early_stopping", False):
             sink = print if self.verbose else _discard
             callbacks.append(("early_stopping", EarlyStopping(patience=self.n_iter_no_change, load_best=True, sink=sink)))
         return callbacks
 
-    def _fit_net(self, X, y=None):
+    def _fit_net(self, X, y=None, sample_weight=None):
         """Build the net from the hooks and train it on the validated arrays ``X`` (and ``y``); return self.
 
         Module initialisation, the validation split and the minibatch order are seeded from
-        ``random_state``; torch's global generator is restored afterwards.
+        ``random_state``; torch's global generator is restored afterwards. ``sample_weight``
+        travels with the rows as ``X={"X": rows, "sample_weight": weights}``, for a net whose
+        ``get_loss`` uses it.
         """
         device = resolve_device(self.device)
         X = to_tensor(X, device)
+        if sample_weight is not None:
+            X = {"X": X, "sample_weight": to_tensor(sample_weight, device)}
         y = None if y is None else torch.as_tensor(y, device=device)
         optimizer_params = {**self._optimizer_defaults(), **self._routed("optimizer__")}
         with seeded_torch(self.random_state, device) as seed:

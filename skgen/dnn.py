@@ -15,12 +15,14 @@ from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetClassifier
+from skorch.callbacks import Callback
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from skgen._base import Instance, LayerSizes, seed_from, to_numpy, to_tensor
+from skgen._base import Instance, LayerSizes, Options, Real, resolve_optimizer, seed_from, to_numpy, to_tensor
 from skgen._nets import EARLY_STOPPING_CONSTRAINTS, SkorchEstimator
 from skgen.dbn import DBN
 
@@ -33,10 +35,12 @@ class SigmoidMLP(nn.Module):
     The output is the logits of a softmax layer: the cross-entropy loss and
     ``predict_proba`` apply the softmax. Sigmoid hidden units are what lets the weights
     of a stack of RBMs, whose hidden units are logistic, initialise the network.
-    Weights start Glorot-uniform, biases at zero.
+    Weights start Glorot-uniform, biases at zero. In training mode, inputs and hidden units
+    are dropped with probabilities ``input_dropout`` and ``dropout``, the kept ones scaled
+    by 1 / (1 - probability) (inverted dropout: no rescaling at prediction).
     """
 
-    def __init__(self, n_features, hidden_layer_sizes, n_classes):
+    def __init__(self, n_features, hidden_layer_sizes, n_classes, dropout=0.0, input_dropout=0.0):
         super().__init__()
         sizes = [n_features, *hidden_layer_sizes]
         self.hidden = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
@@ -44,11 +48,42 @@ class SigmoidMLP(nn.Module):
         for layer in [*self.hidden, self.output]:
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
+        self.input_dropout = nn.Dropout(input_dropout) if input_dropout else nn.Identity()
+        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
 
     def forward(self, X):
+        X = self.input_dropout(X)
         for layer in self.hidden:
-            X = torch.sigmoid(layer(X))
+            X = self.dropout(torch.sigmoid(layer(X)))
         return self.output(X)
+
+
+class MaxNorm(Callback):
+    """Max-norm regularisation (Srivastava et al. 2014) as a skorch callback: after every
+    optimizer step, each hidden unit's incoming weight vector is scaled down to an L2 norm
+    of at most ``max_norm`` if it is longer."""
+
+    def __init__(self, max_norm):
+        self.max_norm = max_norm
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training:
+            with torch.no_grad():
+                for layer in net.module_.hidden:
+                    layer.weight.renorm_(2, 0, self.max_norm)
+
+
+class _WeightedClassifierNet(NeuralNetClassifier):
+    """skorch's classifier whose rows may carry weights: ``X={"X": rows, "sample_weight": weights}``
+    makes each minibatch's loss the mean of weight x cross-entropy (the criterion's
+    ``reduction="none"`` leaves the reduction to :meth:`get_loss`)."""
+
+    def infer(self, x, **fit_params):
+        return super().infer(x["X"] if isinstance(x, dict) else x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        losses = super().get_loss(y_pred, y_true, X=X, training=training)
+        return (losses * X["sample_weight"]).mean() if isinstance(X, dict) else losses.mean()
 
 
 class DNNClassifier(ClassifierMixin, SkorchEstimator):
@@ -90,12 +125,30 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         Compare with ``Pipeline([("dbn", DBN()), ("clf", DNNClassifier())])``: there the
         DBN is a fixed feature extractor and the classifier learns new layers on top of its
         features; with ``dbn=`` the DBN's layers become the network's and are fine-tuned.
-    optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.SGD
-        The optimizer class, e.g. ``torch.optim.Adam`` (``"sgd"`` and ``"adam"`` are
+    dropout : float, default=0.0
+        Probability of dropping each hidden unit in training (Srivastava et al. 2014 keep
+        half of them: 0.5). Kept units are scaled by 1 / (1 - dropout), so nothing changes
+        at prediction, and pretrained weights start as they are: the same as the paper's
+        scaling of a pretrained net's weights by 1/p for a net whose kept units are not
+        scaled.
+    input_dropout : float, default=0.0
+        Probability of dropping each input feature in training (the paper's value: 0.2).
+    max_norm : float or None, default=None
+        Max-norm constraint: after every optimizer step, each hidden unit's incoming
+        weight vector longer than ``max_norm`` is scaled down to that L2 norm (the paper
+        uses 3 to 4 with dropout). None: unconstrained.
+    optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
+        The optimizer class, e.g. ``torch.optim.SGD`` (``"sgd"`` and ``"adam"`` are
         accepted too). Its other parameters are routed skorch-style:
-        ``optimizer__momentum=0.9``, ``optimizer__fused=True``.
-    lr : float, default=0.1
-        Learning rate. 0.1 suits plain SGD; use about 1e-3 with Adam.
+        ``optimizer__weight_decay=1e-5``, ``optimizer__fused=True``. SGD gets momentum 0.9
+        unless ``optimizer__momentum`` says otherwise (``optimizer__momentum=0`` for plain
+        SGD); other optimizers get their own defaults. A grid over optimizers,
+        ``{"optimizer": [torch.optim.SGD, torch.optim.Adam]}``, thus gives each working
+        settings.
+    lr : float or "auto", default="auto"
+        Learning rate. ``"auto"``: 0.1 for SGD (with its momentum 0.9, Hinton's setting for
+        fine-tuning a DBN), 1e-3 for every other optimizer (Adam's own default, also
+        ``MLPClassifier``'s).
     max_epochs : int, default=100
         Most passes over the training data.
     batch_size : int, default=128
@@ -162,6 +215,9 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
     G. E. Hinton and R. R. Salakhutdinov, "Reducing the dimensionality of data with neural
     networks", Science 313(5786), 2006.
 
+    N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever and R. Salakhutdinov, "Dropout: a
+    simple way to prevent neural networks from overfitting", JMLR 15, 2014.
+
     Examples
     --------
     >>> import torch
@@ -169,20 +225,20 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
     >>> from skgen import DNNClassifier
     >>> X, y = load_digits(return_X_y=True)
     >>> X = X / 16
-    >>> clf = DNNClassifier(hidden_layer_sizes=(64,), optimizer=torch.optim.Adam, lr=1e-2,
-    ...                     max_epochs=20, random_state=0).fit(X, y)
+    >>> clf = DNNClassifier(hidden_layer_sizes=(64,), lr=1e-2, max_epochs=20, random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:2]).shape
     (2, 10)
     >>> bool(clf.score(X, y) > 0.9)
     True
 
-    Fine-tune a pretrained DBN, sharing its pretraining through ``FrozenEstimator``:
+    Fine-tune a pretrained DBN with SGD (learning rate 0.1, momentum 0.9) and dropout,
+    sharing its pretraining through ``FrozenEstimator``:
 
     >>> from sklearn.frozen import FrozenEstimator
     >>> from skgen import DBN
     >>> dbn = DBN(hidden_layer_sizes=(64,), max_epochs=5, random_state=0).fit(X)
-    >>> pretrained = DNNClassifier(dbn=FrozenEstimator(dbn), optimizer=torch.optim.Adam,
-    ...                            lr=1e-2, max_epochs=20, random_state=0).fit(X, y)
+    >>> pretrained = DNNClassifier(dbn=FrozenEstimator(dbn), optimizer=torch.optim.SGD, dropout=0.5,
+    ...                            max_norm=3.0, max_epochs=20, random_state=0).fit(X, y)
     >>> pretrained.hidden_layer_sizes_
     (64,)
     """
@@ -192,16 +248,23 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         **EARLY_STOPPING_CONSTRAINTS,
         "hidden_layer_sizes": [None, LayerSizes(allow_empty=True)],
         "dbn": [None, Instance(DBN, FrozenEstimator)],
+        "lr": [Real(0, closed="neither"), Options("auto")],
+        "dropout": [Real(0, 1, closed="left")],
+        "input_dropout": [Real(0, 1, closed="left")],
+        "max_norm": [None, Real(0, closed="neither")],
     }
-    _net_class = NeuralNetClassifier
+    _net_class = _WeightedClassifierNet
 
     def __init__(
         self,
         *,
         hidden_layer_sizes=None,
         dbn=None,
-        optimizer=torch.optim.SGD,
-        lr=0.1,
+        dropout=0.0,
+        input_dropout=0.0,
+        max_norm=None,
+        optimizer=torch.optim.Adam,
+        lr="auto",
         max_epochs=100,
         batch_size=128,
         early_stopping=True,
@@ -216,6 +279,9 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dbn = dbn
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.max_norm = max_norm
         self.optimizer = optimizer
         self.lr = lr
         self.max_epochs = max_epochs
@@ -235,7 +301,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Pretrain (if ``dbn`` is an unfitted DBN), then train the network on ``(X, y)``.
 
         Parameters
@@ -244,6 +310,10 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
             Training data. A DBN to pretrain needs values in [0, 1].
         y : array-like of shape (n_samples,)
             Class labels, of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row in the cross-entropy (and in the validation loss
+            of early stopping). The weights are rescaled to mean 1, so a row of weight 2
+            counts as much as two rows of weight 1. None weighs all rows equally.
 
         Returns
         -------
@@ -253,6 +323,8 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         self._validate_params()
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), dtype=np.float32)
         check_classification_targets(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, len(X))
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
         if len(self.classes_) < 2:
@@ -264,7 +336,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
             tuple(rbm.components_.shape[0] for rbm in self.dbn_.rbms_) if self.dbn_ is not None
             else tuple(self.hidden_layer_sizes or _DEFAULT_HIDDEN_LAYER_SIZES)
         )
-        return self._fit_net(X, encoder.transform(y).astype(np.int64))
+        return self._fit_net(X, encoder.transform(y).astype(np.int64), sample_weight)
 
     def predict_proba(self, X):
         """Class probabilities (the softmax output); each row sums to 1.
@@ -333,8 +405,22 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
             module__n_features=self.n_features_in_,
             module__hidden_layer_sizes=self.hidden_layer_sizes_,
             module__n_classes=len(self.classes_),
+            module__dropout=self.dropout,
+            module__input_dropout=self.input_dropout,
             criterion=nn.CrossEntropyLoss,
+            criterion__reduction="none",
         )
+
+    def _learning_rate(self):
+        if self.lr != "auto":
+            return self.lr
+        return 0.1 if issubclass(resolve_optimizer(self.optimizer), torch.optim.SGD) else 1e-3
+
+    def _optimizer_defaults(self):
+        return {"momentum": 0.9} if issubclass(resolve_optimizer(self.optimizer), torch.optim.SGD) else {}
+
+    def _step_callbacks(self):
+        return [] if self.max_norm is None else [("max_norm", MaxNorm(self.max_norm))]
 
     def _initialize_module(self, module):
         if self.dbn_ is not None:
@@ -368,6 +454,18 @@ def _copy_into(hidden, layers):
         for linear, (weight, bias) in zip(hidden, layers):
             linear.weight.copy_(torch.from_numpy(weight))
             linear.bias.copy_(torch.from_numpy(bias))
+
+
+def _check_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as float32 weights of mean 1, or ValueError saying what is wrong."""
+    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=np.float32, input_name="sample_weight")
+    if sample_weight.shape != (n_samples,):
+        raise ValueError(f"sample_weight must hold one weight per row of X, shape ({n_samples},); "
+                         f"got shape {sample_weight.shape}.")
+    if sample_weight.min() < 0 or sample_weight.max() == 0:
+        raise ValueError(f"sample_weight must be non-negative and not all zero; got values in "
+                         f"[{sample_weight.min():g}, {sample_weight.max():g}].")
+    return sample_weight / sample_weight.mean()
 
 
 def _can_stratify(y, validation_fraction):

@@ -44,6 +44,11 @@ OUT_OF_RANGE_CHECKS = (
     "check_fit2d_1sample", "check_fit2d_1feature", "check_dict_unchanged", "check_fit_idempotent",
     "check_fit_check_is_fitted", "check_n_features_in", "check_fit2d_predict1d",
 )
+MINIBATCH_WEIGHTS = (
+    "minibatch training: a row of weight 2 and two copies of it fall into different minibatches and "
+    "change the number of steps per epoch, so the fits differ (scikit-learn runs this check on MLPClassifier "
+    "only with its full-batch lbfgs solver)"
+)
 SQUASHED = "inputs are mapped into [0, 1) before validation, so no negative or complex value reaches the estimator"
 
 
@@ -76,6 +81,9 @@ def expected_failures(estimator):
     failures = {"check_do_not_raise_errors_in_init_or_set_params": ROUTED_KWARGS}
     failures.update(dict.fromkeys(("check_methods_sample_order_invariance", "check_methods_subset_invariance"),
                                   FLOAT32_ROUNDING))
+    if name == "DNNClassifier":
+        failures.update(dict.fromkeys(("check_sample_weight_equivalence_on_dense_data",
+                                       "check_sample_weight_equivalence_on_sparse_data"), MINIBATCH_WEIGHTS))
     if name.startswith("Squashed"):
         failures.update(dict.fromkeys(("check_positive_only_tag_during_fit", "check_fit_non_negative",
                                        "check_complex_data"), SQUASHED))
