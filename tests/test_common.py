@@ -12,6 +12,7 @@ import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skgen
+from skgen._nets import SkorchEstimator
 
 #: small settings per registered estimator; a new estimator without an entry fails test_registry_is_covered
 SMALL = {
@@ -114,6 +115,12 @@ def one_torch_thread():
 
 def test_registry_is_covered():
     assert set(SMALL) == set(registry()), "give every registered estimator small settings in SMALL"
+
+
+@pytest.mark.parametrize("name", [name for name, cls in registry().items() if issubclass(cls, SkorchEstimator)])
+def test_every_parameter_of_a_skorch_estimator_is_declared(name):
+    cls = registry()[name]
+    assert set(cls().get_params(deep=False)) == set(cls._parameter_constraints)
 
 
 @parametrize_with_checks(list(instances()), expected_failed_checks=expected_failures)
