@@ -1,42 +1,55 @@
-"""What the skorch-based estimators (BetaVAE, GAN) share: MLP stacks and a minibatch loader."""
+"""The one skorch template of the skorch-based estimators (BetaVAE, GAN, DNNClassifier).
 
-import numbers
+:class:`SkorchEstimator` builds a skorch net from small overridable hooks (``_net_params``,
+``_learning_rate``, ``_optimizer_defaults``, ``_initialize_module``, ``_train_split``,
+``_lr_scheduler_callbacks``, ``_step_callbacks``, ``_monitored_losses``) and trains it, giving every such
+estimator one training face: early stopping spelled as scikit-learn's ``MLPClassifier``
+spells it (``early_stopping``, ``validation_fraction``, ``n_iter_no_change``),
+``lr_scheduler`` routed to skorch's ``LRScheduler`` callback and stepped once per epoch,
+``callbacks`` checked, the divergence guard, seeding, and one batch iterator.
+"""
+
+import math
 
 import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
+from skorch.dataset import ValidSplit
 from torch import nn
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
 
-_ACTIVATIONS = {
+from skgen._base import (
+    Boolean,
+    Integer,
+    Real,
+    SampleMixin,
+    TorchEstimator,
+    check_finite,
+    check_param,
+    minibatches,
+    resolve_device,
+    resolve_optimizer,
+    seeded_torch,
+    to_tensor,
+)
+
+ACTIVATIONS = {
     "relu": nn.ReLU,
     "tanh": nn.Tanh,
     "softplus": nn.Softplus,
     "leaky_relu": lambda: nn.LeakyReLU(0.2),
 }
 
+#: the parameters of early stopping, for the estimators that hold out validation data
+EARLY_STOPPING_CONSTRAINTS = {
+    "early_stopping": [Boolean()],
+    "validation_fraction": [Real(0, 1, closed="neither")],
+    "n_iter_no_change": [Integer(1)],
+}
+
 
 def activation(name):
     """A new instance of the hidden-layer nonlinearity ``name``."""
-    return _ACTIVATIONS[name]()
-
-
-def check_activation(activation):
-    """Raise ``ValueError`` unless ``activation`` names a hidden-layer nonlinearity."""
-    if activation not in _ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}.")
-
-
-def check_positive_int(value, name):
-    """Raise ``ValueError`` naming the parameter unless ``value`` is a positive int."""
-    if not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
-
-
-def check_layer_sizes(sizes, name):
-    """``sizes`` as a tuple of positive ints, or ``ValueError`` naming the parameter."""
-    sizes = (sizes,) if isinstance(sizes, int) else tuple(sizes)
-    if not all(isinstance(size, int) and size > 0 for size in sizes):
-        raise ValueError(f"{name} must be a tuple of positive ints, got {sizes!r}.")
-    return sizes
+    return ACTIVATIONS[name]()
 
 
 def mlp(sizes, activation, batch_norm=False):
@@ -47,41 +60,195 @@ def mlp(sizes, activation, batch_norm=False):
     """
     layers = []
     for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
-        layers += [nn.Linear(n_in, n_out), *([nn.BatchNorm1d(n_out)] if batch_norm else []), _ACTIVATIONS[activation]()]
+        layers += [nn.Linear(n_in, n_out), *([nn.BatchNorm1d(n_out)] if batch_norm else []), ACTIVATIONS[activation]()]
     return nn.Sequential(*layers, nn.Linear(sizes[-2], sizes[-1]))
 
 
-class RowDataset(Dataset):
-    """The rows of a tensor, for a skorch net whose data is its own target.
+class TensorBatches:
+    """Minibatches gathered from a skorch dataset's whole tensors, one indexing per batch.
 
-    Indexed with a whole minibatch of indices at once (see :func:`minibatch_loader`), it
-    returns ``(rows, None)`` by plain tensor indexing, with none of the per-row checks of
-    skorch's general-purpose dataset.
+    skorch's default iterator, a :class:`torch.utils.data.DataLoader`, indexes and
+    collates one sample at a time, which costs more than the forward and backward pass of
+    a small network. This iterator reads a :class:`skorch.dataset.Dataset` holding tensors,
+    or a ``Subset`` of one (what :class:`skorch.dataset.ValidSplit` returns). Shuffling
+    draws from torch's global generator, which :class:`SkorchEstimator` seeds.
     """
 
-    def __init__(self, X, y=None):
-        self.X = X
+    def __init__(self, dataset, batch_size, shuffle=False):
+        self.indices = None
+        if isinstance(dataset, torch.utils.data.Subset):
+            self.indices = torch.as_tensor(dataset.indices, dtype=torch.long)
+            dataset = dataset.dataset
+        self.X, self.y = dataset.X, dataset.y
+        self.n_samples = len(dataset) if self.indices is None else len(self.indices)
+        self.batch_size = batch_size
+        self.shuffle = shuffle
 
     def __len__(self):
-        return len(self.X)
+        return math.ceil(self.n_samples / self.batch_size)
 
-    def __getitem__(self, index):
-        return self.X[index], None
+    def __iter__(self):
+        for batch in minibatches(self.n_samples, self.batch_size, shuffle=self.shuffle):
+            if self.indices is not None:
+                batch = self.indices[batch]
+            yield _take(self.X, batch), None if self.y is None else self.y[batch]
 
 
-def minibatch_loader(dataset, batch_size, shuffle=False):
-    """A DataLoader that indexes ``dataset`` once per minibatch rather than once per row.
-
-    skorch's default DataLoader fetches rows one by one and collates them; one fancy-index
-    per minibatch gives the same batches at a fraction of the cost. Shuffling draws from
-    torch's global RNG, as skorch does.
-    """
-    sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
-    batches = BatchSampler(sampler, batch_size, drop_last=False)
-    return DataLoader(dataset, batch_size=None, sampler=batches)
+def _take(X, rows):
+    """The ``rows`` of a tensor, or of each tensor of a dict (rows with their sample weights)."""
+    return {key: value[rows] for key, value in X.items()} if isinstance(X, dict) else X[rows]
 
 
 def batched(function, X, batch_size):
     """Apply ``function`` (tensor -> tensor) to ``X`` in row batches without autograd; concatenate."""
     with torch.no_grad():
         return torch.cat([function(Xb) for Xb in torch.split(X, batch_size)])
+
+
+class Callbacks:
+    """A list of skorch callbacks (instances or classes), each alone or in a ``(name, callback)`` pair."""
+
+    def is_satisfied_by(self, value):
+        return isinstance(value, list) and all(map(self._is_callback, value))
+
+    def _is_callback(self, item):
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            item = item[1]
+        return isinstance(item, Callback) or (isinstance(item, type) and issubclass(item, Callback))
+
+    def __str__(self):
+        return "a list of skorch callbacks or (name, callback) pairs"
+
+
+class DivergenceGuard(Callback):
+    """The divergence guard as a skorch callback: after each epoch, :func:`skgen._base.check_finite`
+    on the epoch's losses (``losses``, names in the history) and on the module's parameters."""
+
+    def __init__(self, losses=("train_loss",)):
+        self.losses = losses
+
+    def on_epoch_end(self, net, **kwargs):
+        losses = {name: net.history[-1, name] for name in self.losses}
+        check_finite(len(net.history), net.lr, **losses, weights=list(net.module_.parameters()))
+
+
+def _discard(message):
+    """The sink of skorch's EarlyStopping message at ``verbose=0``."""
+
+
+class SkorchEstimator(TorchEstimator):
+    """Base class of the estimators trained by a skorch net; see the module docstring.
+
+    Subclasses set the parameters of ``__init__`` (the shared ones, ``callbacks``, the
+    early-stopping ones if they hold out data), extend ``_parameter_constraints``,
+    implement ``_net_params`` and call ``self._fit_net(X, y)`` from ``fit`` after
+    ``self._validate_params()`` and their own validation of the data.
+    """
+
+    _parameter_constraints = {**TorchEstimator._parameter_constraints, "callbacks": [None, Callbacks()]}
+    #: the skorch net class
+    _net_class = NeuralNet
+    #: history entries (per epoch) that the divergence guard requires to be finite
+    _monitored_losses = ("train_loss",)
+
+    def _net_params(self):
+        """``module``, ``criterion``, their ``module__*`` / ``criterion__*`` arguments, and any other net argument."""
+        raise NotImplementedError
+
+    def _learning_rate(self):
+        return self.lr
+
+    def _optimizer_defaults(self):
+        """Optimizer arguments that routed ``optimizer__<name>`` parameters override."""
+        return {}
+
+    def _initialize_module(self, module):
+        """Change the freshly initialised module before training (no change by default)."""
+
+    def _train_split(self, y, seed):
+        """skorch's ``train_split``: ``validation_fraction`` held out with early stopping, else None."""
+        if not getattr(self, "early_stopping", False):
+            return None
+        return ValidSplit(self.validation_fraction, random_state=seed)
+
+    def _step_callbacks(self):
+        """``[(name, callback)]`` acting after every optimizer step, before the user's callbacks see it."""
+        return []
+
+    def _lr_scheduler_callbacks(self):
+        """``[(name, LRScheduler)]`` stepping ``lr_scheduler`` on the net's optimizer once per epoch."""
+        if self.lr_scheduler is None:
+            return []
+        return [("lr_scheduler", LRScheduler(self.lr_scheduler, **self._routed("lr_scheduler__")))]
+
+    def _callbacks(self):
+        callbacks = [("divergence_guard", DivergenceGuard(self._monitored_losses)),
+                     *self._step_callbacks(), *self._lr_scheduler_callbacks(), *(self.callbacks or [])]
+        if getattr(self, "early_stopping", False):
+            sink = print if self.verbose else _discard
+            callbacks.append(("early_stopping", EarlyStopping(patience=self.n_iter_no_change, load_best=True, sink=sink)))
+        return callbacks
+
+    def _fit_net(self, X, y=None, sample_weight=None):
+        """Build the net from the hooks and train it on the validated arrays ``X`` (and ``y``); return self.
+
+        Module initialisation, the validation split and the minibatch order are seeded from
+        ``random_state``; torch's global generator is restored afterwards. ``sample_weight``
+        travels with the rows as ``X={"X": rows, "sample_weight": weights}``, for a net whose
+        ``get_loss`` uses it.
+        """
+        device = resolve_device(self.device)
+        X = to_tensor(X, device)
+        if sample_weight is not None:
+            X = {"X": X, "sample_weight": to_tensor(sample_weight, device)}
+        y = None if y is None else torch.as_tensor(y, device=device)
+        optimizer_params = {**self._optimizer_defaults(), **self._routed("optimizer__")}
+        with seeded_torch(self.random_state, device) as seed:
+            self.net_ = self._net_class(
+                **self._net_params(),
+                optimizer=resolve_optimizer(self.optimizer),
+                lr=self._learning_rate(),
+                max_epochs=self.max_epochs,
+                batch_size=self.batch_size,
+                iterator_train=TensorBatches,
+                iterator_train__shuffle=True,
+                iterator_valid=TensorBatches,
+                train_split=self._train_split(y, seed),
+                callbacks=self._callbacks(),
+                device=str(device),
+                verbose=self.verbose,
+                **{f"optimizer__{name}": value for name, value in optimizer_params.items()},
+            )
+            self.net_.initialize()
+            self._initialize_module(self.net_.module_)
+            self.net_.partial_fit(X, y)
+        self.n_iter_ = len(self.net_.history)
+        return self
+
+
+class SampleMeanMixin(SampleMixin):
+    """``sample(n_samples=1, *, random_state=None, mean=False)``: draws, or the model's means.
+
+    Estimators implement ``_sample(n_samples, random_state, mean)``.
+    """
+
+    def sample(self, n_samples=1, *, random_state=None, mean=False):
+        """Draw ``n_samples`` rows from the fitted model, or their means.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws; ``None`` draws fresh randomness.
+        mean : bool, default=False
+            Return the means of the model's output distribution (pixel probabilities for
+            binary data) instead of draws from it.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples, n_features_in_)
+        """
+        self._check_sample_request(n_samples)
+        check_param("mean", mean, Boolean(), owner=type(self).__name__)
+        return self._sample(n_samples, random_state, mean)

@@ -1,37 +1,29 @@
 """A sigmoid multilayer perceptron classifier whose hidden layers a DBN can initialise.
 
 The training loop, callbacks, history, early stopping and device handling are skorch's
-(:class:`skorch.NeuralNetClassifier`); this module adds the scikit-learn face (labels of
-any type, ``classes_``, validation), the transfer of a deep belief network's weights into
-the hidden layers, and a batch iterator that slices whole tensors instead of collating one
-sample at a time.
+(:class:`skorch.NeuralNetClassifier`, built by :class:`skgen._nets.SkorchEstimator`); this
+module adds the scikit-learn face (labels of any type, ``classes_``, validation) and the
+transfer of a deep belief network's weights into the hidden layers.
 """
 
 import math
-import numbers
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetClassifier
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import Callback
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from skgen._base import (
-    RoutedParamsMixin,
-    minibatches,
-    resolve_device,
-    resolve_optimizer,
-    seed_from,
-    seeded_torch,
-    to_tensor,
-)
+from skgen._base import Instance, LayerSizes, Options, Real, resolve_optimizer, seed_from, to_numpy, to_tensor
+from skgen._nets import EARLY_STOPPING_CONSTRAINTS, SkorchEstimator
 from skgen.dbn import DBN
 
 _DEFAULT_HIDDEN_LAYER_SIZES = (200, 200)
@@ -43,10 +35,12 @@ class SigmoidMLP(nn.Module):
     The output is the logits of a softmax layer: the cross-entropy loss and
     ``predict_proba`` apply the softmax. Sigmoid hidden units are what lets the weights
     of a stack of RBMs, whose hidden units are logistic, initialise the network.
-    Weights start Glorot-uniform, biases at zero.
+    Weights start Glorot-uniform, biases at zero. In training mode, inputs and hidden units
+    are dropped with probabilities ``input_dropout`` and ``dropout``, the kept ones scaled
+    by 1 / (1 - probability) (inverted dropout: no rescaling at prediction).
     """
 
-    def __init__(self, n_features, hidden_layer_sizes, n_classes):
+    def __init__(self, n_features, hidden_layer_sizes, n_classes, dropout=0.0, input_dropout=0.0):
         super().__init__()
         sizes = [n_features, *hidden_layer_sizes]
         self.hidden = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
@@ -54,46 +48,45 @@ class SigmoidMLP(nn.Module):
         for layer in [*self.hidden, self.output]:
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
+        self.input_dropout = nn.Dropout(input_dropout) if input_dropout else nn.Identity()
+        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
 
     def forward(self, X):
+        X = self.input_dropout(X)
         for layer in self.hidden:
-            X = torch.sigmoid(layer(X))
+            X = self.dropout(torch.sigmoid(layer(X)))
         return self.output(X)
 
 
-class TensorBatches:
-    """Minibatches gathered from a skorch dataset's whole tensors.
+class MaxNorm(Callback):
+    """Max-norm regularisation (Srivastava et al. 2014) as a skorch callback: after every
+    optimizer step, each hidden unit's incoming weight vector is scaled down to an L2 norm
+    of at most ``max_norm`` if it is longer."""
 
-    skorch's default iterator, a :class:`torch.utils.data.DataLoader`, indexes and
-    collates one sample at a time, which costs more than the forward and backward pass of
-    a small MLP. This iterator gathers each batch with one indexing operation. It reads a
-    :class:`skorch.dataset.Dataset` holding tensors, or a ``Subset`` of one (what
-    :class:`skorch.dataset.ValidSplit` returns). Shuffling draws from torch's global
-    generator, which :class:`DNNClassifier` seeds from its ``random_state``.
-    """
+    def __init__(self, max_norm):
+        self.max_norm = max_norm
 
-    def __init__(self, dataset, batch_size, shuffle=False):
-        self.indices = None
-        if isinstance(dataset, torch.utils.data.Subset):
-            self.indices = torch.as_tensor(dataset.indices, dtype=torch.long)
-            dataset = dataset.dataset
-        self.X, self.y = dataset.X, dataset.y
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-
-    def __len__(self):
-        n_samples = len(self.X) if self.indices is None else len(self.indices)
-        return math.ceil(n_samples / self.batch_size)
-
-    def __iter__(self):
-        n_samples = len(self.X) if self.indices is None else len(self.indices)
-        for batch in minibatches(n_samples, self.batch_size, shuffle=self.shuffle):
-            if self.indices is not None:
-                batch = self.indices[batch]
-            yield self.X[batch], None if self.y is None else self.y[batch]
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training:
+            with torch.no_grad():
+                for layer in net.module_.hidden:
+                    layer.weight.renorm_(2, 0, self.max_norm)
 
 
-class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
+class _WeightedClassifierNet(NeuralNetClassifier):
+    """skorch's classifier whose rows may carry weights: ``X={"X": rows, "sample_weight": weights}``
+    makes each minibatch's loss the mean of weight x cross-entropy (the criterion's
+    ``reduction="none"`` leaves the reduction to :meth:`get_loss`)."""
+
+    def infer(self, x, **fit_params):
+        return super().infer(x["X"] if isinstance(x, dict) else x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        losses = super().get_loss(y_pred, y_true, X=X, training=training)
+        return (losses * X["sample_weight"]).mean() if isinstance(X, dict) else losses.mean()
+
+
+class DNNClassifier(ClassifierMixin, SkorchEstimator):
     """Deep neural network classifier with sigmoid hidden units, optionally DBN-pretrained.
 
     A multilayer perceptron with logistic hidden units and a softmax output, trained by
@@ -104,7 +97,7 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     The softmax output layer is always freshly initialised. All layers are then fine-tuned.
 
     Early stopping holds out ``validation_fraction`` of the training data (stratified when
-    every class allows it), stops after ``patience`` epochs without a lower validation loss
+    every class allows it), stops after ``n_iter_no_change`` epochs without a lower validation loss
     and restores the weights of the best epoch. Data passed to ``score`` or used as a test
     set never takes part in training.
 
@@ -132,12 +125,30 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         Compare with ``Pipeline([("dbn", DBN()), ("clf", DNNClassifier())])``: there the
         DBN is a fixed feature extractor and the classifier learns new layers on top of its
         features; with ``dbn=`` the DBN's layers become the network's and are fine-tuned.
-    optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.SGD
-        The optimizer class, e.g. ``torch.optim.Adam`` (``"sgd"`` and ``"adam"`` are
+    dropout : float, default=0.0
+        Probability of dropping each hidden unit in training (Srivastava et al. 2014 keep
+        half of them: 0.5). Kept units are scaled by 1 / (1 - dropout), so nothing changes
+        at prediction, and pretrained weights start as they are: the same as the paper's
+        scaling of a pretrained net's weights by 1/p for a net whose kept units are not
+        scaled.
+    input_dropout : float, default=0.0
+        Probability of dropping each input feature in training (the paper's value: 0.2).
+    max_norm : float or None, default=None
+        Max-norm constraint: after every optimizer step, each hidden unit's incoming
+        weight vector longer than ``max_norm`` is scaled down to that L2 norm (the paper
+        uses 3 to 4 with dropout). None: unconstrained.
+    optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
+        The optimizer class, e.g. ``torch.optim.SGD`` (``"sgd"`` and ``"adam"`` are
         accepted too). Its other parameters are routed skorch-style:
-        ``optimizer__momentum=0.9``, ``optimizer__fused=True``.
-    lr : float, default=0.1
-        Learning rate. 0.1 suits plain SGD; use about 1e-3 with Adam.
+        ``optimizer__weight_decay=1e-5``, ``optimizer__fused=True``. SGD gets momentum 0.9
+        unless ``optimizer__momentum`` says otherwise (``optimizer__momentum=0`` for plain
+        SGD); other optimizers get their own defaults. A grid over optimizers,
+        ``{"optimizer": [torch.optim.SGD, torch.optim.Adam]}``, thus gives each working
+        settings.
+    lr : float or "auto", default="auto"
+        Learning rate. ``"auto"``: 0.1 for SGD (with its momentum 0.9, Hinton's setting for
+        fine-tuning a DBN), 1e-3 for every other optimizer (Adam's own default, also
+        ``MLPClassifier``'s).
     max_epochs : int, default=100
         Most passes over the training data.
     batch_size : int, default=128
@@ -148,10 +159,16 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         ``max_epochs`` epochs.
     validation_fraction : float, default=0.1
         Fraction of the training data held out for early stopping, in (0, 1).
-    patience : int, default=10
-        Epochs without improvement of the validation loss before training stops.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of the validation loss before training stops (the
+        patience of early stopping, spelled as in ``MLPClassifier``).
+    lr_scheduler : torch.optim.lr_scheduler.LRScheduler subclass or None, default=None
+        Learning-rate schedule, stepped once per epoch by skorch's ``LRScheduler``
+        callback; its arguments as ``lr_scheduler__name=value``, e.g.
+        ``lr_scheduler=torch.optim.lr_scheduler.CosineAnnealingLR, lr_scheduler__T_max=100``.
     callbacks : list of skorch callbacks, default=None
-        Extra skorch callbacks, e.g. ``skorch.callbacks.LRScheduler`` or ``ProgressBar``.
+        Extra skorch callbacks (e.g. ``ProgressBar``), or ``(name, callback)`` pairs;
+        skorch initialises them at each fit, so what they record can be read afterwards.
     device : str, default="cpu"
         Where to train: ``"cpu"``, ``"cuda"``, ``"cuda:1"``... A model trained on a GPU
         pickles and loads on a CPU-only machine (skorch maps it to the CPU).
@@ -162,7 +179,8 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     verbose : int, default=0
         1 prints skorch's table of losses per epoch.
     **kwargs : dict
-        ``optimizer__<name>`` parameters routed to the optimizer.
+        ``optimizer__<name>`` and ``lr_scheduler__<name>`` parameters, routed to the
+        optimizer and the learning-rate scheduler.
 
     Attributes
     ----------
@@ -181,7 +199,8 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         The trained skorch net; ``net_.module_`` is the :class:`SigmoidMLP`,
         ``net_.history`` the losses and times per epoch.
     n_iter_ : int
-        Epochs trained, early stopping included.
+        Epochs trained, early stopping included. Training raises ``ValueError`` naming the
+        epoch if the loss or a weight stops being finite (try a smaller ``lr``).
 
     See Also
     --------
@@ -196,6 +215,9 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     G. E. Hinton and R. R. Salakhutdinov, "Reducing the dimensionality of data with neural
     networks", Science 313(5786), 2006.
 
+    N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever and R. Salakhutdinov, "Dropout: a
+    simple way to prevent neural networks from overfitting", JMLR 15, 2014.
+
     Examples
     --------
     >>> import torch
@@ -203,36 +225,52 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     >>> from skgen import DNNClassifier
     >>> X, y = load_digits(return_X_y=True)
     >>> X = X / 16
-    >>> clf = DNNClassifier(hidden_layer_sizes=(64,), optimizer=torch.optim.Adam, lr=1e-2,
-    ...                     max_epochs=20, random_state=0).fit(X, y)
+    >>> clf = DNNClassifier(hidden_layer_sizes=(64,), lr=1e-2, max_epochs=20, random_state=0).fit(X, y)
     >>> clf.predict_proba(X[:2]).shape
     (2, 10)
     >>> bool(clf.score(X, y) > 0.9)
     True
 
-    Fine-tune a pretrained DBN, sharing its pretraining through ``FrozenEstimator``:
+    Fine-tune a pretrained DBN with SGD (learning rate 0.1, momentum 0.9) and dropout,
+    sharing its pretraining through ``FrozenEstimator``:
 
     >>> from sklearn.frozen import FrozenEstimator
     >>> from skgen import DBN
     >>> dbn = DBN(hidden_layer_sizes=(64,), max_epochs=5, random_state=0).fit(X)
-    >>> pretrained = DNNClassifier(dbn=FrozenEstimator(dbn), optimizer=torch.optim.Adam,
-    ...                            lr=1e-2, max_epochs=20, random_state=0).fit(X, y)
+    >>> pretrained = DNNClassifier(dbn=FrozenEstimator(dbn), optimizer=torch.optim.SGD, dropout=0.5,
+    ...                            max_norm=3.0, max_epochs=20, random_state=0).fit(X, y)
     >>> pretrained.hidden_layer_sizes_
     (64,)
     """
+
+    _parameter_constraints = {
+        **SkorchEstimator._parameter_constraints,
+        **EARLY_STOPPING_CONSTRAINTS,
+        "hidden_layer_sizes": [None, LayerSizes(allow_empty=True)],
+        "dbn": [None, Instance(DBN, FrozenEstimator)],
+        "lr": [Real(0, closed="neither"), Options("auto")],
+        "dropout": [Real(0, 1, closed="left")],
+        "input_dropout": [Real(0, 1, closed="left")],
+        "max_norm": [None, Real(0, closed="neither")],
+    }
+    _net_class = _WeightedClassifierNet
 
     def __init__(
         self,
         *,
         hidden_layer_sizes=None,
         dbn=None,
-        optimizer=torch.optim.SGD,
-        lr=0.1,
+        dropout=0.0,
+        input_dropout=0.0,
+        max_norm=None,
+        optimizer=torch.optim.Adam,
+        lr="auto",
         max_epochs=100,
         batch_size=128,
         early_stopping=True,
         validation_fraction=0.1,
-        patience=10,
+        n_iter_no_change=10,
+        lr_scheduler=None,
         callbacks=None,
         device="cpu",
         random_state=None,
@@ -241,13 +279,17 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dbn = dbn
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.max_norm = max_norm
         self.optimizer = optimizer
         self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
-        self.patience = patience
+        self.n_iter_no_change = n_iter_no_change
+        self.lr_scheduler = lr_scheduler
         self.callbacks = callbacks
         self.device = device
         self.random_state = random_state
@@ -259,7 +301,7 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Pretrain (if ``dbn`` is an unfitted DBN), then train the network on ``(X, y)``.
 
         Parameters
@@ -268,35 +310,33 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             Training data. A DBN to pretrain needs values in [0, 1].
         y : array-like of shape (n_samples,)
             Class labels, of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each row in the cross-entropy (and in the validation loss
+            of early stopping). The weights are rescaled to mean 1, so a row of weight 2
+            counts as much as two rows of weight 1. None weighs all rows equally.
 
         Returns
         -------
         self : DNNClassifier
             The fitted classifier.
         """
-        self._check_params()
+        self._validate_params()
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), dtype=np.float32)
         check_classification_targets(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, len(X))
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_
         if len(self.classes_) < 2:
             raise ValueError(
                 f"The number of classes has to be greater than one; got {len(self.classes_)} class."
             )
-        device = resolve_device(self.device)
         self.dbn_ = self._pretrained_dbn(X)
-        layers = self._pretrained_layers()
-        self.hidden_layer_sizes_ = tuple(w.shape[0] for w, _ in layers) if layers else self._hidden_sizes()
-        X_t = to_tensor(X, device=device)
-        y_t = torch.as_tensor(encoder.transform(y), dtype=torch.long, device=device)
-        with seeded_torch(self.random_state, device) as seed:
-            self.net_ = self._make_net(y, seed, device)
-            self.net_.initialize()
-            if layers is not None:
-                _copy_into(self.net_.module_.hidden, layers)
-            self.net_.partial_fit(X_t, y_t)
-        self.n_iter_ = len(self.net_.history)
-        return self
+        self.hidden_layer_sizes_ = (
+            tuple(rbm.components_.shape[0] for rbm in self.dbn_.rbms_) if self.dbn_ is not None
+            else tuple(self.hidden_layer_sizes or _DEFAULT_HIDDEN_LAYER_SIZES)
+        )
+        return self._fit_net(X, encoder.transform(y).astype(np.int64), sample_weight)
 
     def predict_proba(self, X):
         """Class probabilities (the softmax output); each row sums to 1.
@@ -332,30 +372,6 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def _check_params(self):
-        resolve_optimizer(self.optimizer)
-        for name in ("max_epochs", "batch_size", "patience"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        if not (isinstance(self.lr, numbers.Real) and self.lr > 0):
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}.")
-        if self.early_stopping and not (
-            isinstance(self.validation_fraction, numbers.Real) and 0 < self.validation_fraction < 1
-        ):
-            raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}.")
-        if self.hidden_layer_sizes is not None:
-            self._hidden_sizes()
-
-    def _hidden_sizes(self):
-        """``hidden_layer_sizes`` checked, as a tuple; the default when None."""
-        if self.hidden_layer_sizes is None:
-            return _DEFAULT_HIDDEN_LAYER_SIZES
-        sizes = tuple(self.hidden_layer_sizes)
-        if not all(isinstance(size, numbers.Integral) and size > 0 for size in sizes):
-            raise ValueError(f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}.")
-        return sizes
-
     def _pretrained_dbn(self, X):
         """The fitted DBN whose weights initialise the network (fitting a clone if needed)."""
         if self.dbn is None:
@@ -372,6 +388,10 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
                 f"hidden_layer_sizes={tuple(self.hidden_layer_sizes)} conflicts with the DBN's hidden layers "
                 f"{dbn_sizes}; leave hidden_layer_sizes=None to take the DBN's."
             )
+        if fitted and dbn.rbms_[0].components_.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"The DBN was fitted on {dbn.rbms_[0].components_.shape[1]} features but X has {self.n_features_in_}."
+            )
         if fitted:
             return dbn
         dbn = clone(dbn)
@@ -379,45 +399,38 @@ class DNNClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             dbn.set_params(random_state=seed_from(self.random_state))
         return dbn.fit(X)
 
-    def _pretrained_layers(self):
-        """``[(weight, bias), ...]`` copied from ``dbn_``, bottom first; None without a DBN."""
-        if self.dbn_ is None:
-            return None
-        layers = _rbm_layers(self.dbn_)
-        if layers[0][0].shape[1] != self.n_features_in_:
-            raise ValueError(f"The DBN was fitted on {layers[0][0].shape[1]} features but X has {self.n_features_in_}.")
-        return layers
-
-    def _make_net(self, y, seed, device):
-        callbacks = list(self.callbacks or [])
-        train_split = None
-        if self.early_stopping:
-            callbacks.append(EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True))
-            train_split = ValidSplit(
-                self.validation_fraction,
-                stratified=_can_stratify(y, self.validation_fraction),
-                random_state=seed,
-            )
-        routed = {f"optimizer__{key}": value for key, value in self._routed("optimizer__").items()}
-        return NeuralNetClassifier(
-            SigmoidMLP,
+    def _net_params(self):
+        return dict(
+            module=SigmoidMLP,
             module__n_features=self.n_features_in_,
             module__hidden_layer_sizes=self.hidden_layer_sizes_,
             module__n_classes=len(self.classes_),
+            module__dropout=self.dropout,
+            module__input_dropout=self.input_dropout,
             criterion=nn.CrossEntropyLoss,
-            optimizer=resolve_optimizer(self.optimizer),
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train=TensorBatches,
-            iterator_train__shuffle=True,
-            iterator_valid=TensorBatches,
-            train_split=train_split,
-            callbacks=callbacks,
-            device=str(device),
-            verbose=self.verbose,
-            **routed,
+            criterion__reduction="none",
         )
+
+    def _learning_rate(self):
+        if self.lr != "auto":
+            return self.lr
+        return 0.1 if issubclass(resolve_optimizer(self.optimizer), torch.optim.SGD) else 1e-3
+
+    def _optimizer_defaults(self):
+        return {"momentum": 0.9} if issubclass(resolve_optimizer(self.optimizer), torch.optim.SGD) else {}
+
+    def _step_callbacks(self):
+        return [] if self.max_norm is None else [("max_norm", MaxNorm(self.max_norm))]
+
+    def _initialize_module(self, module):
+        if self.dbn_ is not None:
+            _copy_into(module.hidden, _rbm_layers(self.dbn_))
+
+    def _train_split(self, y, seed):
+        if not self.early_stopping:
+            return None
+        stratified = _can_stratify(to_numpy(y), self.validation_fraction)
+        return ValidSplit(self.validation_fraction, stratified=stratified, random_state=seed)
 
 
 def _is_fitted(estimator):
@@ -441,6 +454,18 @@ def _copy_into(hidden, layers):
         for linear, (weight, bias) in zip(hidden, layers):
             linear.weight.copy_(torch.from_numpy(weight))
             linear.bias.copy_(torch.from_numpy(bias))
+
+
+def _check_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as float32 weights of mean 1, or ValueError saying what is wrong."""
+    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=np.float32, input_name="sample_weight")
+    if sample_weight.shape != (n_samples,):
+        raise ValueError(f"sample_weight must hold one weight per row of X, shape ({n_samples},); "
+                         f"got shape {sample_weight.shape}.")
+    if sample_weight.min() < 0 or sample_weight.max() == 0:
+        raise ValueError(f"sample_weight must be non-negative and not all zero; got values in "
+                         f"[{sample_weight.min():g}, {sample_weight.max():g}].")
+    return sample_weight / sample_weight.mean()
 
 
 def _can_stratify(y, validation_fraction):

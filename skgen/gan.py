@@ -1,36 +1,17 @@
 """Generative adversarial network with MLP generator and discriminator, trained with skorch."""
 
-import copy
-import numbers
-
 import numpy as np
 import scipy.sparse as sp
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog
+from skorch.callbacks import EpochTimer, LRScheduler, PassthroughScoring, PrintLog
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor as skorch_to_tensor
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 from torch import nn
 
-from skgen._base import (
-    RoutedParamsMixin,
-    resolve_device,
-    resolve_optimizer,
-    seeded_torch,
-    to_numpy,
-    to_tensor,
-    torch_generator,
-)
-from skgen._nets import (
-    RowDataset,
-    check_activation,
-    check_layer_sizes,
-    check_positive_int,
-    minibatch_loader,
-    mlp,
-)
+from skgen._base import Integer, LayerSizes, Options, resolve_optimizer, to_numpy, torch_generator
+from skgen._nets import ACTIVATIONS, SampleMeanMixin, SkorchEstimator, mlp
 from skgen._nets import activation as _activation
 
 # Radford et al. (2016): beta1 = 0.5 steadies the adversarial game compared with Adam's 0.9.
@@ -84,14 +65,16 @@ class _GANNet(NeuralNet):
     """skorch net for the adversarial game: ``module_`` holds G and D, each with its optimizer.
 
     ``optimizer_`` updates the generator and ``optimizer_discriminator_`` the discriminator,
-    both built from the ``optimizer`` and ``optimizer__*`` settings. Each minibatch of real
+    both built from the ``optimizer``, ``lr`` and ``optimizer__*`` settings, then the
+    player's own arguments in ``player_optimizer_params``. Each minibatch of real
     data makes one discriminator step; every ``discriminator_steps``-th minibatch is followed
     by one generator step with the non-saturating loss -log D(G(z)) (Goodfellow et al. 2014).
     """
 
-    def __init__(self, *args, discriminator_steps=1, **kwargs):
+    def __init__(self, *args, discriminator_steps=1, player_optimizer_params=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.discriminator_steps = discriminator_steps
+        self.player_optimizer_params = player_optimizer_params
 
     def get_default_callbacks(self):
         return [
@@ -102,11 +85,13 @@ class _GANNet(NeuralNet):
         ]
 
     def initialize_optimizer(self, *args, **kwargs):
-        pgroups, options = self.get_params_for_optimizer("optimizer", self.module_.generator.named_parameters())
-        self.optimizer_ = self.optimizer(*pgroups, **options)
-        pgroups, options = self.get_params_for_optimizer("optimizer", self.module_.discriminator.named_parameters())
-        self.optimizer_discriminator_ = self.optimizer(*pgroups, **options)
+        self.optimizer_ = self._player_optimizer("generator")
+        self.optimizer_discriminator_ = self._player_optimizer("discriminator")
         return self
+
+    def _player_optimizer(self, player):
+        pgroups, options = self.get_params_for_optimizer("optimizer", getattr(self.module_, player).named_parameters())
+        return self.optimizer(*pgroups, **{**options, **(self.player_optimizer_params or {}).get(player, {})})
 
     def train_step(self, batch, **fit_params):
         self._set_training(True)
@@ -141,7 +126,14 @@ class _GANNet(NeuralNet):
         return loss.detach()
 
 
-class GAN(RoutedParamsMixin, BaseEstimator):
+class _DiscriminatorLRScheduler(LRScheduler):
+    """skorch's LRScheduler callback on the discriminator's optimizer."""
+
+    def _get_scheduler(self, net, policy, **scheduler_kwargs):
+        return policy(net.optimizer_discriminator_, **scheduler_kwargs)
+
+
+class GAN(SampleMeanMixin, SkorchEstimator):
     """Generative adversarial network (Goodfellow et al. 2014) with MLP generator and discriminator.
 
     The generator maps z ~ N(0, I) through an MLP with batch-normalised hidden layers
@@ -175,17 +167,25 @@ class GAN(RoutedParamsMixin, BaseEstimator):
     discriminator_steps : int, default=1
         Discriminator steps (one minibatch each) per generator step.
     optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
-        Optimizer class of both players; extra arguments as ``optimizer__name=value``. For
-        Adam and AdamW, ``optimizer__betas`` defaults to (0.5, 0.999).
+        Optimizer class of both players. Its arguments are routed at two levels:
+        ``optimizer__name=value`` for both players, then ``generator_optimizer__name=value``
+        or ``discriminator_optimizer__name=value`` for one player, which wins (e.g.
+        ``discriminator_optimizer__lr=4e-4`` gives the discriminator the two time-scale
+        rule's larger step). For Adam and AdamW, ``betas`` defaults to (0.5, 0.999).
     lr : float, default=2e-4
-        Learning rate of both players.
+        Learning rate of both players, unless routed per player.
+    lr_scheduler : torch.optim.lr_scheduler.LRScheduler subclass or None, default=None
+        Learning-rate schedule of both players' optimizers (one scheduler each), stepped
+        once per epoch by skorch's ``LRScheduler`` callback; its arguments as
+        ``lr_scheduler__name=value``.
     max_epochs : int, default=100
         Passes over the training data.
     batch_size : int, default=64
         Real examples per discriminator step, and generated examples per step (at least 2,
         for the generator's batch normalisation).
     callbacks : list of skorch callbacks, default=None
-        Extra callbacks for the skorch net (copied at each fit).
+        Extra skorch callbacks, or ``(name, callback)`` pairs; skorch initialises them at
+        each fit, so what they record can be read afterwards.
     device : str, default="cpu"
         Torch device, e.g. ``"cuda"``.
     random_state : int, RandomState or None, default=None
@@ -194,7 +194,8 @@ class GAN(RoutedParamsMixin, BaseEstimator):
     verbose : int, default=0
         Print skorch's table of losses per epoch if positive.
     **kwargs
-        ``optimizer__*`` arguments, e.g. ``optimizer__betas=(0.9, 0.999)``.
+        ``optimizer__*``, ``generator_optimizer__*``, ``discriminator_optimizer__*`` and
+        ``lr_scheduler__*`` arguments, e.g. ``optimizer__betas=(0.9, 0.999)``.
 
     Attributes
     ----------
@@ -209,7 +210,8 @@ class GAN(RoutedParamsMixin, BaseEstimator):
     data_range_ : ndarray of shape (n_features_in_,)
         Per-feature range of the training data (1 for binary data and constant features).
     n_iter_ : int
-        Epochs run.
+        Epochs run. Training raises ``ValueError`` naming the epoch if a player's loss or a
+        weight stops being finite (try a smaller ``lr``).
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -238,6 +240,19 @@ class GAN(RoutedParamsMixin, BaseEstimator):
     3
     """
 
+    _parameter_constraints = {
+        **SkorchEstimator._parameter_constraints,
+        "batch_size": [Integer(2)],
+        "latent_dim": [Integer(1)],
+        "generator_hidden_layer_sizes": [LayerSizes(allow_empty=True)],
+        "discriminator_hidden_layer_sizes": [LayerSizes()],
+        "activation": [Options(*ACTIVATIONS)],
+        "discriminator_steps": [Integer(1)],
+    }
+    _routed_prefixes = ("optimizer__", "generator_optimizer__", "discriminator_optimizer__", "lr_scheduler__")
+    _net_class = _GANNet
+    _monitored_losses = ("discriminator_loss", "generator_loss")
+
     def __init__(
         self,
         latent_dim=64,
@@ -247,6 +262,7 @@ class GAN(RoutedParamsMixin, BaseEstimator):
         discriminator_steps=1,
         optimizer=torch.optim.Adam,
         lr=2e-4,
+        lr_scheduler=None,
         max_epochs=100,
         batch_size=64,
         callbacks=None,
@@ -262,6 +278,7 @@ class GAN(RoutedParamsMixin, BaseEstimator):
         self.discriminator_steps = discriminator_steps
         self.optimizer = optimizer
         self.lr = lr
+        self.lr_scheduler = lr_scheduler
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.callbacks = callbacks
@@ -284,7 +301,7 @@ class GAN(RoutedParamsMixin, BaseEstimator):
         -------
         self : GAN
         """
-        self._check_hyperparameters()
+        self._validate_params()
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float32)
         X = X.toarray() if sp.issparse(X) else X
         self.binary_ = bool(np.isin(X, (0, 1)).all())
@@ -293,76 +310,35 @@ class GAN(RoutedParamsMixin, BaseEstimator):
         else:
             self.data_min_ = X.min(axis=0)
             self.data_range_ = np.where(np.ptp(X, axis=0) > 0, np.ptp(X, axis=0), 1).astype(np.float32)
-        device = resolve_device(self.device)
-        with seeded_torch(self.random_state, device):
-            self.net_ = self._make_net(X.shape[1], device)
-            self.net_.fit(to_tensor((X - self.data_min_) / self.data_range_, device))
-        self.n_iter_ = len(self.net_.history)
-        return self
+        return self._fit_net((X - self.data_min_) / self.data_range_)
 
-    def _check_hyperparameters(self):
-        for name in ("latent_dim", "discriminator_steps", "max_epochs", "batch_size"):
-            check_positive_int(getattr(self, name), name)
-        if self.batch_size < 2:
-            raise ValueError(f"batch_size must be at least 2 (the generator batch-normalises), got {self.batch_size}.")
-        if not isinstance(self.lr, numbers.Real) or self.lr <= 0:
-            raise ValueError(f"lr must be a positive float, got {self.lr!r}.")
-        check_layer_sizes(self.generator_hidden_layer_sizes, "generator_hidden_layer_sizes")
-        if not check_layer_sizes(self.discriminator_hidden_layer_sizes, "discriminator_hidden_layer_sizes"):
-            raise ValueError("discriminator_hidden_layer_sizes needs at least one hidden layer.")
-        check_activation(self.activation)
-        resolve_optimizer(self.optimizer)
-
-    def _make_net(self, n_features, device):
-        optimizer = resolve_optimizer(self.optimizer)
-        optimizer_params = self._routed("optimizer__")
-        if issubclass(optimizer, (torch.optim.Adam, torch.optim.AdamW)):
-            optimizer_params.setdefault("betas", _ADAM_BETAS)
-        return _GANNet(
-            _GANModule,
-            module__n_features=n_features,
+    def _net_params(self):
+        return dict(
+            module=_GANModule,
+            module__n_features=self.n_features_in_,
             module__latent_dim=self.latent_dim,
-            module__generator_hidden_layer_sizes=check_layer_sizes(
-                self.generator_hidden_layer_sizes, "generator_hidden_layer_sizes"
-            ),
-            module__discriminator_hidden_layer_sizes=check_layer_sizes(
-                self.discriminator_hidden_layer_sizes, "discriminator_hidden_layer_sizes"
-            ),
+            module__generator_hidden_layer_sizes=tuple(self.generator_hidden_layer_sizes),
+            module__discriminator_hidden_layer_sizes=tuple(self.discriminator_hidden_layer_sizes),
             module__activation=self.activation,
-            discriminator_steps=self.discriminator_steps,
             criterion=nn.BCEWithLogitsLoss,
-            optimizer=optimizer,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            dataset=RowDataset,
-            iterator_train=minibatch_loader,
-            train_split=None,
-            callbacks=copy.deepcopy(list(self.callbacks or [])),
-            device=str(device),
-            verbose=self.verbose,
-            **{f"optimizer__{k}": v for k, v in optimizer_params.items()},
+            discriminator_steps=self.discriminator_steps,
+            player_optimizer_params={
+                player: self._routed(f"{player}_optimizer__") for player in ("generator", "discriminator")
+            },
         )
 
-    def sample(self, n_samples=1, *, random_state=None, mean=False):
-        """Generate new examples: G(z) for z ~ N(0, I), in the range of the training data.
+    def _optimizer_defaults(self):
+        adam = issubclass(resolve_optimizer(self.optimizer), (torch.optim.Adam, torch.optim.AdamW))
+        return {"betas": _ADAM_BETAS} if adam else {}
 
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of examples.
-        random_state : int, RandomState or None, default=None
-            Seeds the draws.
-        mean : bool, default=False
-            For binary training data, return the generator's pixel probabilities instead
-            of binary draws from them. No effect otherwise.
+    def _lr_scheduler_callbacks(self):
+        if self.lr_scheduler is None:
+            return []
+        discriminator = _DiscriminatorLRScheduler(self.lr_scheduler, **self._routed("lr_scheduler__"))
+        return [*super()._lr_scheduler_callbacks(), ("discriminator_lr_scheduler", discriminator)]
 
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features_in_)
-        """
-        check_is_fitted(self)
-        check_positive_int(n_samples, "n_samples")
+    def _sample(self, n_samples, random_state, mean):
+        """G(z) for z ~ N(0, I) in the range of the training data; binary draws from it for binary data."""
         module, device = self.net_.module_.eval(), self.net_.device
         generator = torch_generator(random_state, device)
         with torch.no_grad():

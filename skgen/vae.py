@@ -1,39 +1,29 @@
 """Beta variational autoencoder with a Bernoulli decoder, trained with skorch."""
 
-import copy
 import math
-import numbers
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
-from skorch.dataset import ValidSplit
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
+from skorch import NeuralNet
 from torch import nn
 
 from skgen._base import (
-    RoutedParamsMixin,
+    DensityMixin,
+    Integer,
+    LayerSizes,
+    Options,
+    Real,
+    check_param,
     check_unit_interval,
-    resolve_device,
-    resolve_optimizer,
-    seeded_torch,
     to_numpy,
     to_tensor,
     torch_generator,
 )
-from skgen._nets import (
-    RowDataset,
-    batched,
-    check_activation,
-    check_layer_sizes,
-    check_positive_int,
-    minibatch_loader,
-    mlp,
-)
+from skgen._nets import ACTIVATIONS, EARLY_STOPPING_CONSTRAINTS, SampleMeanMixin, SkorchEstimator, batched, mlp
 
 _LOG_2PI = math.log(2 * math.pi)
 # Elements of the largest (rows x importance samples x features) tensor that
@@ -106,11 +96,7 @@ class _VAENet(NeuralNet):
         return self.criterion_(*y_pred)
 
 
-def _discard(message):
-    """An EarlyStopping sink for ``verbose=0``."""
-
-
-class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMixin, BaseEstimator):
+class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, SampleMeanMixin, SkorchEstimator):
     """Beta variational autoencoder with MLP encoder and decoder, trained with skorch.
 
     The encoder maps x to a diagonal Gaussian posterior q(z|x); the decoder maps z to
@@ -138,6 +124,10 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
         Optimizer class; extra arguments as ``optimizer__name=value``.
     lr : float, default=1e-3
         Learning rate.
+    lr_scheduler : torch.optim.lr_scheduler.LRScheduler subclass or None, default=None
+        Learning-rate schedule, stepped once per epoch by skorch's ``LRScheduler``
+        callback; its arguments as ``lr_scheduler__name=value``, e.g.
+        ``lr_scheduler=torch.optim.lr_scheduler.StepLR, lr_scheduler__step_size=30``.
     max_epochs : int, default=100
         Passes over the training data.
     batch_size : int, default=100
@@ -152,7 +142,8 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
     n_importance_samples : int, default=100
         Importance samples per example in :meth:`score_samples` (k of Burda et al.).
     callbacks : list of skorch callbacks, default=None
-        Extra callbacks for the skorch net (copied at each fit).
+        Extra skorch callbacks, or ``(name, callback)`` pairs; skorch initialises them at
+        each fit, so what they record can be read afterwards.
     device : str, default="cpu"
         Torch device, e.g. ``"cuda"``.
     random_state : int, RandomState or None, default=None
@@ -161,7 +152,8 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
     verbose : int, default=0
         Print skorch's table of losses per epoch if positive.
     **kwargs
-        ``optimizer__*`` arguments, e.g. ``optimizer__weight_decay=1e-5``.
+        ``optimizer__*`` and ``lr_scheduler__*`` arguments, e.g.
+        ``optimizer__weight_decay=1e-5``.
 
     Attributes
     ----------
@@ -170,7 +162,8 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
         ``net_.history`` the loss per epoch (``train_loss``, and ``valid_loss`` with
         early stopping).
     n_iter_ : int
-        Epochs run.
+        Epochs run. Training raises ``ValueError`` naming the epoch if the loss or a
+        weight stops being finite (try a smaller ``lr``).
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -197,6 +190,18 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
     True
     """
 
+    _parameter_constraints = {
+        **SkorchEstimator._parameter_constraints,
+        **EARLY_STOPPING_CONSTRAINTS,
+        "latent_dim": [Integer(1)],
+        "hidden_layer_sizes": [LayerSizes(allow_empty=True)],
+        "activation": [Options(*ACTIVATIONS)],
+        "likelihood": [Options("bernoulli", "gaussian")],
+        "beta": [Real(0)],
+        "n_importance_samples": [Integer(1)],
+    }
+    _net_class = _VAENet
+
     def __init__(
         self,
         latent_dim=50,
@@ -206,6 +211,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
         beta=1.0,
         optimizer=torch.optim.Adam,
         lr=1e-3,
+        lr_scheduler=None,
         max_epochs=100,
         batch_size=100,
         early_stopping=False,
@@ -225,6 +231,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
         self.beta = beta
         self.optimizer = optimizer
         self.lr = lr
+        self.lr_scheduler = lr_scheduler
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.early_stopping = early_stopping
@@ -252,65 +259,27 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
         -------
         self : BetaVAE
         """
-        self._check_hyperparameters()
+        self._validate_params()
         X = self._validate_X(X, reset=True)
-        device = resolve_device(self.device)
-        with seeded_torch(self.random_state, device) as seed:
-            self.net_ = self._make_net(X.shape[1], device, seed)
-            self.net_.fit(to_tensor(X, device))
-        self.n_iter_ = len(self.net_.history)
-        return self
-
-    def _check_hyperparameters(self):
-        for name in ("latent_dim", "max_epochs", "batch_size", "n_iter_no_change", "n_importance_samples"):
-            check_positive_int(getattr(self, name), name)
-        if not isinstance(self.beta, numbers.Real) or self.beta < 0:
-            raise ValueError(f"beta must be a non-negative float, got {self.beta!r}.")
-        if not isinstance(self.lr, numbers.Real) or self.lr <= 0:
-            raise ValueError(f"lr must be a positive float, got {self.lr!r}.")
-        if self.likelihood not in ("bernoulli", "gaussian"):
-            raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {self.likelihood!r}.")
-        if self.early_stopping and not 0 < self.validation_fraction < 1:
-            raise ValueError(f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}.")
-        check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
-        check_activation(self.activation)
-        resolve_optimizer(self.optimizer)
+        return self._fit_net(X)
 
     def _validate_X(self, X, reset=False):
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float32, order="C", reset=reset)
         if self.likelihood == "bernoulli":
+            check_non_negative(X, "BetaVAE with likelihood='bernoulli'")
             check_unit_interval(X)
         return X
 
-    def _make_net(self, n_features, device, seed):
-        callbacks = copy.deepcopy(list(self.callbacks or []))
-        train_split = None
-        if self.early_stopping:
-            train_split = ValidSplit(self.validation_fraction, random_state=seed)
-            sink = print if self.verbose else _discard
-            callbacks.append(EarlyStopping(patience=self.n_iter_no_change, load_best=True, sink=sink))
-        optimizer_params = {f"optimizer__{k}": v for k, v in self._routed("optimizer__").items()}
-        return _VAENet(
-            _VAEModule,
-            module__n_features=n_features,
-            module__hidden_layer_sizes=check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes"),
+    def _net_params(self):
+        return dict(
+            module=_VAEModule,
+            module__n_features=self.n_features_in_,
+            module__hidden_layer_sizes=tuple(self.hidden_layer_sizes),
             module__latent_dim=self.latent_dim,
             module__activation=self.activation,
             module__likelihood=self.likelihood,
             criterion=_NegativeELBO,
             criterion__beta=float(self.beta),
-            optimizer=resolve_optimizer(self.optimizer),
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            dataset=RowDataset,
-            iterator_train=minibatch_loader,
-            iterator_valid=minibatch_loader,
-            train_split=train_split,
-            callbacks=callbacks,
-            device=str(device),
-            verbose=self.verbose,
-            **optimizer_params,
         )
 
     @property
@@ -354,25 +323,9 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
             raise ValueError(f"X has {Z.shape[1]} features, but BetaVAE has latent_dim={self.latent_dim}.")
         return to_numpy(batched(lambda Zb: module.mean(module.decode(Zb)), to_tensor(Z, device), self.batch_size))
 
-    def sample(self, n_samples=1, *, random_state=None, mean=False):
-        """Draw new examples: z from the prior N(0, I), then x from p(x|z).
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of examples.
-        random_state : int, RandomState or None, default=None
-            Seeds the draws.
-        mean : bool, default=False
-            Return the decoder means E[x|z] (pixel probabilities for Bernoulli) instead
-            of draws from p(x|z).
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features_in_)
-        """
+    def _sample(self, n_samples, random_state, mean):
+        """z from the prior N(0, I), then x from p(x|z), or its mean E[x|z] with ``mean``."""
         module, device = self._fitted_module()
-        check_positive_int(n_samples, "n_samples")
         generator = torch_generator(random_state, device)
         with torch.no_grad():
             decoded = module.decode(torch.randn(n_samples, self.latent_dim, generator=generator, device=device))
@@ -397,8 +350,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
         """
         module, device = self._fitted_module()
         X = to_tensor(self._validate_X(X), device)
-        k = self.n_importance_samples
-        check_positive_int(k, "n_importance_samples")
+        k = check_param("n_importance_samples", self.n_importance_samples, Integer(1), owner="BetaVAE")
         eps = torch.randn(k, self.latent_dim, generator=torch_generator(self.random_state, device), device=device)
         rows = max(1, min(self.batch_size, _IWAE_CHUNK_ELEMENTS // X.shape[1]))
         chunk = max(1, _IWAE_CHUNK_ELEMENTS // (rows * X.shape[1]))
@@ -409,24 +361,10 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, RoutedParamsMix
                 log_likelihoods.append(torch.logsumexp(log_weights, dim=1) - math.log(k))
         return to_numpy(torch.cat(log_likelihoods)).astype(np.float64)
 
-    def score(self, X, y=None):
-        """Mean importance-weighted log-likelihood of ``X`` in nats (higher is better).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-        """
-        return float(np.mean(self.score_samples(X)))
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.input_tags.positive_only = self.likelihood == "bernoulli"
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 

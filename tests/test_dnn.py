@@ -12,7 +12,9 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
@@ -103,14 +105,14 @@ def test_default_network_is_two_layers_of_200_sigmoid_units(digits):
     assert clf.hidden_layer_sizes_ == (200, 200)
     assert [layer.out_features for layer in clf.net_.module_.hidden] == [200, 200]
     assert clf.net_.module_.output.out_features == 10
-    assert isinstance(clf.net_.optimizer_, torch.optim.SGD)
+    assert isinstance(clf.net_.optimizer_, torch.optim.Adam) and clf.net_.optimizer_.param_groups[0]["lr"] == 1e-3
 
 
 def test_early_stopping_holds_out_training_data_and_restores_the_best_epoch(digits):
     X, y = digits
     recorder = WeightRecorder()
     # a large learning rate overfits 400 samples quickly, so the validation loss turns up
-    clf = small(lr=0.1, max_epochs=200, patience=3, validation_fraction=0.25, callbacks=[recorder]).fit(X, y)
+    clf = small(lr=0.1, max_epochs=200, n_iter_no_change=3, validation_fraction=0.25, callbacks=[recorder]).fit(X, y)
     history = clf.net_.history
     assert clf.n_iter_ < 200
     n_train = sum(history[0, "batches", :, "train_batch_size"])
@@ -142,17 +144,57 @@ def test_optimizer_parameters_are_routed(digits):
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"lr": -1.0}, "lr must be a positive number"),
-        ({"max_epochs": 0}, "max_epochs must be a positive integer"),
-        ({"validation_fraction": 1.5}, r"validation_fraction must be in \(0, 1\)"),
-        ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must hold positive integers"),
-        ({"optimizer": "lbfgs-ish"}, "optimizer must be a torch.optim.Optimizer subclass"),
+        ({"lr": -1.0}, r"lr must be a finite float in \(0, inf\)"),
+        ({"lr": float("inf"), "max_epochs": 2}, "lr must be a finite float"),
+        ({"optimizer": "sgd", "lr": float("nan")}, "lr must be a finite float"),
+        ({"max_epochs": 0}, r"max_epochs must be an int in \[1, inf\]"),
+        ({"validation_fraction": 1.5}, r"validation_fraction must be a finite float in \(0, 1\)"),
+        ({"early_stopping": "no"}, "early_stopping must be a bool"),
+        ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must be None or a tuple of positive ints"),
+        ({"hidden_layer_sizes": (True,)}, "hidden_layer_sizes must be None or a tuple of positive ints"),
+        ({"hidden_layer_sizes": 5.5}, "hidden_layer_sizes must be None or a tuple of positive ints"),
+        ({"hidden_layer_sizes": 5}, "hidden_layer_sizes must be None or a tuple of positive ints"),
+        ({"optimizer": "lbfgs-ish"}, "optimizer must be a subclass of torch.optim"),
+        ({"device": "meta"}, "device must be 'cpu', 'cuda' or 'cuda:N'"),
+        ({"callbacks": "x"}, "callbacks must be None or a list of skorch callbacks"),
+        ({"callbacks": ["x"]}, "callbacks must be None or a list of skorch callbacks"),
+        ({"lr_scheduler": torch.optim.SGD}, "lr_scheduler must be None or a subclass of"),
     ],
 )
 def test_bad_parameters_are_clear_value_errors(digits, params, message):
     X, y = digits
     with pytest.raises(ValueError, match=message):
         small(**params).fit(X, y)
+
+
+def test_divergence_is_a_value_error_naming_the_epoch(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match=r"diverged \(non-finite train_loss\) in epoch 1 with lr=1e\+38"):
+        small(optimizer=torch.optim.SGD, lr=1e38, max_epochs=2).fit(X, y)
+
+
+class PoisonWeights(Callback):
+    """Sets one weight to NaN after the first batch of the second epoch, as an overflow would."""
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training and len(net.history) == 2:
+            with torch.no_grad():
+                net.module_.output.weight[0, 0] = float("nan")
+
+
+def test_divergence_guard_watches_the_weights(digits):
+    X, y = digits
+    # the loss of the epoch is computed before the weight goes bad; the guard still sees it
+    with pytest.raises(ValueError, match=r"diverged \(non-finite (train_loss|weights)\) in epoch 2"):
+        small(early_stopping=False, max_epochs=3, callbacks=[("poison", PoisonWeights())]).fit(X, y)
+
+
+def test_lr_scheduler_is_routed_and_stepped_once_per_epoch(digits):
+    X, y = digits
+    clf = small(lr=0.04, max_epochs=3, lr_scheduler=torch.optim.lr_scheduler.StepLR, lr_scheduler__step_size=1,
+                lr_scheduler__gamma=0.5).fit(X, y)
+    assert clf.net_.history[:, "event_lr"] == [0.04, 0.02, 0.01]
+    assert clf.get_params()["lr_scheduler__gamma"] == 0.5
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error raised where CUDA is missing")
@@ -198,14 +240,105 @@ def test_cross_val_score_beats_chance(digits):
     assert scores.min() > 0.8
 
 
-def test_grid_search_over_optimizers(digits):
+def test_grid_search_over_optimizers_gives_each_its_own_defaults(digits):
     X, y = digits
-    grid = GridSearchCV(
-        small(), {"optimizer": [torch.optim.SGD, torch.optim.Adam]}, cv=2
-    ).fit(X, y)
-    # plain SGD at this learning rate barely moves in 20 epochs; Adam learns
-    assert grid.best_params_["optimizer"] is torch.optim.Adam
-    assert grid.best_score_ > 0.8
+    grid = GridSearchCV(small(lr="auto", max_epochs=100), {"optimizer": [torch.optim.SGD, torch.optim.Adam]}, cv=2)
+    # one shared lr would leave SGD at 1e-3 barely moving, or Adam at 0.1 unstable
+    assert grid.fit(X, y).cv_results_["mean_test_score"].min() > 0.7
+
+
+@pytest.mark.parametrize("optimizer, lr, momentum", [(torch.optim.SGD, 0.1, 0.9), ("sgd", 0.1, 0.9),
+                                                     (torch.optim.Adam, 1e-3, None), ("rmsprop", 1e-3, 0)])
+def test_auto_learning_rate_and_momentum_follow_the_optimizer(digits, optimizer, lr, momentum):
+    X, y = digits
+    group = small(optimizer=optimizer, lr="auto", max_epochs=1).fit(X, y).net_.optimizer_.param_groups[0]
+    assert group["lr"] == lr and group.get("momentum") == momentum
+    routed = small(optimizer=torch.optim.SGD, lr=0.05, optimizer__momentum=0.5, max_epochs=1).fit(X, y)
+    assert routed.net_.optimizer_.param_groups[0]["momentum"] == 0.5
+
+
+def test_defaults_are_within_a_point_of_mlp_classifier_on_binarized_digits():
+    X, y = load_digits(return_X_y=True)
+    X = (X > 8).astype(np.float32)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        mlp = MLPClassifier(random_state=0).fit(X_train, y_train).score(X_test, y_test)
+    assert DNNClassifier(random_state=0).fit(X_train, y_train).score(X_test, y_test) >= mlp - 0.01
+
+
+def _outputs(module, X, training):
+    with torch.no_grad():
+        return module.train(training)(torch.as_tensor(X)).numpy()
+
+
+@pytest.mark.parametrize("dropout", [{"dropout": 0.5}, {"input_dropout": 0.2}])
+def test_dropout_acts_in_training_only(digits, dropout):
+    X, y = digits
+    clf = small(max_epochs=3, **dropout).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), clf.predict_proba(X))
+    module = clf.net_.module_
+    np.testing.assert_array_equal(_outputs(module, X, False), _outputs(module, X, False))
+    assert not np.allclose(_outputs(module, X, True), _outputs(module, X, True))
+
+
+def test_pretrained_weights_start_unscaled_under_inverted_dropout(digits, fitted_dbn):
+    """Srivastava et al. scale pretrained weights by 1/p because their dropout masks without
+    rescaling; torch's dropout divides the kept units by p instead, which is the same."""
+    X, y = digits
+    recorder = WeightRecorder()
+    small(hidden_layer_sizes=None, dbn=FrozenEstimator(fitted_dbn), dropout=0.5, input_dropout=0.2,
+          max_epochs=1, callbacks=[recorder]).fit(X, y)
+    _assert_hidden_layers_start_at(recorder, _dbn_weights(fitted_dbn))
+
+
+class RowNormRecorder(Callback):
+    """The largest incoming-weight norm of any hidden unit, after every training step."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.norms = []
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training:
+            self.norms.append(max(layer.weight.norm(dim=1).max().item() for layer in net.module_.hidden))
+
+
+def test_max_norm_holds_after_every_step(digits):
+    X, y = digits
+    unconstrained, constrained = RowNormRecorder(), RowNormRecorder()
+    small(hidden_layer_sizes=(32, 16), max_epochs=2, callbacks=[unconstrained]).fit(X, y)
+    small(hidden_layer_sizes=(32, 16), max_epochs=2, max_norm=0.5, callbacks=[constrained]).fit(X, y)
+    assert min(unconstrained.norms) > 0.5  # the constraint binds
+    assert len(constrained.norms) == len(unconstrained.norms) and max(constrained.norms) <= 0.5 + 1e-6
+
+
+def test_sample_weight_of_ones_changes_nothing_and_zero_weights_silence_rows(digits):
+    X, y = digits
+    plain = small(max_epochs=5).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(small(max_epochs=5).fit(X, y, sample_weight=np.ones(len(y))).predict_proba(X), plain)
+    weights = np.where(y < 5, 0.0, 1.0)
+    predicted = small(early_stopping=False).fit(X, y, sample_weight=weights).predict(X)
+    assert np.mean(predicted < 5) < 0.1 < np.mean(small(early_stopping=False).fit(X, y).predict(X) < 5)
+
+
+@pytest.mark.parametrize(
+    "params, sample_weight, message",
+    [
+        ({"dropout": 1.0}, None, r"dropout must be a finite float in \[0, 1\)"),
+        ({"dropout": -0.1}, None, r"dropout must be a finite float in \[0, 1\)"),
+        ({"input_dropout": 1.0}, None, r"input_dropout must be a finite float in \[0, 1\)"),
+        ({"max_norm": -1.0}, None, r"max_norm must be None or a finite float in \(0, inf\)"),
+        ({"lr": "fast"}, None, "lr must be a finite float in .* or one of 'auto'"),
+        ({}, np.ones(3), r"one weight per row of X, shape \(400,\); got shape \(3,\)"),
+        ({}, -np.ones(400), "sample_weight must be non-negative and not all zero"),
+        ({}, np.zeros(400), "sample_weight must be non-negative and not all zero"),
+        ({}, np.full(400, np.nan), "sample_weight"),
+    ],
+)
+def test_bad_regularisation_and_sample_weights_are_clear_value_errors(digits, params, sample_weight, message):
+    X, y = digits
+    with pytest.raises(ValueError, match=message):
+        small(**params).fit(X, y, sample_weight=sample_weight)
 
 
 @pytest.mark.slow
@@ -291,7 +424,7 @@ def test_hidden_layer_sizes_must_agree_with_the_dbn(digits, fitted_dbn):
 
 def test_a_frozen_unfitted_dbn_or_one_fitted_on_other_features_is_refused(digits, fitted_dbn):
     X, y = digits
-    with pytest.raises(ValueError, match="dbn must be None, a skgen.DBN or a FrozenEstimator"):
+    with pytest.raises(ValueError, match="dbn must be None or DBN or FrozenEstimator"):
         small(hidden_layer_sizes=None, dbn=Pipeline([("dbn", small_dbn())])).fit(X, y)
     with pytest.raises(ValueError, match="FrozenEstimator of an unfitted DBN"):
         small(hidden_layer_sizes=None, dbn=FrozenEstimator(small_dbn())).fit(X, y)

@@ -6,6 +6,7 @@ import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
@@ -147,6 +148,11 @@ def test_unfitted_model_raises_not_fitted():
         ({"discriminator_hidden_layer_sizes": ()}, "discriminator_hidden_layer_sizes"),
         ({"optimizer": object}, "optimizer"),
         ({"device": "tpu"}, "device"),
+        ({"latent_dim": True}, "latent_dim"),
+        ({"lr": float("nan")}, "lr"),
+        ({"generator_hidden_layer_sizes": 5.5}, "generator_hidden_layer_sizes"),
+        ({"discriminator_hidden_layer_sizes": (True,)}, "discriminator_hidden_layer_sizes"),
+        ({"callbacks": "x"}, "callbacks"),
     ],
 )
 def test_bad_hyperparameters_are_refused_clearly(params, message):
@@ -159,3 +165,31 @@ def test_bad_data_and_sample_sizes_are_refused_clearly(fitted):
         GAN(**SMALL).fit(np.array([[0.0, np.nan], [1.0, 0.0]]))
     with pytest.raises(ValueError, match="n_samples"):
         fitted.sample(0)
+    with pytest.raises(ValueError, match="n_samples"):
+        fitted.sample(True)
+    with pytest.raises(ValueError, match="mean must be a bool"):
+        fitted.sample(2, mean=None)
+
+
+def test_each_player_takes_its_own_optimizer_arguments(digits):
+    gan = GAN(optimizer__weight_decay=1e-5, discriminator_optimizer__lr=1e-3, generator_optimizer__betas=(0.9, 0.99),
+              random_state=0, **SMALL)
+    assert clone(gan).get_params()["discriminator_optimizer__lr"] == 1e-3
+    gan.fit(digits)
+    generator, discriminator = gan.net_.optimizer_.param_groups[0], gan.net_.optimizer_discriminator_.param_groups[0]
+    assert (generator["lr"], generator["betas"], generator["weight_decay"]) == (2e-4, (0.9, 0.99), 1e-5)
+    assert (discriminator["lr"], discriminator["betas"], discriminator["weight_decay"]) == (1e-3, (0.5, 0.999), 1e-5)
+    with pytest.raises(TypeError, match="critic_optimizer__lr"):
+        GAN(critic_optimizer__lr=1e-3)
+
+
+def test_lr_scheduler_steps_both_players_once_per_epoch(digits):
+    gan = GAN(lr_scheduler=torch.optim.lr_scheduler.StepLR, lr_scheduler__step_size=1, lr_scheduler__gamma=0.5,
+              discriminator_optimizer__lr=4e-4, random_state=0, **SMALL).fit(digits)
+    assert gan.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(2e-4 / 8)
+    assert gan.net_.optimizer_discriminator_.param_groups[0]["lr"] == pytest.approx(4e-4 / 8)
+
+
+def test_divergence_is_a_value_error_at_fit(digits):
+    with pytest.raises(ValueError, match=r"diverged \(non-finite discriminator_loss\) in epoch 1 .* smaller lr"):
+        GAN(optimizer="sgd", lr=1e6, random_state=0, **SMALL).fit(digits)

@@ -11,6 +11,7 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import check_positive_only_tag_during_fit
 
 from skgen import BetaVAE
 from skgen.datasets import load_alphadigits
@@ -194,6 +195,15 @@ def test_bad_training_data_is_refused_clearly(X, message):
         ({"optimizer": "lbfgs-ish"}, "optimizer"),
         ({"early_stopping": True, "validation_fraction": 1.5}, "validation_fraction"),
         ({"device": "tpu"}, "device"),
+        ({"device": "meta"}, "device"),
+        ({"beta": float("nan")}, "beta"),
+        ({"optimizer": "sgd", "lr": float("nan")}, "lr"),
+        ({"latent_dim": True}, "latent_dim"),
+        ({"early_stopping": "no"}, "early_stopping must be a bool"),
+        ({"hidden_layer_sizes": (True,)}, "hidden_layer_sizes"),
+        ({"hidden_layer_sizes": 5.5}, "hidden_layer_sizes"),
+        ({"callbacks": "x"}, "callbacks"),
+        ({"lr_scheduler": "step"}, "lr_scheduler"),
     ],
 )
 def test_bad_hyperparameters_are_refused_clearly(params, message):
@@ -208,3 +218,27 @@ def test_wrong_number_of_features_and_bad_codes_are_refused(fitted):
         fitted.inverse_transform(np.zeros((3, 5)))
     with pytest.raises(ValueError, match="n_samples"):
         fitted.sample(0)
+    with pytest.raises(ValueError, match="n_samples"):
+        fitted.sample(True)
+    with pytest.raises(ValueError, match="mean must be a bool"):
+        fitted.sample(2, mean="yes")
+
+
+def test_divergence_is_a_value_error_at_fit(digits):
+    X_train, _ = digits
+    with pytest.raises(ValueError, match=r"diverged \(non-finite train_loss\) in epoch 1 .* use a smaller lr"):
+        BetaVAE(lr=1e6, random_state=0, **SMALL).fit(X_train)
+
+
+def test_the_positive_only_tag_matches_the_likelihood():
+    """A Bernoulli decoder refuses negative data, and says so in its tags; a Gaussian one takes it."""
+    check_positive_only_tag_during_fit("BetaVAE", BetaVAE(random_state=0, **SMALL))
+    check_positive_only_tag_during_fit("BetaVAE", BetaVAE(likelihood="gaussian", random_state=0, **SMALL))
+
+
+def test_lr_scheduler_is_stepped_once_per_epoch(digits):
+    X_train, _ = digits
+    vae = BetaVAE(lr=1e-3, lr_scheduler=torch.optim.lr_scheduler.StepLR, lr_scheduler__step_size=1,
+                  lr_scheduler__gamma=0.5, random_state=0, **SMALL).fit(X_train)
+    assert vae.net_.history[:, "event_lr"] == [1e-3, 5e-4, 2.5e-4]
+    assert vae.net_.optimizer_.param_groups[0]["lr"] == 1.25e-4

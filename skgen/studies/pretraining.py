@@ -51,8 +51,11 @@ PROFILES = {
     },
 }
 
-#: fine-tuning optimizers and their learning rates: plain SGD (no momentum) against Adam
-OPTIMIZERS = {"sgd": (torch.optim.SGD, 0.1), "adam": (torch.optim.Adam, 1e-3)}
+#: fine-tuning optimizers and their settings: plain SGD (no momentum) against Adam
+OPTIMIZERS = {
+    "sgd": (torch.optim.SGD, {"lr": 0.1, "optimizer__momentum": 0.0}),
+    "adam": (torch.optim.Adam, {"lr": 1e-3}),
+}
 _OPTIMIZER_LABELS = {"sgd": "SGD", "adam": "Adam"}
 
 #: DBN pretraining: CD-1 with small batches, the same for every point
@@ -98,10 +101,10 @@ def _one_point(n_layers, n_units, n_train, config, data, device, seed):
     pretrain_s = time.perf_counter() - start
     rows = []
     for init, pretrained in (("pretrained", FrozenEstimator(dbn)), ("random", None)):
-        for name, (optimizer, lr) in OPTIMIZERS.items():
-            clf = DNNClassifier(hidden_layer_sizes=sizes, dbn=pretrained, optimizer=optimizer, lr=lr,
+        for name, (optimizer, settings) in OPTIMIZERS.items():
+            clf = DNNClassifier(hidden_layer_sizes=sizes, dbn=pretrained, optimizer=optimizer, **settings,
                                 batch_size=FINE_TUNING_BATCH_SIZE, max_epochs=config["max_epochs"],
-                                patience=config["patience"], device=device, random_state=seed)
+                                n_iter_no_change=config["patience"], device=device, random_state=seed)
             start = time.perf_counter()
             clf.fit(X_train, y_train)
             rows.append({
