@@ -4,7 +4,6 @@ import hashlib
 import time
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array, check_random_state
