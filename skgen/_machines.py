@@ -41,13 +41,13 @@ class BernoulliMachine:
     def __init__(self, W, b, c, base_b):
         self.W, self.b, self.c, self.base_b = W, b, c, base_b
 
-    def hidden_input(self, v, out):
-        """What the hiddens see of ``v`` (``v`` itself for binary visibles), written into ``out``."""
-        return out.copy_(v)
+    def hidden_input(self, v, out=None):
+        """What the hiddens see of ``v`` (``v`` itself for binary visibles), written into ``out`` if given."""
+        return v if out is None else out.copy_(v)
 
-    def hidden_field(self, v):
-        """The hiddens' total input ``W v + c`` (at ``beta=1``)."""
-        return torch.addmm(self.c, v, self.W.T)
+    def hidden_field(self, v, out=None):
+        """The hiddens' total input ``W x(v) + c`` (at ``beta=1``), into ``out`` if given."""
+        return torch.addmm(self.c, self.hidden_input(v), self.W.T, out=out)
 
     def extra_parameters(self):
         """Trained parameters beyond ``W``, ``b`` and ``c``."""
@@ -59,20 +59,21 @@ class BernoulliMachine:
     def constrain(self):
         """Project the parameters back into their domain after an optimizer step."""
 
-    def mean_hiddens(self, v, beta=1.0):
-        """``P(h = 1 | v)`` at inverse temperature ``beta``."""
-        return torch.sigmoid(beta * self.hidden_field(v))
+    def mean_hiddens(self, v, beta=1.0, out=None):
+        """``P(h = 1 | v)`` at inverse temperature ``beta``, into ``out`` if given."""
+        field = self.hidden_field(v, out=out)
+        return field.sigmoid_() if _is_one(beta) else field.mul_(beta).sigmoid_()
 
-    def mean_visibles(self, h, beta=1.0):
-        """``E[v | h]`` at inverse temperature ``beta``."""
-        field = torch.addmm(self.b, h, self.W)
-        if isinstance(beta, float) and beta == 1.0:
-            return torch.sigmoid(field)
-        return torch.sigmoid(beta * field + (1 - beta) * self.base_b)
+    def mean_visibles(self, h, beta=1.0, out=None):
+        """``E[v | h]`` at inverse temperature ``beta``, into ``out`` if given."""
+        field = torch.addmm(self.b, h, self.W, out=out)
+        if _is_one(beta):
+            return field.sigmoid_()
+        return field.mul_(beta).add_((1 - beta) * self.base_b).sigmoid_()
 
-    def sample_visibles(self, mean, h, generator, beta=1.0):
-        """Draw visibles given the hiddens ``h`` and their conditional means ``mean``."""
-        return bernoulli(mean, generator)
+    def sample_visibles(self, mean, h, generator, beta=1.0, out=None):
+        """Draw visibles given the hiddens ``h`` and their conditional means ``mean``, into ``out`` if given."""
+        return bernoulli(mean, generator, out=out)
 
     def visible_log_factor(self, v, beta=1.0):
         """The visible-only part of ``log p*_beta(v)``: ``beta b.v + (1 - beta) base_b.v``."""
@@ -128,11 +129,8 @@ class GaussianMachine(BernoulliMachine):
         self.log_sigma2, self.base_log_sigma2 = log_sigma2, base_log_sigma2
         self.learn_variance, self.min_log_sigma2 = learn_variance, min_log_sigma2
 
-    def hidden_input(self, v, out):
+    def hidden_input(self, v, out=None):
         return torch.mul(v, torch.exp(-self.log_sigma2), out=out)
-
-    def hidden_field(self, v):
-        return torch.addmm(self.c, v * torch.exp(-self.log_sigma2), self.W.T)
 
     def extra_parameters(self):
         return [self.log_sigma2] if self.learn_variance else []
@@ -154,16 +152,17 @@ class GaussianMachine(BernoulliMachine):
         """Variance of ``v | h`` at ``beta``: the machine's and the base's Gaussians multiplied."""
         return 1 / (beta * torch.exp(-self.log_sigma2) + (1 - beta) * torch.exp(-self.base_log_sigma2))
 
-    def mean_visibles(self, h, beta=1.0):
-        mean = torch.addmm(self.b, h, self.W)
-        if isinstance(beta, float) and beta == 1.0:
+    def mean_visibles(self, h, beta=1.0, out=None):
+        mean = torch.addmm(self.b, h, self.W, out=out)
+        if _is_one(beta):
             return mean
-        weighted = beta * torch.exp(-self.log_sigma2) * mean + (1 - beta) * torch.exp(-self.base_log_sigma2) * self.base_b
-        return weighted * self._variance(beta)
+        base_part = (1 - beta) * torch.exp(-self.base_log_sigma2) * self.base_b
+        return mean.mul_(beta * torch.exp(-self.log_sigma2)).add_(base_part).mul_(self._variance(beta))
 
-    def sample_visibles(self, mean, h, generator, beta=1.0):
-        noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
-        return mean + noise * self._variance(beta).sqrt()
+    def sample_visibles(self, mean, h, generator, beta=1.0, out=None):
+        out = torch.empty_like(mean) if out is None else out
+        torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype, out=out)
+        return out.mul_(self._variance(beta).sqrt()).add_(mean)
 
     def visible_log_factor(self, v, beta=1.0):
         beta = _per_row(beta)
@@ -185,6 +184,11 @@ class GaussianMachine(BernoulliMachine):
 
     def exact_log_partition(self):
         return exact_log_partition_gaussian(self.W, self.b, self.c, self.log_sigma2)
+
+
+def _is_one(beta):
+    """Whether ``beta`` is the number 1 (the model itself, no tempering)."""
+    return isinstance(beta, float) and beta == 1.0
 
 
 def _per_row(beta):

@@ -145,7 +145,7 @@ class GaussianBernoulliRBM(RBM):
     def _update_base_rates(self, data):
         # the running mean and variance of the training data, batch by batch (Chan et al.)
         n = data.shape[0]
-        mean, variance = (t.cpu().numpy() for t in torch.var_mean(data.double(), 0, correction=0)[::-1])
+        mean, variance = (t.double().cpu().numpy() for t in torch.var_mean(data, 0, correction=0)[::-1])
         if not self.n_samples_seen_:
             self.visible_mean_, self.visible_variance_ = mean, variance
         else:

@@ -340,7 +340,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
     def _update_base_rates(self, data):
         n = data.shape[0]
         total = self.n_samples_seen_ + n
-        batch_mean = data.double().mean(0).cpu().numpy()
+        batch_mean = data.mean(0).double().cpu().numpy()
         self.visible_base_rates_ = (self.n_samples_seen_ * self.visible_base_rates_ + n * batch_mean) / total
         self.n_samples_seen_ = total
 
@@ -746,6 +746,9 @@ class _ContrastiveDivergence:
         self.inputs = torch.empty(n_rows, W.shape[1], dtype=W.dtype, device=W.device)
         self.hiddens = torch.empty(n_rows, W.shape[0], dtype=W.dtype, device=W.device)
         self.phase_weights = torch.empty(n_rows, dtype=W.dtype, device=W.device)
+        self.h, self.h_mean = (torch.empty(self.n_chains, W.shape[0], dtype=W.dtype, device=W.device) for _ in "hm")
+        self.v_mean, self.negatives = (torch.empty(self.n_chains, W.shape[1], dtype=W.dtype, device=W.device)
+                                       for _ in "vn")
         self.centered = rbm.centered
         if self.centered:
             self.mu = torch.as_tensor(rbm.visible_offset_, device=W.device).clone()
@@ -816,11 +819,16 @@ class _ContrastiveDivergence:
                 v, _ = self.sampler.step()
             self.chains = self.sampler.chains
             return v
-        h = self.chains if self.persistent else bernoulli(h0, generator)
+        m = len(self.chains) if self.persistent else len(v0)
+        h, v_mean, v = self.h[:m], self.v_mean[:m], self.negatives[:m]
+        if self.persistent:
+            h.copy_(self.chains)
+        else:
+            bernoulli(h0, generator, out=h)
         for step in range(self.cd_steps):
             if step:
-                h = bernoulli(machine.mean_hiddens(v), generator)
-            v = machine.sample_visibles(machine.mean_visibles(h), h, generator)
+                bernoulli(machine.mean_hiddens(v, out=self.h_mean[:m]), generator, out=h)
+            machine.sample_visibles(machine.mean_visibles(h, out=v_mean), h, generator, out=v)
         return v
 
     def after_step(self, v0):
