@@ -17,12 +17,11 @@ import argparse
 import json
 import time
 
-import numpy as np
 import torch
 
 from skgen import RBM
 from skgen.datasets import load_mnist
-from skgen.metrics import extract_features, frechet_distance, load_mnist_extractor
+from skgen.metrics import digit_shares, extract_features, frechet_distance
 from skgen.plotting import save_image_grid
 
 from _output import report
@@ -40,13 +39,6 @@ RECIPES = {
     "tempering": {"sampler": "tempering", "n_chains": 200, "n_temperatures": 10, "lr": 0.02,
                   "optimizer__momentum": 0.5, **LINEAR_DECAY},
 }
-
-
-def digit_shares(samples):
-    """Fraction of the samples that the shipped MNIST network classifies as each digit."""
-    with torch.no_grad():
-        logits = load_mnist_extractor()(torch.as_tensor(samples, dtype=torch.float32))
-    return np.bincount(logits.argmax(1).numpy(), minlength=10) / len(samples)
 
 
 def scores(samples, features_test):
