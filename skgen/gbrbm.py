@@ -36,6 +36,10 @@ class GaussianBernoulliRBM(RBM):
         Floor of the visible variances. Pixels that never change in the training data
         (MNIST's border) would otherwise get a variance near zero and an unbounded input
         to the hiddens.
+    max_grad_norm : float or None, default=10.0
+        Clip the norm of each update's gradient (all parameters together) to this, as
+        Liao et al. do: with unbounded visibles one unlucky batch can otherwise throw the
+        weights far. ``None`` does not clip.
     cd_steps, persistent, n_chains, sampler, n_temperatures, lr, max_epochs, batch_size, optimizer, lr_scheduler, ais_chains, ais_betas, device, random_state, verbose
         As in :class:`skgen.RBM`; ``lr`` defaults to 0.01, as larger steps overshoot
         with unbounded visibles.
@@ -90,6 +94,7 @@ class GaussianBernoulliRBM(RBM):
         **RBM._parameter_constraints,
         "learn_variance": [Boolean()],
         "min_variance": [Real(0, closed="neither")],
+        "max_grad_norm": [None, Real(0, closed="neither")],
     }
 
     def __init__(
@@ -98,6 +103,7 @@ class GaussianBernoulliRBM(RBM):
         *,
         learn_variance=True,
         min_variance=1e-2,
+        max_grad_norm=10.0,
         cd_steps=1,
         persistent=False,
         n_chains=None,
@@ -118,6 +124,7 @@ class GaussianBernoulliRBM(RBM):
         self.n_components = n_components
         self.learn_variance = learn_variance
         self.min_variance = min_variance
+        self.max_grad_norm = max_grad_norm
         self.cd_steps = cd_steps
         self.persistent = persistent
         self.n_chains = n_chains

@@ -181,6 +181,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
     (3, 3)
     """
 
+    #: no gradient clipping: the CD gradient of binary units is bounded (the Gaussian RBM clips)
+    max_grad_norm = None
+
     _parameter_constraints = {
         **TorchEstimator._parameter_constraints,
         "n_components": [Integer(1)],
@@ -357,6 +360,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
             for rows in minibatches(len(data), self.batch_size, generator):
                 batch = data[rows]
                 trainer.gradient(batch)
+                if self.max_grad_norm is not None:
+                    torch.nn.utils.clip_grad_norm_(trainer.parameters, self.max_grad_norm)
                 optimizer.step()
                 trainer.after_step(batch)
             if scheduler is not None:
