@@ -7,9 +7,10 @@ OpenMP parallel region and ends at a barrier. libgomp's threads wait at that bar
 spinning (its default ``OMP_WAIT_POLICY``), which costs little on an idle machine, but when
 another program holds a core the spinning thread keeps its core busy waiting for a partner
 that the scheduler has set aside: each barrier then lasts a scheduler time slice instead of
-microseconds. Measured on 2 cores beside two busy processes (``benchmarks/bench_load.py``),
-a 6-epoch GAN and BetaVAE on scikit-learn's digits ran 5-100 times slower than alone; with
-one thread they are also faster alone, the work of each operation being too small to share.
+microseconds. On 2 cores beside two busy processes (``benchmarks/bench_load.py``, machine
+load average 5-9), a 6-epoch GAN and BetaVAE on scikit-learn's digits took 133 s and 101 s
+with torch's two threads, 7.1 s and 5.6 s with one. On an idle machine the two take about
+the same time: a small minibatch's operations gain little from a second core.
 
 The waiting policy cannot be changed once libgomp is loaded (it reads ``OMP_WAIT_POLICY``
 and ``GOMP_SPINCOUNT`` when torch is imported, often before skgen), so skgen removes the
