@@ -144,6 +144,7 @@ def test_frechet_distance_rejects_bad_features(a, b, match):
         (lambda a: precision_recall(a, a, k="3"), TypeError, "k must be"),
         (lambda a: extract_features(a, None, batch_size=0), ValueError, "batch_size == 0"),
         (lambda a: fid_score(a, a, extractor=None, batch_size=2.0), TypeError, "batch_size"),
+        (lambda a: FIDScorer(extractor=None, n_samples=0.5)(GaussianMixture().fit(a), a), TypeError, "n_samples"),
     ],
 )
 def test_metric_parameters_are_checked_like_scikit_learn_checks_them(call, error, match):
