@@ -1,12 +1,17 @@
 """The command line: help, version, and errors a user can act on."""
 
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
+import pooch
 import pytest
 
 from skgen import __version__
-from skgen.__main__ import main
+from skgen.__main__ import STUDIES, main
 
 
 def test_version_and_help_through_the_module():
@@ -36,6 +41,105 @@ def test_missing_data_without_network_exits_2_without_traceback(tmp_path, monkey
     assert "Traceback" not in err
 
 
+@pytest.fixture
+def no_work(monkeypatch):
+    """Make any study or demo that starts fail the test: errors must come before any work."""
+
+    def work(*args, **kwargs):
+        raise AssertionError("the run started")
+
+    for module, function in [("skgen.studies.demo", "run_demo"), *STUDIES.values()]:
+        monkeypatch.setattr(f"{module}.{function}", work)
+
+
+def one_line_error(capsys, *words):
+    err = capsys.readouterr().err
+    assert err.startswith("skgen: error:") and err.count("\n") == 1
+    assert all(word in err for word in words), err
+    return err
+
+
+def test_out_naming_a_file_exits_2_before_work(tmp_path, no_work, capsys):
+    (tmp_path / "taken").write_text("not a folder")
+    assert main(["demo", "--out", str(tmp_path / "taken")]) == 2
+    one_line_error(capsys, "taken", "not a folder")
+    assert main(["study", "alphadigits", "--out", str(tmp_path / "taken" / "sub")]) == 2
+    one_line_error(capsys, "not a folder")
+
+
+def test_unwritable_out_exits_2_before_work(no_work, capsys):
+    assert main(["demo", "--out", "/proc/skgen-out"]) == 2  # unwritable even for root
+    one_line_error(capsys, "/proc/skgen-out", "cannot be written")
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--device", "gpu"], ["--device", "'gpu'"]),
+        (["--device", "cuda:x"], ["--device"]),
+        (["--n-jobs", "0"], ["--n-jobs", "0"]),
+    ],
+)
+def test_bad_device_or_n_jobs_exits_2_before_work(tmp_path, no_work, capsys, option, words):
+    assert main(["study", "generative", "--out", str(tmp_path / "out"), *option]) == 2
+    one_line_error(capsys, *words)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cuda_without_cuda_exits_2_before_work(tmp_path, no_work, capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert main(["study", "pretraining", "--device", "cuda", "--out", str(tmp_path / "out")]) == 2
+    one_line_error(capsys, "CUDA is not available")
+
+
+def test_failed_run_creates_no_folder(tmp_path, monkeypatch, capsys):
+    def downloader(url, output_file, pooch_instance, check_only=False):
+        raise ConnectionError("network unreachable")
+
+    monkeypatch.setattr("pooch.core.choose_downloader", lambda url, progressbar=False: downloader)
+    monkeypatch.setattr(pooch.get_logger(), "disabled", True)  # its "Downloading..." lines are not errors
+    home, out = tmp_path / "nonexistent", tmp_path / "out"
+    assert main(["study", "alphadigits", "--data-home", str(home), "--out", str(out)]) == 2
+    one_line_error(capsys, "binaryalphadigs.mat", "network unreachable")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_ends_with_one_line_and_status_130_writing_nothing(tmp_path, monkeypatch, capsys):
+    def interrupted_demo(out, random_state):
+        (out / "demo.csv").write_text("model,acc")  # a half-written output
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)  # the signal's handler runs here
+        except KeyboardInterrupt:
+            pass  # what skorch's fit does with Ctrl-C: stop training, carry on
+        raise AssertionError("Ctrl-C did not end the run")
+
+    monkeypatch.setattr("skgen.studies.demo.run_demo", interrupted_demo)
+    (tmp_path / "out").mkdir()
+    assert main(["demo", "--out", str(tmp_path / "out")]) == 130
+    assert capsys.readouterr().err == "skgen: interrupted; nothing was written\n"
+    assert list(tmp_path.iterdir()) == [tmp_path / "out"] and list((tmp_path / "out").iterdir()) == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_on_the_running_demo(tmp_path):
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    demo = subprocess.Popen([sys.executable, "-m", "skgen", "demo", "--out", str(out)], stderr=subprocess.PIPE, env=env)
+    seen, deadline = b"", time.monotonic() + 120
+    while b"RBM" not in seen and time.monotonic() < deadline:  # the bar names the model being fitted
+        seen += os.read(demo.stderr.fileno(), 1024)
+    demo.send_signal(signal.SIGINT)
+    seen += demo.stderr.read()
+    assert demo.wait(timeout=60) == 130
+    assert seen.decode().splitlines()[-1].endswith("skgen: interrupted; nothing was written")
+    assert b"Traceback" not in seen
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.slow
 def test_demo_writes_figures_and_a_sane_summary(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path)]) == 0
@@ -47,3 +151,10 @@ def test_demo_writes_figures_and_a_sane_summary(tmp_path, capsys):
     assert table.loc[generators, "fid"].gt(table.loc["held-out digits (floor)", "fid"]).all()
     assert table.loc[["RBM", "BetaVAE"], "log_likelihood"].lt(0).all()
     assert {f"samples_{m.lower()}.png" for m in generators} <= {p.name for p in tmp_path.glob("*.png")}
+
+
+def test_package_metadata_names_its_authors():
+    tomllib = pytest.importorskip("tomllib")
+    with open(Path(__file__).parents[1] / "pyproject.toml", "rb") as f:
+        project = tomllib.load(f)["project"]
+    assert project["authors"] == [{"name": "skgen developers"}]

@@ -144,3 +144,35 @@ def test_truncated_idx_is_a_clear_error(tmp_path, data_home, monkeypatch):
 def test_fetch_unknown_name():
     with pytest.raises(ValueError, match="Unknown data file"):
         fetch_file("cifar10.tar.gz")
+
+
+def _unreachable_network(monkeypatch):
+    """pooch runs as usual (creating its folders) until the download itself fails."""
+
+    def downloader(url, output_file, pooch_instance, check_only=False):
+        raise ConnectionError("network unreachable")
+
+    monkeypatch.setattr("pooch.core.choose_downloader", lambda url, progressbar=False: downloader)
+
+
+def test_failed_download_creates_no_folder(tmp_path, monkeypatch):
+    _unreachable_network(monkeypatch)
+    home = tmp_path / "nonexistent"
+    with pytest.raises(DataFileError, match="network unreachable"):
+        load_mnist("test", data_home=home)
+    assert not home.exists()
+    home.mkdir()
+    with pytest.raises(DataFileError, match="network unreachable"):
+        load_mnist("test", data_home=home)
+    assert list(home.iterdir()) == []  # no empty mnist/ left behind
+
+
+def test_download_is_installed_only_once_verified(tmp_path, monkeypatch, data_home):
+    def downloader(url, output_file, pooch_instance, check_only=False):
+        shutil.copyfile(data_home / "binaryalphadigs.mat", output_file)
+
+    monkeypatch.setattr("pooch.core.choose_downloader", lambda url, progressbar=False: downloader)
+    path = fetch_file("binaryalphadigs.mat", tmp_path / "new" / "home")
+    assert path == tmp_path / "new" / "home" / "binaryalphadigs.mat"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["binaryalphadigs.mat"]
+    assert load_alphadigits("A", data_home=path.parent, return_X_y=True)[0].shape == (39, 320)

@@ -1,5 +1,7 @@
 """skgen.metrics: the math of FID, KID and precision/recall, the shipped extractor, the scorers."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -122,11 +124,33 @@ def test_frechet_distance_with_singular_covariances():
         (np.zeros(5), np.zeros((5, 1)), "2-D"),
         (np.full((5, 2), np.nan), np.zeros((5, 2)), "NaN"),
         (np.zeros((1, 2)), np.zeros((5, 2)), "at least 2"),
+        (np.zeros((5, 0)), np.zeros((5, 0)), "0 features"),
     ],
 )
 def test_frechet_distance_rejects_bad_features(a, b, match):
     with pytest.raises(ValueError, match=match):
         frechet_distance(a, b)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda a: frechet_distance_interval(a, a, confidence_level="x"), TypeError, "confidence_level"),
+        (lambda a: frechet_distance_interval(a, a, confidence_level=1.0), ValueError, "confidence_level == 1.0"),
+        (lambda a: frechet_distance_interval(a, a, n_resamples=10.5), TypeError, "n_resamples"),
+        (lambda a: kernel_distance(a, a, n_subsets=2.5), TypeError, "n_subsets"),
+        (lambda a: kernel_distance(a, a, n_subsets=0), ValueError, "n_subsets == 0"),
+        (lambda a: kernel_distance(a, a, subset_size="all"), TypeError, "subset_size"),
+        (lambda a: precision_recall(a, a, k="3"), TypeError, "k must be"),
+        (lambda a: extract_features(a, None, batch_size=0), ValueError, "batch_size == 0"),
+        (lambda a: fid_score(a, a, extractor=None, batch_size=2.0), TypeError, "batch_size"),
+        (lambda a: FIDScorer(extractor=None, n_samples=0.5)(GaussianMixture().fit(a), a), TypeError, "n_samples"),
+    ],
+)
+def test_metric_parameters_are_checked_like_scikit_learn_checks_them(call, error, match):
+    a = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(error, match=match):
+        call(a)
 
 
 def test_frechet_distance_interval_covers_the_truth_and_is_reproducible():
@@ -249,6 +273,18 @@ def test_extract_features_accepts_rows_and_images(mnist_test):
 def test_extract_features_rejects_what_is_not_mnist(X, match):
     with pytest.raises(ValueError, match=match):
         extract_features(X)
+
+
+def test_fid_takes_reversed_and_read_only_arrays(mnist_test, tmp_path):
+    X, _ = mnist_test["threshold"]
+    X = X[:100]
+    np.save(tmp_path / "X.npy", X)
+    memmap = np.load(tmp_path / "X.npy", mmap_mode="r")  # what joblib hands a parallel worker
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns when it wraps read-only memory
+        assert fid_score(X[::-1], X) == pytest.approx(0.0, abs=1e-3)
+        assert fid_score(memmap, X) == pytest.approx(0.0, abs=1e-3)
+        assert fid_score(memmap[::-1], X, extractor=torch.nn.Flatten()) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_torch_extractor_runs_in_eval_mode_and_keeps_its_mode():

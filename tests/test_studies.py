@@ -108,3 +108,34 @@ def test_pretraining_study_trains_a_point_shared_by_two_experiments_once(data_ho
     shared = table[(table["n_layers"] == 2) & (table["n_units"] == 200) & (table["n_train"] == 1000)]
     assert sorted(shared["experiment"]) == ["layers"] * 4 + ["train size"] * 4
     assert "4/4" in capsys.readouterr().err  # 4 distinct points trained
+
+
+def test_report_leaves_missing_values_empty(tmp_path):
+    import pandas as pd
+
+    from skgen.studies._report import markdown_table, write_report
+
+    table = pd.DataFrame({"model": ["RBM", "GAN"], "log_likelihood": [-52.25, np.nan], "note": ["", None]})
+    assert markdown_table(table).splitlines()[2:] == ["| RBM | -52.2 |  |", "| GAN |  |  |"]
+    report = write_report(tmp_path, "t", "T", table).read_text()
+    assert "nan" not in report.lower() and "None" not in report
+
+
+def test_demo_shows_progress_per_model(tmp_path, monkeypatch, capsys):
+    from skgen.studies import demo
+
+    class Instant:
+        def fit(self, X, y=None):
+            return self
+
+        def sample(self, n_samples, random_state=None):
+            return np.zeros((n_samples, 64))
+
+        def score(self, X, y):
+            return 1.0
+
+    monkeypatch.setattr(demo, "_generative_models", lambda random_state: {"A": Instant(), "B": Instant()})
+    monkeypatch.setattr(demo, "_classifiers", lambda random_state: {"C": Instant()})
+    demo.run_demo(out=tmp_path)
+    err = capsys.readouterr().err
+    assert "demo" in err and "3/3" in err and "model" in err

@@ -6,6 +6,8 @@ which URL to fetch and where to put the file.
 """
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pooch
@@ -80,23 +82,46 @@ def _verify(path, sha256):
 
 
 def _download(name, path, sha256, urls):
+    """Download ``name`` to ``path`` from the first URL that works.
+
+    The file is fetched into a temporary folder and installed only once its checksum
+    holds, so a failed download creates no folder in the data home and leaves no
+    partial file.
+    """
     errors = []
-    for url in urls:
-        try:
-            pooch.retrieve(
-                url,
-                known_hash=f"sha256:{sha256}",
-                fname=path.name,
-                path=str(path.parent),
-                progressbar=False,
-            )
+    with tempfile.TemporaryDirectory(prefix="skgen-download-") as staging:
+        for url in urls:
+            try:
+                downloaded = pooch.retrieve(
+                    url, known_hash=f"sha256:{sha256}", fname=path.name, path=staging, progressbar=False
+                )
+            except Exception as exc:  # network errors come in many types; try the next mirror
+                errors.append(f"{url}: {' '.join(str(exc).split())}")
+                continue
+            _install(downloaded, name, path, urls)
             return
-        except Exception as exc:  # network errors come in many types; try the next mirror
-            errors.append(f"{url}: {exc}")
     raise DataFileError(
-        f"Could not download {name}; tried:\n  " + "\n  ".join(errors) + "\n"
-        + _where_to_put(name, path, urls)
+        f"Could not download {name} (tried {'; '.join(errors)}). " + _where_to_put(name, path, urls)
     )
+
+
+def _install(downloaded, name, path, urls):
+    """Move a verified download to ``path``, never leaving a partial file there."""
+    partial = path.with_name(path.name + ".part")
+    new_folders = [folder for folder in path.parents if not folder.exists()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(downloaded, partial)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        for folder in new_folders:  # deepest first; mkdir may have failed before reaching some
+            if folder.is_dir():
+                folder.rmdir()
+        raise DataFileError(
+            f"Downloaded {name} but could not save it as {path}: {exc.strerror or exc}. "
+            + _where_to_put(name, path, urls)
+        ) from exc
 
 
 def _where_to_put(name, path, urls):

@@ -12,11 +12,14 @@ An extractor is one of:
 - None: the flattened rows themselves are the features.
 """
 
+import numbers
+
 import numpy as np
 import torch
+from sklearn.utils import check_scalar
 from torch import nn
 
-from skgen._base import check_unit_interval
+from skgen._base import check_unit_interval, to_tensor
 from skgen.metrics._extractor import load_mnist_feature_layers
 
 _MNIST_SHAPES = ((784,), (28, 28), (1, 28, 28))
@@ -46,7 +49,7 @@ def _module_features(module, X, batch_size):
     was_training = module.training
     module.eval()
     try:
-        inputs = torch.as_tensor(X, dtype=torch.float32)
+        inputs = to_tensor(X)
         batches = [module(batch.to(device)).cpu() for batch in torch.split(inputs, batch_size)]
     finally:
         module.train(was_training)
@@ -97,6 +100,7 @@ def extract_features(X, extractor="mnist", *, batch_size=1000):
     >>> extract_features(np.zeros((5, 28, 28))).shape
     (5, 128)
     """
+    check_scalar(batch_size, "batch_size", numbers.Integral, min_val=1)
     features = np.asarray(_resolve(extractor)(X, batch_size), dtype=np.float64)
     if features.ndim != 2 or len(features) != len(X):
         raise ValueError(

@@ -12,10 +12,11 @@ its eigenvalues come from ``eigh`` as real numbers, singular covariances (fewer 
 than features, dead units) need no offset, and no complex residue has to be dropped.
 """
 
+import numbers
 from collections import namedtuple
 
 import numpy as np
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, check_scalar
 
 ConfidenceInterval = namedtuple("ConfidenceInterval", ["estimate", "low", "high"])
 
@@ -28,6 +29,9 @@ def _check_features(features_a, features_b, min_samples=2):
             raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {x.shape}.")
         if len(x) < min_samples:
             raise ValueError(f"{name} needs at least {min_samples} samples, got {len(x)}.")
+        if x.shape[1] < 1:
+            # Gaussians over no features are all equal: a distance of 0 would say nothing.
+            raise ValueError(f"{name} has 0 features (shape {x.shape}); at least 1 is required.")
         if not np.isfinite(x).all():
             raise ValueError(f"{name} holds NaN or infinite values.")
     if a.shape[1] != b.shape[1]:
@@ -176,10 +180,8 @@ def frechet_distance_interval(features_a, features_b, *, n_resamples=200, confid
     >>> bool(low < 4 < high)
     True
     """
-    if not 0 < confidence_level < 1:
-        raise ValueError(f"confidence_level must lie in (0, 1), got {confidence_level!r}.")
-    if n_resamples < 2:
-        raise ValueError(f"n_resamples must be at least 2, got {n_resamples!r}.")
+    check_scalar(n_resamples, "n_resamples", numbers.Integral, min_val=2)
+    check_scalar(confidence_level, "confidence_level", numbers.Real, min_val=0, max_val=1, include_boundaries="neither")
     a, b = _check_features(features_a, features_b)
     rng = check_random_state(random_state)
     resampled = [

@@ -6,8 +6,10 @@ bias with the number of samples (unlike FID) and can be negative when the two se
 from the same distribution. It is averaged over random subsets, which bounds the cost.
 """
 
+import numbers
+
 import numpy as np
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, check_scalar
 
 from skgen.metrics._frechet import _check_features
 
@@ -72,12 +74,10 @@ def kernel_distance(features_a, features_b, *, n_subsets=100, subset_size=1000, 
     >>> bool(abs(kid_same) < 0.05 < kid_shifted)
     True
     """
-    if n_subsets < 1:
-        raise ValueError(f"n_subsets must be at least 1, got {n_subsets!r}.")
+    check_scalar(n_subsets, "n_subsets", numbers.Integral, min_val=1)
+    check_scalar(subset_size, "subset_size", numbers.Integral, min_val=2)
     a, b = _check_features(features_a, features_b)
     size = min(subset_size, len(a), len(b))
-    if size < 2:
-        raise ValueError(f"subset_size must be at least 2, got {subset_size!r}.")
     rng = check_random_state(random_state)
     estimates = np.array(
         [

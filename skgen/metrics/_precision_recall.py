@@ -7,9 +7,12 @@ the real manifold (quality); recall the share of real samples inside the generat
 (coverage). FID folds both into one number; these two tell them apart.
 """
 
+import numbers
+
 import numpy as np
 from sklearn.metrics import pairwise_distances_chunked
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import check_scalar
 
 from skgen.metrics._frechet import _check_features
 
@@ -60,9 +63,8 @@ def precision_recall(features_real, features_generated, *, k=3):
     >>> bool(precision > 0.9 and recall < 0.2)
     True
     """
+    check_scalar(k, "k", numbers.Integral, min_val=1)
     real, generated = _check_features(features_real, features_generated, min_samples=k + 1)
-    if not (isinstance(k, (int, np.integer)) and k >= 1):
-        raise ValueError(f"k must be a positive integer, got {k!r}.")
     precision = _share_inside(generated, real, _knn_radii(real, k))
     recall = _share_inside(real, generated, _knn_radii(generated, k))
     return precision, recall

@@ -11,8 +11,10 @@ in reverse order.
 """
 
 import inspect
+import numbers
 
 from sklearn.pipeline import Pipeline
+from sklearn.utils import check_scalar
 
 from skgen.metrics._features import extract_features
 from skgen.metrics._frechet import frechet_distance
@@ -77,6 +79,8 @@ class _GenerativeScorer:
 
     def __call__(self, estimator, X, y=None):
         """Score ``estimator`` against data ``X`` (``y`` is ignored): greater is better."""
+        if self.n_samples is not None:
+            check_scalar(self.n_samples, "n_samples", numbers.Integral, min_val=2)
         n_samples = len(X) if self.n_samples is None else self.n_samples
         generated = sample_from(estimator, n_samples, self.random_state)
         return self._score(

@@ -13,11 +13,16 @@ def output_folder(out):
 
 
 def markdown_table(table, float_format="{:.3g}"):
-    """A pandas DataFrame as a GitHub Markdown table (no extra dependency)."""
+    """A pandas DataFrame as a GitHub Markdown table (no extra dependency).
+
+    Missing values (NaN, None: a metric a model does not have) are empty cells.
+    """
 
     def cell(value):
+        if value is None:
+            return ""
         if isinstance(value, (float, np.floating)):
-            return float_format.format(value)
+            return "" if np.isnan(value) else float_format.format(value)
         return str(value)
 
     header = "| " + " | ".join(map(str, table.columns)) + " |"

@@ -12,6 +12,7 @@ import pandas as pd
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
+from tqdm.auto import tqdm
 
 from skgen.studies._report import output_folder, write_report
 
@@ -58,6 +59,34 @@ def _log_likelihood(model, X):
     return model.score(X) if hasattr(model, "score_samples") else np.nan
 
 
+def _fit_generative(name, model, data, features, out, random_state):
+    """Fit ``model``, save a grid of its samples; return its row of the table and the figure."""
+    from skgen.metrics import fid_score
+    from skgen.plotting import save_image_grid
+
+    X_train, X_test = data
+    start = time.perf_counter()
+    model.fit(X_train)
+    seconds = time.perf_counter() - start
+    samples = model.sample(400, random_state=random_state)
+    figure = save_image_grid(samples[:64], IMAGE_SHAPE, out / f"samples_{name.lower()}.png", n_cols=8,
+                             title=f"{name} samples")
+    row = {
+        "model": name,
+        "log_likelihood": _log_likelihood(model, X_test),
+        "fid": fid_score(X_test, samples, extractor=features),
+        "fit_s": seconds,
+    }
+    return row, figure
+
+
+def _fit_classifier(name, model, data):
+    X_train, X_test, y_train, y_test = data
+    start = time.perf_counter()
+    model.fit(X_train, y_train)
+    return {"model": name, "accuracy": model.score(X_test, y_test), "fit_s": time.perf_counter() - start}
+
+
 def run_demo(out="skgen-out", random_state=0):
     """Fit an RBM, a DBN, two DNNs, a beta-VAE and a GAN on the binarized digits.
 
@@ -66,6 +95,7 @@ def run_demo(out="skgen-out", random_state=0):
     held-out log-likelihood (nats) where a model has one, and the Frechet distance
     between 400 samples and the held-out digits in the features of a PCA fitted on
     the training digits (lower is better; held-out vs training digits gives the floor).
+    A progress bar on stderr counts the models fitted.
 
     Parameters
     ----------
@@ -80,30 +110,24 @@ def run_demo(out="skgen-out", random_state=0):
         One row per model; ``table.attrs["report"]`` is the Markdown report's path.
     """
     from skgen.metrics import fid_score
-    from skgen.plotting import save_image_grid
 
     out = output_folder(out)
     X_train, X_test, y_train, y_test = _digits(random_state)
     features = PCA(n_components=16, random_state=random_state).fit(X_train)
     rows = [{"model": "held-out digits (floor)", "fid": fid_score(X_test, X_train, extractor=features)}]
     figures = []
-    for name, model in _generative_models(random_state).items():
-        start = time.perf_counter()
-        model.fit(X_train)
-        seconds = time.perf_counter() - start
-        samples = model.sample(400, random_state=random_state)
-        figure = out / f"samples_{name.lower()}.png"
-        figures.append(save_image_grid(samples[:64], IMAGE_SHAPE, figure, n_cols=8, title=f"{name} samples"))
-        rows.append({
-            "model": name,
-            "log_likelihood": _log_likelihood(model, X_test),
-            "fid": fid_score(X_test, samples, extractor=features),
-            "fit_s": seconds,
-        })
-    for name, model in _classifiers(random_state).items():
-        start = time.perf_counter()
-        model.fit(X_train, y_train)
-        rows.append({"model": name, "accuracy": model.score(X_test, y_test), "fit_s": time.perf_counter() - start})
+    generative, classifiers = _generative_models(random_state), _classifiers(random_state)
+    with tqdm(total=len(generative) + len(classifiers), desc="demo", unit="model") as progress:
+        for name, model in generative.items():
+            progress.set_postfix_str(name)
+            row, figure = _fit_generative(name, model, (X_train, X_test), features, out, random_state)
+            rows.append(row)
+            figures.append(figure)
+            progress.update()
+        for name, model in classifiers.items():
+            progress.set_postfix_str(name)
+            rows.append(_fit_classifier(name, model, (X_train, X_test, y_train, y_test)))
+            progress.update()
     table = pd.DataFrame(rows, columns=["model", "accuracy", "log_likelihood", "fid", "fit_s"])
     table.attrs["report"] = write_report(out, "demo", "skgen demo on scikit-learn's digits", table, figures, NOTES)
     return table
