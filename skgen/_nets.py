@@ -31,6 +31,7 @@ from skgen._base import (
     seeded_torch,
     to_tensor,
 )
+from skgen._threads import fit_threads
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -203,7 +204,7 @@ class SkorchEstimator(TorchEstimator):
             X = {"X": X, "sample_weight": to_tensor(sample_weight, device)}
         y = None if y is None else torch.as_tensor(y, device=device)
         optimizer_params = {**self._optimizer_defaults(), **self._routed("optimizer__")}
-        with seeded_torch(self.random_state, device) as seed:
+        with fit_threads(), seeded_torch(self.random_state, device) as seed:
             self.net_ = self._net_class(
                 **self._net_params(),
                 optimizer=resolve_optimizer(self.optimizer),

@@ -28,6 +28,7 @@ from skgen._base import (
     torch_generator,
 )
 from skgen._machines import BernoulliMachine, ParallelTempering, gibbs_sweep
+from skgen._threads import fit_threads
 
 #: rows of the training data on which the per-epoch reconstruction error is measured
 _MONITOR_ROWS = 1000
@@ -348,6 +349,10 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         self.n_samples_seen_ = total
 
     def _train(self, data, n_epochs, rng):
+        with fit_threads():
+            self._run_epochs(data, n_epochs, rng)
+
+    def _run_epochs(self, data, n_epochs, rng):
         generator = torch_generator(rng, data.device)
         machine = self._machine(data.device, training=True)
         trainer = _ContrastiveDivergence(self, machine, min(self.batch_size, len(data)), generator)
@@ -538,7 +543,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
                                     machine.W.device)
         if method == "reverse_ais":
             start = self._reverse_start(start, machine.W.device)
-        with torch.no_grad():
+        with torch.no_grad(), fit_threads():
             return _partition.ais_log_partition(machine, _partition.ais_schedule(n_betas), n_chains, generator,
                                                 start=start)
 
@@ -655,7 +660,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         generator = torch_generator(random_state, machine.W.device)
         v = self._start_states(start, n_samples, machine, generator)
         clamp = self._clamp(clamp, len(v), machine.W.device)
-        with torch.no_grad():
+        with torch.no_grad(), fit_threads():
             if clamp is not None:
                 v[:, clamp[0]] = clamp[1]
             if sampler == "gibbs":
