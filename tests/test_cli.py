@@ -118,11 +118,12 @@ def test_ctrl_c_ends_with_one_line_and_status_130_writing_nothing(tmp_path, monk
         raise AssertionError("Ctrl-C did not end the run")
 
     monkeypatch.setattr("skgen.studies.demo.run_demo", interrupted_demo)
+    handler_before = signal.getsignal(signal.SIGINT)  # SIG_IGN when the tests run in a background job
     (tmp_path / "out").mkdir()
     assert main(["demo", "--out", str(tmp_path / "out")]) == 130
     assert capsys.readouterr().err == "skgen: interrupted; nothing was written\n"
     assert list(tmp_path.iterdir()) == [tmp_path / "out"] and list((tmp_path / "out").iterdir()) == []
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is handler_before
 
 
 def test_ctrl_c_on_the_running_demo(tmp_path):

@@ -38,7 +38,7 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratif
 dbn_settings = dict(hidden_layer_sizes=(100, 100), cd_steps=1, lr=0.05, max_epochs=20, batch_size=10,
                     optimizer=torch.optim.SGD, random_state=0)
 training = dict(optimizer=torch.optim.Adam, lr=3e-3, max_epochs=60, batch_size=32, early_stopping=True,
-                validation_fraction=0.1, patience=10, random_state=0)
+                validation_fraction=0.1, n_iter_no_change=10, random_state=0)
 
 models = {
     "DBN features + new layer": Pipeline([

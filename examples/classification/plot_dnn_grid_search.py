@@ -46,7 +46,7 @@ dbn = DBN(hidden_layer_sizes=(100, 100), cd_steps=1, lr=0.05, max_epochs=20, bat
 # sub-grids. Every training setting is given explicitly; early stopping holds out 10% of
 # each training fold.
 classifier = DNNClassifier(hidden_layer_sizes=(100, 100), max_epochs=30, batch_size=32, early_stopping=True,
-                           validation_fraction=0.1, patience=5, random_state=0)
+                           validation_fraction=0.1, n_iter_no_change=5, random_state=0)
 pretraining = [None, FrozenEstimator(dbn)]
 param_grid = [
     {"optimizer": [torch.optim.SGD], "lr": [0.5], "dbn": pretraining},

@@ -40,7 +40,7 @@ X = (X > 7).astype(np.float32)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
 
 classifier = DNNClassifier(hidden_layer_sizes=(100,), optimizer=torch.optim.Adam, lr=3e-3, max_epochs=30,
-                           batch_size=32, early_stopping=True, validation_fraction=0.1, patience=5,
+                           batch_size=32, early_stopping=True, validation_fraction=0.1, n_iter_no_change=5,
                            device=device, random_state=0).fit(X_train, y_train)
 rbm = RBM(n_components=64, cd_steps=1, lr=0.05, max_epochs=30, batch_size=10, optimizer=torch.optim.SGD,
           device=device, random_state=0).fit(X_train)
