@@ -80,9 +80,10 @@ class BernoulliMachine:
         beta = _per_row(beta)
         return beta * (v @ self.b) + (1 - beta) * (v @ self.base_b)
 
-    def log_unnormalized(self, v, beta=1.0):
-        """``log p*_beta(v)``, the hiddens summed out."""
-        return self.visible_log_factor(v, beta) + softplus(beta * self.hidden_field(v)).sum(1)
+    def log_unnormalized(self, v, beta=1.0, field=None):
+        """``log p*_beta(v)``, the hiddens summed out; ``field`` reuses :meth:`hidden_field` of ``v``."""
+        field = self.hidden_field(v) if field is None else field
+        return self.visible_log_factor(v, beta) + softplus(beta * field).sum(1)
 
     def free_energy(self, v):
         """``F(v) = -log p*(v)``, so that ``P(v) = exp(-F(v)) / Z``."""
@@ -259,8 +260,8 @@ class ParallelTempering:
         states = self.chains.view(K, m, -1)
         low, high = states[pairs], states[pairs + 1]  # low: colder (larger beta)
         beta_low, beta_high = self.ladder[pairs], self.ladder[pairs + 1]  # (P, 1)
-        log_p = self._log_p
-        log_ratio = (log_p(high, beta_low) + log_p(low, beta_high)) - (log_p(low, beta_low) + log_p(high, beta_high))
+        log_p_low, log_p_high = self._log_p(low), self._log_p(high)
+        log_ratio = (log_p_high(beta_low) + log_p_low(beta_high)) - (log_p_low(beta_low) + log_p_high(beta_high))
         accept = torch.rand(log_ratio.shape, generator=self.generator, device=log_ratio.device).log() < log_ratio
         self.swaps_accepted += int(accept.sum())
         self.swaps_proposed += accept.numel()
@@ -268,12 +269,15 @@ class ParallelTempering:
         swapped_high = torch.where(accept.unsqueeze(2), low, high)
         states[pairs], states[pairs + 1] = swapped_low, swapped_high
 
-    def _log_p(self, states, betas):
-        """``log p*_beta(x)`` for states of shape (P, m, n_visible) at betas of shape (P, 1)."""
+    def _log_p(self, states):
+        """``beta -> log p*_beta(x)`` for states of shape (P, m, n_visible), betas of shape (P, 1).
+
+        The hiddens' field is computed once and serves both temperatures of a swap.
+        """
         P, m, n = states.shape
         flat = states.reshape(P * m, n)
-        column = betas.repeat_interleave(m, 0)
-        return self.machine.log_unnormalized(flat, column).view(P, m).double()
+        field = self.machine.hidden_field(flat)
+        return lambda betas: self.machine.log_unnormalized(flat, betas.repeat_interleave(m, 0), field).view(P, m).double()
 
     @property
     def acceptance_rate(self):
