@@ -32,6 +32,7 @@ LINEAR_DECAY = {"lr_scheduler": torch.optim.lr_scheduler.LinearLR, "lr_scheduler
                 "lr_scheduler__end_factor": 0.0}
 RECIPES = {
     "cd": {"lr": 0.1, "batch_size": 10, "optimizer__momentum": 0.5},
+    "study-cd": {"lr": 0.05, "batch_size": 20, "optimizer__momentum": 0.5},
     "pcd": {"lr": 0.05, "batch_size": 20, "persistent": True, "n_chains": 500, "optimizer__momentum": 0.5,
             **LINEAR_DECAY},
 }
@@ -69,7 +70,8 @@ def main():
         samples[name] = model.sample(args.n_samples, n_steps=args.n_steps, sampler=args.sampler,
                                      random_state=args.seed)
         judgement = judge.judge(samples[name], characters)
-        results[name] = {"recognised": judgement.recognised, "characters_covered": judgement.covered,
+        results[name] = {"recognised": judgement.recognised, "balanced": judgement.balanced,
+                         "characters_covered": judgement.covered,
                          "judge_fd": judgement.frechet_distance, "fit_seconds": fit_seconds}
         print(json.dumps({name: results[name]}), flush=True)
     print(json.dumps({"characters": characters, "recipe": args.recipe, "n_samples": args.n_samples,

@@ -20,7 +20,10 @@ def test_judge_recognises_real_characters_and_rejects_noise_and_blobs(data_home)
     blob = np.zeros((50, 20, 16))
     blob[:, 3:17, 3:13] = 1.0
     assert judge.judge(blob.reshape(50, -1), "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ").recognised == 0.0
-    # one real image repeated is recognised, but its Frechet distance shows the collapse
+    # one real image repeated is recognised, but the balanced share and the Frechet distance show the collapse
+    collapsed = judge.judge(np.repeat(X[:1], 60, axis=0), "A3X")
+    assert collapsed.recognised == 1.0 and collapsed.balanced == pytest.approx(1 / 3) and collapsed.covered == 1
+    assert real.balanced > 0.9
     assert judge.judge(np.repeat(X[:1], 39, axis=0), "A").frechet_distance > 3 * judge.judge(X[:39], "A").frechet_distance
 
 

@@ -21,6 +21,11 @@ class Judgement:
     ----------
     recognised : float
         Fraction of the samples recognised as one of the expected classes.
+    balanced : float
+        The same, with each class counting for at most ``1 / n_classes`` of the samples:
+        1 only for a generator that draws every class evenly, ``1 / n_classes`` for one
+        that has collapsed onto a single real-looking image (Binary AlphaDigits holds
+        some nearly black characters, so a black blob can be near a real image).
     covered : int
         Number of expected classes recognised in at least ``coverage`` of the samples.
     shares : dict
@@ -31,6 +36,7 @@ class Judgement:
     """
 
     recognised: float
+    balanced: float
     covered: int
     shares: dict
     frechet_distance: float
@@ -172,6 +178,7 @@ class SampleJudge(BaseEstimator):
         real = np.vstack([self._real[k] for k in shares])
         return Judgement(
             recognised=float(np.mean(recognised != None)),  # noqa: E711 (elementwise on an object array)
+            balanced=float(sum(min(share, 1 / len(shares)) for share in shares.values())),
             covered=sum(share >= self.coverage for share in shares.values()),
             shares=shares,
             frechet_distance=frechet_distance(self.features(real), self.features(samples)),

@@ -84,6 +84,7 @@ def _one_run(experiment, value, n_layers, n_units, characters, config, judge, da
     judgement = judge.judge(samples, characters)
     row = {"experiment": experiment, "value": value, "n_layers": n_layers, "n_units": n_units,
            "n_characters": len(characters), "recognised_pct": 100 * judgement.recognised,
+           "balanced_pct": 100 * judgement.balanced,
            "covered": judgement.covered, "judge_fd": judgement.frechet_distance, "fit_s": seconds}
     return row, samples
 
@@ -103,6 +104,7 @@ def _figures(out, table, samples):
             ax.remove()
         curve = fig.add_subplot(gs[1, :])
         curve.plot(group["value"], group["recognised_pct"], "o-", label="recognised (%)")
+        curve.plot(group["value"], group["balanced_pct"], "^:", label="recognised, balanced (%)")
         curve.plot(group["value"], 100 * group["covered"] / group["n_characters"], "s--", label="characters covered (%)")
         curve.set_xlabel(experiment)
         curve.set_ylim(-5, 105)
@@ -144,7 +146,8 @@ def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_
     -------
     table : pandas.DataFrame
         One row per run: experiment, value, n_layers, n_units, n_characters,
-        recognised_pct, covered, judge_fd, fit_s. ``table.attrs["report"]`` is the report's path.
+        recognised_pct, balanced_pct, covered, judge_fd, fit_s. ``table.attrs["report"]`` is
+        the report's path.
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}.")
@@ -160,7 +163,8 @@ def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_
              f"characters gives one of the trained characters probability >= {judge.confidence} and the sample "
              f"is as near (L1) to a real image of that character as {100 * judge.quantile:g}% of the real images "
              "are to their nearest neighbour of the same character; a character is covered when at least 1% of "
-             "the samples are recognised as it. judge_fd is the Frechet distance between the samples and the "
+             "the samples are recognised as it. balanced_pct counts each character for at most its fair share of the "
+             "samples, so a model that collapses onto one real-looking image scores 1/n_characters. judge_fd is the Frechet distance between the samples and the "
              "real images of the trained characters in the judge's class scores. Characters learned at "
              f"{config['layer_size']} units per layer (most covered): {learned}.")
     table.attrs["report"] = write_report(out, "alphadigits", "Study 1: RBM and DBN on Binary AlphaDigits",
