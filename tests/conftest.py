@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 
 def _real_data_home():
@@ -22,3 +23,12 @@ def data_home():
             pytest.fail("SKGEN_DATA must point at the real data home in CI.")
         pytest.skip("SKGEN_DATA is unset: set it to a data home holding the real files.")
     return home
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread():
+    """Tiny models run faster on one thread, and the test machines' cores are shared."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -105,14 +105,6 @@ def instances():
             yield squashed(cls)(**SMALL[name])
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models run faster on one thread, and the test machines' cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def test_registry_is_covered():
     assert set(SMALL) == set(registry()), "give every registered estimator small settings in SMALL"

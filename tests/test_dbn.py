@@ -20,14 +20,6 @@ def small(**params):
     return DBN(**{"hidden_layer_sizes": (16, 8), "max_epochs": 5, "lr": 0.05, "random_state": 0, **params})
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models run faster on one thread, and the test machines' cores are shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def alphadigits(data_home):

@@ -11,13 +11,6 @@ from skgen._machines import GaussianMachine
 from skgen.rbm import _ContrastiveDivergence
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 @pytest.fixture(scope="module")
 def two_blobs():
