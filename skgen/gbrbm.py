@@ -160,7 +160,6 @@ class GaussianBernoulliRBM(RBM):
             delta = mean - self.visible_mean_
             self.visible_variance_ = (seen * self.visible_variance_ + n * variance + delta**2 * seen * n / total) / total
             self.visible_mean_ = self.visible_mean_ + delta * n / total
-        self.visible_base_rates_ = self.visible_mean_
         self.n_samples_seen_ += n
 
     def _machine(self, device, training=False):

@@ -327,7 +327,6 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         self.components_ = to_numpy(0.01 * torch.randn(self.n_components, n_features, generator=generator))
         self.intercept_hidden_ = np.zeros(self.n_components, dtype=np.float32)
         self.n_samples_seen_ = 0
-        self.visible_base_rates_ = np.zeros(n_features, dtype=np.float64)
         self._update_base_rates(data)
         self._initialise_visibles()
         self.history_ = []
@@ -345,7 +344,10 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         n = data.shape[0]
         total = self.n_samples_seen_ + n
         batch_mean = data.mean(0).double().cpu().numpy()
-        self.visible_base_rates_ = (self.n_samples_seen_ * self.visible_base_rates_ + n * batch_mean) / total
+        if not self.n_samples_seen_:
+            self.visible_base_rates_ = batch_mean
+        else:
+            self.visible_base_rates_ = (self.n_samples_seen_ * self.visible_base_rates_ + n * batch_mean) / total
         self.n_samples_seen_ = total
 
     def _train(self, data, n_epochs, rng):
@@ -756,9 +758,10 @@ class _ContrastiveDivergence:
         self.inputs = torch.empty(n_rows, W.shape[1], dtype=W.dtype, device=W.device)
         self.hiddens = torch.empty(n_rows, W.shape[0], dtype=W.dtype, device=W.device)
         self.phase_weights = torch.empty(n_rows, dtype=W.dtype, device=W.device)
-        self.h, self.h_mean = (torch.empty(self.n_chains, W.shape[0], dtype=W.dtype, device=W.device) for _ in "hm")
-        self.v_mean, self.negatives = (torch.empty(self.n_chains, W.shape[1], dtype=W.dtype, device=W.device)
-                                       for _ in "vn")
+        hidden_rows = lambda: torch.empty(self.n_chains, W.shape[0], dtype=W.dtype, device=W.device)  # noqa: E731
+        visible_rows = lambda: torch.empty(self.n_chains, W.shape[1], dtype=W.dtype, device=W.device)  # noqa: E731
+        self.h, self.h_mean = hidden_rows(), hidden_rows()
+        self.v_mean, self.negatives = visible_rows(), visible_rows()
         self.centered = rbm.centered
         if self.centered:
             self.mu = torch.as_tensor(rbm.visible_offset_, device=W.device).clone()
