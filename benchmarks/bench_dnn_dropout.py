@@ -44,12 +44,18 @@ def pretrain(X, args):
 
 
 def fine_tune(X, y, X_test, y_test, dbn, lr, max_norm, args):
-    """SGD with momentum 0.9 and dropout for ``args.finetune_epochs`` epochs; test error % and seconds."""
+    """SGD with momentum 0.9 and dropout for ``args.finetune_epochs`` epochs; test error % and seconds.
+
+    With ``--lr-decay`` the learning rate falls linearly to zero over the epochs (stepped per epoch).
+    """
+    schedule = {"lr_scheduler": torch.optim.lr_scheduler.LinearLR, "lr_scheduler__start_factor": 1.0,
+                "lr_scheduler__end_factor": 0.0, "lr_scheduler__total_iters": args.finetune_epochs} \
+        if args.lr_decay else {}
     clf = DNNClassifier(
         hidden_layer_sizes=DEEP, dbn=None if dbn is None else FrozenEstimator(dbn), dropout=0.5, input_dropout=0.2,
         max_norm=max_norm, optimizer=torch.optim.SGD, lr=lr, optimizer__momentum=0.9, batch_size=100,
         max_epochs=args.finetune_epochs, early_stopping=False, device=args.device, random_state=0,
-        verbose=args.verbose,
+        verbose=args.verbose, **schedule,
     )
     start = time.perf_counter()
     clf.fit(X, y)
@@ -65,6 +71,9 @@ def main(argv=None):
     parser.add_argument("--pretrained-lr", type=float, default=0.1)
     parser.add_argument("--random-lr", type=float, default=0.01)
     parser.add_argument("--max-norm", type=float, default=3.5, help="max-norm of the random network's hidden units")
+    parser.add_argument("--lr-decay", action="store_true", help="learning rate decaying linearly to 0")
+    parser.add_argument("--networks", choices=["both", "pretrained", "random"], default="both",
+                        help="which networks to fine-tune")
     parser.add_argument("--binarize", action="store_true", help="MNIST binarized at 127 instead of grey levels")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -83,13 +92,16 @@ def main(argv=None):
           f"per layer, {args.finetune_epochs} fine-tuning epochs, dropout 0.2 inputs / 0.5 hidden\n", flush=True)
     print("| init | fine-tuning | test error % | pretrain s | fine-tune s |")
     print("|---|---|---:|---:|---:|", flush=True)
-    dbn, pretrain_s = pretrain(X, args)
-    error, seconds = fine_tune(X, y, X_test, y_test, dbn, args.pretrained_lr, None, args)
-    print(f"| DBN-pretrained | lr {args.pretrained_lr}, dropout | {error:.2f} | {pretrain_s:.0f} | {seconds:.0f} |",
-          flush=True)
-    error, seconds = fine_tune(X, y, X_test, y_test, None, args.random_lr, args.max_norm, args)
-    print(f"| random | lr {args.random_lr}, dropout, max-norm {args.max_norm} | {error:.2f} | - | {seconds:.0f} |",
-          flush=True)
+    decay = " decaying to 0" if args.lr_decay else ""
+    if args.networks in ("both", "pretrained"):
+        dbn, pretrain_s = pretrain(X, args)
+        error, seconds = fine_tune(X, y, X_test, y_test, dbn, args.pretrained_lr, None, args)
+        print(f"| DBN-pretrained | lr {args.pretrained_lr}{decay}, dropout | {error:.2f} | {pretrain_s:.0f} | "
+              f"{seconds:.0f} |", flush=True)
+    if args.networks in ("both", "random"):
+        error, seconds = fine_tune(X, y, X_test, y_test, None, args.random_lr, args.max_norm, args)
+        print(f"| random | lr {args.random_lr}{decay}, dropout, max-norm {args.max_norm} | {error:.2f} | - | "
+              f"{seconds:.0f} |", flush=True)
 
 
 if __name__ == "__main__":
