@@ -47,6 +47,8 @@ def main():
     parser.add_argument("--n-samples", type=int, default=400)
     parser.add_argument("--n-steps", type=int, default=1000)
     parser.add_argument("--sampler", choices=["gibbs", "tempering"], default="gibbs")
+    parser.add_argument("--start", choices=["noise", "chains"], default="noise",
+                        help="where the sampling chains start (chains: the persistent ones, PCD only)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--figure", default=str(FIGURE))
     args = parser.parse_args()
@@ -67,7 +69,7 @@ def main():
         start = time.perf_counter()
         model.fit(X)
         fit_seconds = time.perf_counter() - start
-        samples[name] = model.sample(args.n_samples, n_steps=args.n_steps, sampler=args.sampler,
+        samples[name] = model.sample(args.n_samples, start=args.start, n_steps=args.n_steps, sampler=args.sampler,
                                      random_state=args.seed)
         judgement = judge.judge(samples[name], characters)
         results[name] = {"recognised": judgement.recognised, "balanced": judgement.balanced,
@@ -75,7 +77,7 @@ def main():
                          "judge_fd": judgement.frechet_distance, "fit_seconds": fit_seconds}
         print(json.dumps({name: results[name]}), flush=True)
     print(json.dumps({"characters": characters, "recipe": args.recipe, "n_samples": args.n_samples,
-                      "n_steps": args.n_steps, "sampler": args.sampler, "epochs": args.epochs,
+                      "n_steps": args.n_steps, "sampler": args.sampler, "start": args.start, "epochs": args.epochs,
                       "results": results}, indent=1))
     plt = _pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(12, 4.5))

@@ -6,6 +6,8 @@ is judged by :class:`skgen.metrics.SampleJudge` fitted on all 36 characters: the
 samples it recognises, confidently and near a real image, as one of the characters the
 model was trained on, how many of those characters appear among the samples, and the
 Frechet distance between samples and real characters in the judge's feature space.
+Every model is trained by PCD with a decaying learning rate, and its samples continue its
+persistent chains.
 """
 
 import re
@@ -29,6 +31,7 @@ PROFILES = {
         "layer_size": 100,
         "n_characters": (1, 6),
         "max_epochs": 40,
+        "min_updates": 1000,
         "n_samples": 100,
         "n_steps": 100,
     },
@@ -39,6 +42,7 @@ PROFILES = {
         "layer_size": 200,
         "n_characters": (1, 2, 4, 8, 12, 16, 24, 36),
         "max_epochs": 300,
+        "min_updates": 5000,
         "n_samples": 400,
         "n_steps": 1000,
     },
@@ -52,11 +56,27 @@ def fit_judge(data_home=None):
     return SampleJudge().fit(X, y)
 
 
-def _model(n_layers, n_units, config, device, random_state):
+#: PCD with 500 persistent chains and a learning rate decaying linearly to zero, so that the
+#: chains end in the model's equilibrium and the samples continue them
+#: (benchmarks/bench_alphadigits_generation.py: CD-1 covers 4 of the 36 characters, PCD 27)
+TRAINING = {"lr": 0.05, "batch_size": 20, "optimizer__momentum": 0.5, "persistent": True, "n_chains": 500,
+            "lr_scheduler__start_factor": 1.0, "lr_scheduler__end_factor": 0.0}
+
+
+def n_epochs(n_images, config):
+    """Epochs of a run on ``n_images``: the profile's, or more, so that the persistent chains
+    get at least ``min_updates`` Gibbs steps (a single character is only two batches)."""
+    return max(config["max_epochs"], -(-config["min_updates"] // -(-n_images // TRAINING["batch_size"])))
+
+
+def _model(n_layers, n_units, n_images, config, device, random_state):
+    import torch
+
     from skgen import DBN, RBM
 
-    shared = {"lr": 0.05, "batch_size": 20, "max_epochs": config["max_epochs"], "device": device,
-              "random_state": random_state, "optimizer__momentum": 0.5}
+    epochs = n_epochs(n_images, config)
+    shared = {**TRAINING, "max_epochs": epochs, "lr_scheduler": torch.optim.lr_scheduler.LinearLR,
+              "lr_scheduler__total_iters": epochs, "device": device, "random_state": random_state}
     if n_layers == 1:
         return RBM(n_components=n_units, **shared)
     return DBN(hidden_layer_sizes=(n_units,) * n_layers, **shared)
@@ -76,11 +96,11 @@ def _runs(config):
 
 def _one_run(experiment, value, n_layers, n_units, characters, config, judge, data_home, device, random_state):
     X, _ = load_alphadigits(characters, data_home=data_home, return_X_y=True)
-    model = _model(n_layers, n_units, config, device, random_state)
+    model = _model(n_layers, n_units, len(X), config, device, random_state)
     start = time.perf_counter()
     model.fit(X)
     seconds = time.perf_counter() - start
-    samples = model.sample(config["n_samples"], n_steps=config["n_steps"], random_state=random_state)
+    samples = model.sample(config["n_samples"], start="chains", n_steps=config["n_steps"], random_state=random_state)
     judgement = judge.judge(samples, characters)
     row = {"experiment": experiment, "value": value, "n_layers": n_layers, "n_units": n_units,
            "n_characters": len(characters), "recognised_pct": 100 * judgement.recognised,
@@ -159,7 +179,11 @@ def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_
     table = pd.DataFrame([row for row, _ in results])
     figures = _figures(out, table, [samples for _, samples in results])
     learned = ", ".join(f"{k}: {v}" for k, v in capacity(table).items())
-    notes = (f"Profile `{profile}`. A sample is recognised when a logistic regression trained on all 36 "
+    notes = (f"Profile `{profile}`. Every RBM is trained by PCD (500 persistent chains, batches of 20, lr 0.05 "
+             f"decaying linearly to 0, momentum 0.5) for {config['max_epochs']} epochs, or more on few characters so "
+             f"that its chains take at least {config['min_updates']} steps; the {config['n_samples']} "
+             f"samples continue its persistent chains (a DBN's top chains, then a down pass) for "
+             f"{config['n_steps']} Gibbs steps. A sample is recognised when a logistic regression trained on all 36 "
              f"characters gives one of the trained characters probability >= {judge.confidence} and the sample "
              f"is as near (L1) to a real image of that character as {100 * judge.quantile:g}% of the real images "
              "are to their nearest neighbour of the same character; a character is covered when at least 1% of "
