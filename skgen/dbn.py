@@ -1,4 +1,6 @@
-"""Deep belief network: a stack of Bernoulli RBMs trained greedily, layer by layer."""
+"""Deep belief network: a stack of Bernoulli RBMs trained greedily, layer by layer, then fine-tuned by up-down."""
+
+import time
 
 import numpy as np
 import torch
@@ -10,19 +12,26 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 
 from skgen._base import (
     Boolean,
+    Integer,
     LayerSizes,
     Options,
     TorchEstimator,
+    bernoulli,
+    check_finite,
     check_unit_interval,
+    minibatches,
     resolve_device,
     seed_from,
     to_numpy,
     to_tensor,
     torch_generator,
 )
+from skgen._threads import fit_threads
 from skgen.gbrbm import GaussianBernoulliRBM
-from skgen.rbm import RBM
+from skgen.rbm import RBM, _ContrastiveDivergence
 
+#: rows of the training data on which the per-epoch reconstruction error of fine-tuning is measured
+_MONITOR_ROWS = 1000
 #: the RBM parameters that every layer shares, as the DBN's own parameters
 _SHARED = ("cd_steps", "persistent", "n_chains", "sampler", "n_temperatures", "centered", "lr", "max_epochs",
            "batch_size", "optimizer", "lr_scheduler", "device", "verbose")
@@ -42,6 +51,19 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
     layer of the top RBM, which then models images and their classes together; clamping
     those units in :meth:`sample` draws images of the asked classes (Hinton et al. 2006).
 
+    With ``fine_tune_epochs > 0``, the greedy training is followed by generative
+    fine-tuning with the up-down algorithm (Hinton et al. 2006, appendix B). The weights
+    of each lower layer are untied into recognition weights, which the up pass uses, and
+    generative weights, which the down pass uses; both start at the greedily trained RBM's.
+    For each minibatch, the wake phase drives the data up through the recognition weights
+    with stochastic binary states; the top RBM, whose weights stay tied, takes a step of
+    its own training (CD-k from the wake states, or PCD or tempering as configured); the
+    sleep phase drives the top RBM's negative states down through the generative weights,
+    again with stochastic states. The generative weights then learn by the delta rule to
+    reconstruct each layer's wake states from the wake states above, and the recognition
+    weights to infer each layer's sleep states from the sleep states below. Every update
+    is a step of ``optimizer`` at ``lr``.
+
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(200, 200)
@@ -56,9 +78,15 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         Train the top RBM on the top features joined with one-hot labels, so that
         :meth:`sample` can be asked for classes. ``fit`` then needs ``y``; without it,
         ``fit`` ignores ``y`` as every transformer does.
+    fine_tune_epochs : int, default=0
+        Epochs of up-down fine-tuning after the greedy training (0: none). Each is a pass
+        over the training data in minibatches of ``batch_size``; the optimizer (with its
+        ``optimizer__*`` arguments) and ``lr_scheduler`` are built anew, as for a layer.
+        Needs ``visible_units="bernoulli"``. With ``joint_labels``, the top RBM's negative
+        phase draws the label units as independent Bernoulli units, as in greedy training.
     random_state : int, RandomState instance or None, default=None
-        Seeds every layer (each gets its own seed drawn from it). The same value gives the
-        same weights on the CPU.
+        Seeds every layer (each gets its own seed drawn from it), then the fine-tuning. The
+        same value gives the same weights on the CPU.
     **kwargs
         ``optimizer__<name>=value`` and ``lr_scheduler__<name>=value`` arguments for every layer.
 
@@ -68,6 +96,21 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         The fitted RBMs, bottom first. ``rbms_[i].components_`` has shape
         ``(hidden_layer_sizes[i], n_inputs_i)``; with ``joint_labels`` the top one has
         ``n_classes`` more inputs, the label units, last.
+        After fine-tuning, the lower RBMs hold the recognition weights
+        (``components_`` and ``intercept_hidden_``), which :meth:`transform` uses, and
+        keep their greedily trained ``intercept_visible_``, which the DBN no longer uses.
+    generative_weights_ : list of ndarray
+        The down pass's weights, one per lower layer, bottom first:
+        ``generative_weights_[i]`` has the shape of ``rbms_[i].components_``.
+        :meth:`sample` and :meth:`inverse_transform` use them. Copies of
+        ``rbms_[i].components_`` without fine-tuning; empty for a one-layer DBN.
+    generative_intercepts_ : list of ndarray
+        The down pass's visible biases, one per lower layer, bottom first: copies of
+        ``rbms_[i].intercept_visible_`` without fine-tuning.
+    fine_tune_history_ : list of dict
+        One entry per fine-tuning epoch: ``epoch``, ``reconstruction_error`` (mean squared
+        error of ``inverse_transform(transform(X))`` on up to 1,000 training rows), ``lr``
+        and ``seconds``. Empty without fine-tuning.
     classes_ : ndarray of shape (n_classes,)
         The labels (``joint_labels=True`` only).
     n_features_in_ : int
@@ -83,7 +126,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
     References
     ----------
     G. E. Hinton, S. Osindero and Y.-W. Teh (2006). A fast learning algorithm for deep
-    belief nets. Neural Computation 18(7).
+    belief nets. Neural Computation 18(7), appendix B for the up-down algorithm.
 
     Examples
     --------
@@ -101,6 +144,11 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
     >>> labelled = DBN(hidden_layer_sizes=(3, 4), joint_labels=True, max_epochs=20, random_state=0).fit(X, y)
     >>> labelled.sample(y=[1, 1, 0], random_state=0).shape
     (3, 4)
+    >>> tuned = DBN(hidden_layer_sizes=(3, 2), max_epochs=20, fine_tune_epochs=5, random_state=0).fit(X)
+    >>> [weights.shape for weights in tuned.generative_weights_]
+    [(3, 4)]
+    >>> len(tuned.fine_tune_history_)
+    5
     """
 
     _parameter_constraints = {
@@ -108,6 +156,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         "hidden_layer_sizes": [LayerSizes()],
         "visible_units": [Options("bernoulli", "gaussian")],
         "joint_labels": [Boolean()],
+        "fine_tune_epochs": [Integer(0)],
     }
 
     def __init__(
@@ -127,6 +176,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         optimizer=torch.optim.SGD,
         lr_scheduler=None,
         joint_labels=False,
+        fine_tune_epochs=0,
         device="cpu",
         random_state=None,
         verbose=0,
@@ -146,6 +196,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         self.optimizer = optimizer
         self.lr_scheduler = lr_scheduler
         self.joint_labels = joint_labels
+        self.fine_tune_epochs = fine_tune_epochs
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -153,6 +204,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
 
     def fit(self, X, y=None):
         """Fit the RBMs one after the other, each to the hidden probabilities of the last.
+
+        Then, with ``fine_tune_epochs > 0``, fine-tune the network by the up-down algorithm.
 
         Parameters
         ----------
@@ -166,21 +219,61 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         self : DBN
         """
         self._validate_params()
+        if self.fine_tune_epochs and self.visible_units == "gaussian":
+            raise ValueError("fine_tune_epochs > 0 needs visible_units='bernoulli': the up-down fine-tuning "
+                             "of a Gaussian first layer is not supported.")
         X = self._validate(X, reset=True)
         labels = self._encode_labels(y, len(X)) if self.joint_labels else None
-        data = to_tensor(X, resolve_device(self.device))
+        visibles = to_tensor(X, resolve_device(self.device))
+        labels = None if labels is None else labels.to(visibles.device)
         rng = check_random_state(self.random_state)
         shared = {name: getattr(self, name) for name in _SHARED}
         shared.update({key: getattr(self, key) for key in self._routed_keys()})
         self.rbms_ = []
+        data = visibles
         for depth, size in enumerate(self.hidden_layer_sizes):
             if labels is not None and depth == len(self.hidden_layer_sizes) - 1:
-                data = torch.cat([data, labels.to(data.device)], 1)
+                data = torch.cat([data, labels], 1)
             rbm = self._layer(depth, size, seed_from(rng), shared).fit(data)
             self.rbms_.append(rbm)
             if depth + 1 < len(self.hidden_layer_sizes):
                 data = rbm.mean_hiddens(data)
+        self.generative_weights_ = [rbm.components_.copy() for rbm in self.rbms_[:-1]]
+        self.generative_intercepts_ = [rbm.intercept_visible_.copy() for rbm in self.rbms_[:-1]]
+        self.fine_tune_history_ = []
+        if self.fine_tune_epochs:
+            self._fine_tune(visibles, labels, data, rng)
         return self
+
+    def _fine_tune(self, visibles, labels, top_data, rng):
+        """Run the up-down algorithm; ``top_data`` is what the top RBM was trained on greedily."""
+        generator = torch_generator(rng, visibles.device)
+        up_down = _UpDown(self, min(self.batch_size, len(visibles)), generator)
+        up_down.top.start_chains(top_data, getattr(self.rbms_[-1], "_chain_state", None))
+        optimizer = self._make_optimizer(up_down.parameters)
+        scheduler = self._make_lr_scheduler(optimizer)
+        monitor = visibles[torch.randperm(len(visibles), generator=generator, device=visibles.device)[:_MONITOR_ROWS]]
+        with fit_threads():
+            for epoch in range(1, self.fine_tune_epochs + 1):
+                start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
+                for rows in minibatches(len(visibles), self.batch_size, generator):
+                    up_down.gradient(visibles[rows], None if labels is None else labels[rows])
+                    optimizer.step()
+                    up_down.after_step()
+                if scheduler is not None:
+                    scheduler.step()
+                check_finite(epoch, self.lr, weights=up_down.parameters)
+                up_down.store(self)
+                self._record_epoch(monitor, lr, time.perf_counter() - start)
+
+    def _record_epoch(self, monitor, lr, seconds):
+        error = torch.mean((self._reconstruct(monitor) - monitor) ** 2).item()
+        entry = {"epoch": len(self.fine_tune_history_) + 1, "reconstruction_error": error, "lr": lr,
+                 "seconds": seconds}
+        self.fine_tune_history_.append(entry)
+        if self.verbose:
+            print(f"[DBN] fine-tuning epoch {entry['epoch']}: reconstruction error {error:.5f}, lr {lr:.3g}, "
+                  f"{seconds:.2f}s")
 
     def _layer(self, depth, size, seed, shared):
         """The RBM of layer ``depth``: Gaussian-Bernoulli at the bottom for real-valued data."""
@@ -227,18 +320,23 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
         """
         check_is_fitted(self)
-        data = to_tensor(self._validate(X, reset=False), self.rbms_[0]._inference_device())
+        return to_numpy(self._up_pass(to_tensor(self._validate(X, reset=False), self.rbms_[0]._inference_device())))
+
+    def _up_pass(self, data):
+        """Top hidden probabilities of visible rows (a tensor), through the recognition weights."""
         for depth, rbm in enumerate(self.rbms_):
             if depth == len(self.rbms_) - 1 and self.joint_labels:
                 data = torch.cat([data, torch.full((len(data), len(self.classes_)), 1 / len(self.classes_),
                                                    device=data.device)], 1)
             data = rbm.mean_hiddens(data)
-        return to_numpy(data)
+        return data
 
     def inverse_transform(self, H):
         """Down pass: visible probabilities reached from top-layer hidden states ``H``.
 
-        Each layer maps the probabilities above it to ``P(v=1 | h)`` of the layer below.
+        The top RBM maps ``H`` to its visible probabilities, then each lower layer maps the
+        probabilities above it to ``P(v=1 | h)`` of the layer below, through its generative
+        weights.
 
         Parameters
         ----------
@@ -250,12 +348,28 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         X : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        H = self.rbms_[-1].inverse_transform(H)
-        if self.joint_labels:
-            H = H[:, :-len(self.classes_)]
-        for rbm in reversed(self.rbms_[:-1]):
-            H = rbm.inverse_transform(H)
-        return H
+        top_visibles = self._without_labels(self.rbms_[-1].inverse_transform(H))
+        return to_numpy(self._down_pass(to_tensor(top_visibles, self._inference_device())))
+
+    def _reconstruct(self, data):
+        """``inverse_transform(transform(data))`` on tensors."""
+        top_visibles = self.rbms_[-1].mean_visibles(self._up_pass(data))
+        return self._down_pass(self._without_labels(top_visibles))
+
+    def _without_labels(self, top_visibles):
+        """The top RBM's visible rows (an array or a tensor) without their label units."""
+        return top_visibles[:, :-len(self.classes_)] if self.joint_labels else top_visibles
+
+    def _down_pass(self, states):
+        """``P(v=1 | h)`` of the bottom layer, for states or probabilities of the top RBM's visibles."""
+        for weights, intercept in self._generative_layers(states.device):
+            states = _conditional_visibles(states, weights, intercept)
+        return states
+
+    def _generative_layers(self, device):
+        """The lower layers' generative weights and visible biases as tensors on ``device``, top first."""
+        return [(torch.as_tensor(weights, device=device), torch.as_tensor(intercept, device=device))
+                for weights, intercept in zip(self.generative_weights_[::-1], self.generative_intercepts_[::-1])]
 
     def sample(self, n_samples=1, *, y=None, start="noise", sampler="gibbs", n_steps=1000, n_temperatures=None,
                return_probabilities=False, random_state=None):
@@ -263,7 +377,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
 
         The top RBM samples as :meth:`skgen.RBM.sample` does (same ``start``, ``sampler``
         and ``n_steps``, and the same advice on which give the best samples); each lower
-        layer then draws its visibles given the states above.
+        layer then draws its visibles given the states above, through its generative weights.
 
         Parameters
         ----------
@@ -303,13 +417,13 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         states = top.sample(n_samples, start=start, sampler=sampler, n_steps=n_steps, n_temperatures=n_temperatures,
                             return_probabilities=return_probabilities and len(self.rbms_) == 1, clamp=clamp,
                             random_state=seed_from(rng))
-        if self.joint_labels:
-            states = states[:, :-len(self.classes_)]
-        states = torch.as_tensor(states, device=top._inference_device())
+        states = torch.as_tensor(self._without_labels(states), device=top._inference_device())
         generator = torch_generator(rng, states.device)
-        for depth, rbm in reversed(list(enumerate(self.rbms_[:-1]))):
-            states = rbm.mean_visibles(states) if depth == 0 and return_probabilities else \
-                rbm.sample_visibles(states, generator)
+        layers = self._generative_layers(states.device)
+        for height, (weights, intercept) in enumerate(layers, 1):
+            states = _conditional_visibles(states, weights, intercept)
+            if height < len(layers) or not return_probabilities:
+                states = bernoulli(states, generator)
         return to_numpy(states)
 
     def _labels_to_clamp(self, y, n_samples):
@@ -348,3 +462,109 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         tags.input_tags.positive_only = self.visible_units == "bernoulli"
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _conditional_visibles(states, weights, intercept):
+    """``P(v=1 | h)`` of a directed layer of sigmoid units: ``sigmoid(h W + b)``."""
+    return torch.addmm(intercept, states, weights).sigmoid_()
+
+
+class _SigmoidLayer:
+    """A directed layer of sigmoid units, trained by the delta rule.
+
+    ``weights`` is stored hidden x visible, as an RBM's ``components_``: a recognition
+    layer (``upward``) infers hiddens from visibles, ``P(h=1 | v) = sigmoid(v W^T + c)``;
+    a generative layer infers visibles from hiddens, ``P(v=1 | h) = sigmoid(h W + b)``.
+    """
+
+    def __init__(self, weights, bias, upward):
+        self.weights, self.bias, self.upward = weights, bias, upward
+        for parameter in (weights, bias):
+            parameter.grad = torch.zeros_like(parameter)
+
+    @classmethod
+    def copy_of(cls, weights, bias, device, upward):
+        """A layer training float32 copies of the arrays ``weights`` and ``bias`` on ``device``."""
+        return cls(*(torch.as_tensor(array, dtype=torch.float32, device=device).clone() for array in (weights, bias)),
+                   upward)
+
+    def probabilities(self, causes):
+        """``P(effect=1 | causes)``."""
+        return torch.addmm(self.bias, causes, self.weights.T if self.upward else self.weights).sigmoid_()
+
+    def sample(self, causes, generator):
+        """Binary effects drawn given ``causes``."""
+        return bernoulli(self.probabilities(causes), generator)
+
+    def delta_rule(self, causes, effects):
+        """Write minus the delta rule ``causes^T (effects - P(effect=1 | causes)) / n`` into ``.grad``.
+
+        That is the gradient of the mean cross-entropy of ``effects``, which the optimizer descends.
+        """
+        error = self.probabilities(causes).sub_(effects).div_(len(causes))
+        if self.upward:
+            torch.mm(error.T, causes, out=self.weights.grad)
+        else:
+            torch.mm(causes.T, error, out=self.weights.grad)
+        torch.sum(error, 0, out=self.bias.grad)
+
+
+class _UpDown:
+    """The up-down algorithm's gradient for one minibatch (Hinton, Osindero & Teh 2006, appendix B).
+
+    The lower layers are untied into recognition layers, which start at the RBMs'
+    ``components_`` and ``intercept_hidden_``, and generative layers, which start at the
+    DBN's ``generative_weights_`` and ``generative_intercepts_``. The top RBM keeps tied
+    weights and its own negative phase (:class:`skgen.rbm._ContrastiveDivergence`).
+    """
+
+    def __init__(self, dbn, batch_size, generator):
+        device = resolve_device(dbn.device)
+        top = dbn.rbms_[-1]
+        self.generator = generator
+        self.top_machine = top._machine(device, training=True)
+        self.top = _ContrastiveDivergence(top, self.top_machine, batch_size, generator)
+        self.n_top_features = top.n_features_in_ - (len(dbn.classes_) if dbn.joint_labels else 0)
+        self.recognition = [_SigmoidLayer.copy_of(rbm.components_, rbm.intercept_hidden_, device, upward=True)
+                            for rbm in dbn.rbms_[:-1]]
+        self.generative = [_SigmoidLayer.copy_of(weights, intercept, device, upward=False)
+                           for weights, intercept in zip(dbn.generative_weights_, dbn.generative_intercepts_)]
+        self.parameters = [*self.top.parameters,
+                           *(p for layer in self.recognition + self.generative for p in (layer.weights, layer.bias))]
+
+    def gradient(self, visibles, labels):
+        """Write the up-down gradient of a minibatch of visible rows (and one-hot labels) into ``.grad``."""
+        wake = self.wake_phase(visibles)
+        self.top_visibles = wake[-1] if labels is None else torch.cat([wake[-1], labels], 1)
+        self.top.gradient(self.top_visibles)
+        sleep = self.sleep_phase(self.top.model_chains()[:, :self.n_top_features])
+        for layer, below, above in zip(self.generative, wake, wake[1:]):
+            layer.delta_rule(above, below)
+        for layer, below, above in zip(self.recognition, sleep, sleep[1:]):
+            layer.delta_rule(below, above)
+
+    def wake_phase(self, visibles):
+        """States of every layer, bottom first, drawn up from the data through the recognition weights."""
+        states = [visibles]
+        for layer in self.recognition:
+            states.append(layer.sample(states[-1], self.generator))
+        return states
+
+    def sleep_phase(self, top_states):
+        """States of every layer, bottom first, drawn down from the top RBM's through the generative weights."""
+        states = [top_states]
+        for layer in reversed(self.generative):
+            states.insert(0, layer.sample(states[0], self.generator))
+        return states
+
+    def after_step(self):
+        """The top RBM's constraints and centering offsets after an optimizer step."""
+        self.top.after_step(self.top_visibles)
+
+    def store(self, dbn):
+        """Write the weights into the DBN: recognition into the lower RBMs, generative into its own attributes."""
+        for rbm, layer in zip(dbn.rbms_[:-1], self.recognition):
+            rbm.components_, rbm.intercept_hidden_ = to_numpy(layer.weights), to_numpy(layer.bias)
+        dbn.generative_weights_ = [to_numpy(layer.weights) for layer in self.generative]
+        dbn.generative_intercepts_ = [to_numpy(layer.bias) for layer in self.generative]
+        dbn.rbms_[-1]._store(self.top_machine, self.top)
