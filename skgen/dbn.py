@@ -223,7 +223,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
             raise ValueError("fine_tune_epochs > 0 needs visible_units='bernoulli': the up-down fine-tuning "
                              "of a Gaussian first layer is not supported.")
         X = self._validate(X, reset=True)
-        labels = self._encode_labels(y, len(X)) if self.joint_labels else None
+        labels = self._encode_labels(y, X.shape[0]) if self.joint_labels else None
         visibles = to_tensor(X, resolve_device(self.device))
         labels = None if labels is None else labels.to(visibles.device)
         rng = check_random_state(self.random_state)

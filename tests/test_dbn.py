@@ -144,6 +144,15 @@ def test_joint_labels_bad_y_and_y_without_joint_labels_are_clear_errors(binary_d
     np.testing.assert_array_equal(unlabelled.rbms_[1].components_.shape, (8, 16))
 
 
+def test_joint_labels_accept_sparse_data(binary_digits):
+    import scipy.sparse
+
+    X, y = binary_digits
+    dense = small(joint_labels=True, max_epochs=2, random_state=0).fit(X, y)
+    sparse = small(joint_labels=True, max_epochs=2, random_state=0).fit(scipy.sparse.csr_matrix(X), y)
+    np.testing.assert_allclose(sparse.transform(X), dense.transform(X), rtol=1e-4, atol=1e-5)
+
+
 def test_top_chains_start_from_data_chains_or_noise_with_either_sampler(binary_digits):
     X, _ = binary_digits
     dbn = small(persistent=True, n_chains=20, max_epochs=2).fit(X)
