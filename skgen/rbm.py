@@ -798,9 +798,6 @@ class _ContrastiveDivergence:
         """Write the gradient of ``mean F(v0) - mean F(v_neg)`` into the parameters' ``.grad``."""
         machine, n = self.machine, len(v0)
         m = self.n_chains if self.persistent else n
-        if self.centered:
-            torch.addmv(self.b_centred, machine.W.T, self.lam, alpha=-1, out=machine.b)
-            torch.addmv(self.c_centred, machine.W, self.mu, alpha=-1, out=machine.c)
         inputs, hiddens, weights = self.inputs[:m + n], self.hiddens[:m + n], self.phase_weights[:m + n]
         x0, h0 = inputs[m:], hiddens[m:]
         machine.hidden_input(v0, out=x0)
@@ -845,7 +842,8 @@ class _ContrastiveDivergence:
         return v
 
     def after_step(self, v0):
-        """Constrain the parameters; move the centering offsets towards the batch means, keeping the model."""
+        """Constrain the parameters; move the centering offsets towards the batch means, keeping the model,
+        and give the machine the uncentred biases of the updated model."""
         self.machine.constrain()
         if not self.centered:
             return
@@ -856,6 +854,8 @@ class _ContrastiveDivergence:
         self.c_centred.add_(machine.W @ mu_step)
         self.mu.add_(mu_step)
         self.lam.add_(lam_step)
+        torch.addmv(self.b_centred, machine.W.T, self.lam, alpha=-1, out=machine.b)
+        torch.addmv(self.c_centred, machine.W, self.mu, alpha=-1, out=machine.c)
 
 
 def _log_odds(p):

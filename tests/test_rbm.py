@@ -106,6 +106,21 @@ def test_the_centred_update_is_the_gradient_in_centred_coordinates():
         torch.testing.assert_close(p.grad, expected.grad)
 
 
+def test_after_a_centred_step_the_machine_holds_the_updated_model():
+    generator = torch.Generator().manual_seed(0)
+    machine = _random_machine(generator)
+    data = torch.bernoulli(torch.full((6, 7), 0.4), generator=generator)
+    mu, lam = torch.rand(7, generator=generator), torch.rand(5, generator=generator)
+    trainer = _trainer(machine, 6, generator, centered=True, visible_offset_=mu.numpy(), hidden_offset_=lam.numpy())
+    trainer.gradient(data)
+    torch.optim.SGD(trainer.parameters, lr=0.5).step()
+    trainer.after_step(data)
+    W, b_centred, c_centred = trainer.parameters
+    # what fit stores and what the next negative phase samples with: the uncentred biases of the new model
+    torch.testing.assert_close(machine.b, b_centred - W.T @ trainer.lam)
+    torch.testing.assert_close(machine.c, c_centred - W @ trainer.mu)
+
+
 @pytest.mark.parametrize("params", [{}, {"cd_steps": 3}, {"persistent": True}, {"optimizer": torch.optim.Adam,
                                                                                  "lr": 0.01},
                                     {"centered": True}, {"sampler": "tempering", "n_chains": 20}])
