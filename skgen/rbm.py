@@ -671,6 +671,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
             else:
                 n_temperatures = self.n_temperatures if n_temperatures is None else n_temperatures
                 tempering = ParallelTempering(machine, v.repeat(n_temperatures, 1), n_temperatures, generator)
+                clamp = None if clamp is None else (clamp[0], clamp[1].repeat(n_temperatures, 1))
                 for _ in range(n_steps):
                     v, mean = tempering.step(clamp)
         return to_numpy(mean if return_probabilities else v)

@@ -400,6 +400,10 @@ def test_sampling_options(alphadigits):
     np.testing.assert_array_equal(clamped[:, :160], alphadigits[:4, :160])
     tempered = rbm.sample(3, sampler="tempering", n_temperatures=3, n_steps=4, random_state=0)
     assert tempered.shape == (3, 320)
+    # one clamp per chain, held at every temperature (a class-conditional DBN's labels)
+    clamped = rbm.sample(start=alphadigits[:4], sampler="tempering", n_temperatures=3, n_steps=5,
+                         clamp=(np.arange(160), alphadigits[:4, :160]), random_state=0)
+    np.testing.assert_array_equal(clamped[:, :160], alphadigits[:4, :160])
 
 
 @pytest.mark.parametrize("options, message", [
