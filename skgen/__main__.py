@@ -51,6 +51,8 @@ def build_parser():
     study.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     study.add_argument("--n-jobs", type=int, default=None, help="parallel jobs for independent fits")
     study.add_argument("--random-state", type=int, default=0)
+    study.add_argument("--models", nargs="+", default=None, metavar="MODEL",
+                       help="study generative only: the models to run (default: RBM DBN BetaVAE GAN)")
     return parser
 
 
@@ -72,6 +74,12 @@ def _check_device(device):
 
 
 def _check_study_options(args):
+    if args.models is not None:
+        if args.name != "generative":
+            raise ValueError(f"--models applies to the generative study only, not to {args.name}.")
+        from skgen.studies.generative import check_models
+
+        check_models(args.models)
     if args.n_jobs == 0:
         raise ValueError("--n-jobs must be a positive number of jobs, or negative to count back from all cores; got 0.")
     _check_device(args.device)
@@ -130,6 +138,7 @@ def _run(args, staging):
         return run_demo(out=staging, random_state=args.random_state)
     module, function = STUDIES[args.name]
     run = getattr(importlib.import_module(module), function)
+    models = {} if args.models is None else {"models": args.models}
     return run(
         profile=args.profile,
         out=staging,
@@ -137,6 +146,7 @@ def _run(args, staging):
         device=args.device,
         n_jobs=args.n_jobs,
         random_state=args.random_state,
+        **models,
     )
 
 

@@ -86,6 +86,34 @@ def test_bad_device_or_n_jobs_exits_2_before_work(tmp_path, no_work, capsys, opt
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["study", "generative", "--models", "RBM", "VAE"], ["models", "'VAE'"]),
+        (["study", "alphadigits", "--models", "RBM"], ["--models", "generative study only"]),
+    ],
+)
+def test_bad_models_exit_2_before_work(tmp_path, no_work, capsys, args, words):
+    assert main([*args, "--out", str(tmp_path / "out")]) == 2
+    one_line_error(capsys, *words)
+
+
+def test_models_reach_the_generative_study(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    seen = {}
+
+    def study(**kwargs):
+        seen.update(kwargs)
+        table = pd.DataFrame({"model": kwargs["models"]})
+        table.attrs["report"] = str(kwargs["out"] / "generative.md")
+        return table
+
+    monkeypatch.setattr("skgen.studies.generative.run_generative_study", study)
+    assert main(["study", "generative", "--models", "DBN", "GAN", "--out", str(tmp_path / "out")]) == 0
+    assert seen["models"] == ["DBN", "GAN"]
+
+
 def test_cuda_without_cuda_exits_2_before_work(tmp_path, no_work, capsys):
     import torch
 

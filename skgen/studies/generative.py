@@ -33,6 +33,12 @@ RBM_TRAINING = {"persistent": True, "n_chains": 2000, "lr": 0.02, "batch_size": 
                 "optimizer__weight_decay": 1e-4, "lr_scheduler__start_factor": 1.0, "lr_scheduler__end_factor": 0.0}
 
 
+def check_models(models):
+    """Raise a ValueError unless ``models`` is a non-empty list of study 3's model names."""
+    if isinstance(models, str) or not models or any(name not in EPOCHS for name in models):
+        raise ValueError(f"models must be a non-empty list of {list(EPOCHS)}; got {list(models)}.")
+
+
 def _models(config, device, random_state):
     import torch
 
@@ -100,7 +106,7 @@ def _fit_and_score(name, model, X_train, X_test, features_test, config, out, ran
 
 
 def run_generative_study(profile="quick", *, out="skgen-out/generative", data_home=None, device="cpu",
-                         n_jobs=None, random_state=0):
+                         n_jobs=None, random_state=0, models=tuple(EPOCHS)):
     """Run study 3 and write its sample grids, table and report into ``out``.
 
     Parameters
@@ -118,6 +124,9 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
         Models trained in parallel (joblib), up to four.
     random_state : int, default=0
         Seeds every model, sampler and bootstrap.
+    models : sequence of str, default=("RBM", "DBN", "BetaVAE", "GAN")
+        The models to run. Each is trained, sampled and scored the same way whichever
+        others run beside it, so one model can be rerun alone.
 
     Returns
     -------
@@ -131,6 +140,7 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
 
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}.")
+    check_models(models)
     config = PROFILES[profile]
     out = output_folder(out)
     rng = np.random.RandomState(random_state)
@@ -141,9 +151,8 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     features_test = extract_features(X_test)
     floor = _scores(features_test, extract_features(X_train[: config["n_samples"]]), config, random_state)
     rows = [{"model": "training images (floor)", **floor}]
-    models = _models(config, device, random_state)
     tasks = ((name, model, X_train, X_test, features_test, config, out, random_state)
-             for name, model in models.items())
+             for name, model in _models(config, device, random_state).items() if name in models)
     results = parallel_map(_fit_and_score, tasks, n_jobs=n_jobs, desc="study 3 models", unit="model")
     rows += [row for row, _ in results]
     figures = [figure for _, figure in results]
