@@ -18,9 +18,9 @@ from skgen.studies._report import output_folder, write_report
 
 PROFILES = {
     "quick": {"n_train": 3000, "n_test": 1000, "n_samples": 1000, "epochs": 0.2, "n_resamples": 30,
-              "n_steps": 200, "ais_chains": 50, "ais_betas": 2000, "n_importance_samples": 50},
+              "n_steps": 100, "ais_chains": 50, "ais_betas": 2000, "n_importance_samples": 50},
     "full": {"n_train": 60000, "n_test": 10000, "n_samples": 10000, "epochs": 1.0, "n_resamples": 200,
-             "n_steps": 1000, "ais_chains": 100, "ais_betas": 10000, "n_importance_samples": 1000},
+             "n_steps": 100, "ais_chains": 100, "ais_betas": 10000, "n_importance_samples": 1000},
 }
 
 #: epochs of each model in the full profile (the quick profile scales them)
@@ -93,7 +93,10 @@ def _fit_and_score(name, model, X_train, X_test, features_test, config, out, ran
     start = time.perf_counter()
     model.fit(X_train)
     seconds = time.perf_counter() - start
-    # the RBM's and the DBN's top chains continue their persistent chains, already in equilibrium
+    # the RBM's and the DBN's top chains continue their persistent chains, which training kept in
+    # equilibrium and balanced; a hundred steps decorrelate the copies of a chain (2,000 chains serve
+    # 10,000 samples), while a thousand drift towards the frozen model's less even distribution
+    # (benchmarks/bench_study3_sampling.py)
     sample_kwargs = {"start": "chains", "n_steps": config["n_steps"]} if name in ("RBM", "DBN") else {}
     samples = model.sample(config["n_samples"], random_state=random_state, **sample_kwargs)
     figure = save_image_grid(samples[:100], (28, 28), out / f"samples_{name.lower()}.png", n_cols=10,
@@ -166,7 +169,9 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
              "percentiles. min_digit_pct is the share of the rarest digit among the samples, as the shipped network "
              "classifies them (10 for a generator that covers every digit evenly). The RBM and the DBN are trained by "
              "PCD with 2,000 persistent chains and a learning rate decaying linearly to zero; their samples continue "
-             f"those chains for {config['n_steps']} Gibbs steps (the DBN's in its top RBM, then a down pass). "
+             f"those chains for {config['n_steps']} Gibbs steps (the DBN's in its top RBM, then a down pass), each "
+             "chain serving several samples; longer runs drift towards the trained model's own, less even "
+             "distribution (benchmarks/bench_study3_sampling.py). "
              "Log-likelihoods are in nats per image.")
     table.attrs["report"] = write_report(out, "generative", "Study 3: generative models on binarized MNIST",
                                          table, figures, notes)
