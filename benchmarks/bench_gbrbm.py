@@ -40,6 +40,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--figure", help="save a grid of 100 samples here (PNG)")
     parser.add_argument("--out", help="write the results as JSON here")
+    parser.add_argument("--model", help="save the fitted RBM here (joblib)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     X = load_mnist("train", binarize=None, return_X_y=True)[0]
@@ -53,6 +54,10 @@ def main():
     start = time.perf_counter()
     rbm.fit(X)
     fit_seconds = time.perf_counter() - start
+    if args.model:
+        import joblib
+
+        joblib.dump(rbm, args.model)
     samples = np.clip(rbm.sample(args.n_samples, start=args.start, n_steps=args.n_steps, return_probabilities=True,
                                  random_state=args.seed), 0, 1)
     shares = digit_shares(samples)

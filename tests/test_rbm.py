@@ -87,12 +87,19 @@ def test_the_update_is_the_gradient_of_the_free_energy_difference(options):
         torch.testing.assert_close(p.grad, expected.grad)
 
 
-def test_the_centred_update_is_the_gradient_in_centred_coordinates():
+def _centred_trainer():
+    """A centred trainer of a random machine, offsets drawn at random, and a batch of data."""
     generator = torch.Generator().manual_seed(0)
     machine = _random_machine(generator)
     data = torch.bernoulli(torch.full((6, 7), 0.4), generator=generator)
     mu, lam = torch.rand(7, generator=generator), torch.rand(5, generator=generator)
     trainer = _trainer(machine, 6, generator, centered=True, visible_offset_=mu.numpy(), hidden_offset_=lam.numpy())
+    return machine, data, trainer
+
+
+def test_the_centred_update_is_the_gradient_in_centred_coordinates():
+    _, data, trainer = _centred_trainer()
+    mu, lam = trainer.mu, trainer.lam
     trainer.gradient(data)
     W, b_centred, c_centred = (p.detach().clone().requires_grad_() for p in trainer.parameters)
 
@@ -107,11 +114,7 @@ def test_the_centred_update_is_the_gradient_in_centred_coordinates():
 
 
 def test_after_a_centred_step_the_machine_holds_the_updated_model():
-    generator = torch.Generator().manual_seed(0)
-    machine = _random_machine(generator)
-    data = torch.bernoulli(torch.full((6, 7), 0.4), generator=generator)
-    mu, lam = torch.rand(7, generator=generator), torch.rand(5, generator=generator)
-    trainer = _trainer(machine, 6, generator, centered=True, visible_offset_=mu.numpy(), hidden_offset_=lam.numpy())
+    machine, data, trainer = _centred_trainer()
     trainer.gradient(data)
     torch.optim.SGD(trainer.parameters, lr=0.5).step()
     trainer.after_step(data)
