@@ -40,7 +40,7 @@ def fit(X, y, args):
               lr=args.lr, batch_size=100, max_epochs=args.epochs, optimizer__momentum=0.5,
               optimizer__weight_decay=1e-4, lr_scheduler=torch.optim.lr_scheduler.LinearLR,
               lr_scheduler__start_factor=1.0, lr_scheduler__end_factor=0.0, lr_scheduler__total_iters=args.epochs,
-              random_state=args.seed)
+              fine_tune_epochs=args.fine_tune_epochs, random_state=args.seed)
     start = time.perf_counter()
     dbn.fit(X, y)
     return dbn, time.perf_counter() - start
@@ -53,6 +53,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=10, help="epochs per layer")
     parser.add_argument("--lr", type=float, default=0.02)
     parser.add_argument("--n-chains", type=int, default=500, help="persistent chains of each RBM")
+    parser.add_argument("--fine-tune-epochs", type=int, default=0, help="epochs of up-down fine-tuning")
     parser.add_argument("--per-digit", type=int, default=100, help="samples asked for each digit")
     parser.add_argument("--n-steps", type=int, default=1000, help="Gibbs steps in the top RBM")
     parser.add_argument("--threads", type=int, default=1)
@@ -80,7 +81,8 @@ def main():
         save_image_grid(means, (28, 28), args.figure, n_cols=10,
                         title="Class-conditional DBN: one row per clamped label")
     report({"hidden": args.hidden, "n_train": args.n_train, "epochs": args.epochs, "lr": args.lr,
-            "n_chains": args.n_chains, "n_steps": args.n_steps, "per_digit": args.per_digit,
+            "n_chains": args.n_chains, "fine_tune_epochs": args.fine_tune_epochs, "n_steps": args.n_steps,
+            "per_digit": args.per_digit,
             "fit_s": round(seconds), "sample_s": round(sample_seconds),
             "worst_digit_accuracy": min(accuracy.values()), "mean_accuracy": float(np.mean(list(accuracy.values()))),
             "accuracy": accuracy}, args.out)
