@@ -361,15 +361,22 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         return top_visibles[:, :-len(self.classes_)] if self.joint_labels else top_visibles
 
     def _down_pass(self, states):
-        """``P(v=1 | h)`` of the bottom layer, for states or probabilities of the top RBM's visibles."""
+        """Mean visibles of the bottom layer (``P(v=1 | h)``, or a Gaussian's means), for states or
+        probabilities of the top RBM's visibles."""
         for weights, intercept in self._generative_layers(states.device):
             states = _conditional_visibles(states, weights, intercept)
-        return states
+        return states if len(self.rbms_) == 1 or self.visible_units == "bernoulli" else \
+            self.rbms_[0].mean_visibles(states)
 
     def _generative_layers(self, device):
-        """The lower layers' generative weights and visible biases as tensors on ``device``, top first."""
+        """The lower layers' generative weights and visible biases as tensors on ``device``, top first.
+
+        A Gaussian bottom layer is left out: the GaussianBernoulliRBM draws its visibles itself.
+        """
+        gaussian = self.visible_units == "gaussian"
+        pairs = list(zip(self.generative_weights_[gaussian:], self.generative_intercepts_[gaussian:]))[::-1]
         return [(torch.as_tensor(weights, device=device), torch.as_tensor(intercept, device=device))
-                for weights, intercept in zip(self.generative_weights_[::-1], self.generative_intercepts_[::-1])]
+                for weights, intercept in pairs]
 
     def sample(self, n_samples=1, *, y=None, start="noise", sampler="gibbs", n_steps=1000, n_temperatures=None,
                return_probabilities=False, random_state=None):
@@ -422,8 +429,11 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         layers = self._generative_layers(states.device)
         for height, (weights, intercept) in enumerate(layers, 1):
             states = _conditional_visibles(states, weights, intercept)
-            if height < len(layers) or not return_probabilities:
+            if height < len(layers) or not return_probabilities or self.visible_units == "gaussian":
                 states = bernoulli(states, generator)
+        if self.visible_units == "gaussian" and len(self.rbms_) > 1:
+            bottom = self.rbms_[0]
+            states = bottom.mean_visibles(states) if return_probabilities else bottom.sample_visibles(states, generator)
         return to_numpy(states)
 
     def _labels_to_clamp(self, y, n_samples):
