@@ -10,6 +10,7 @@ Every model is trained by PCD with a decaying learning rate, and its samples con
 persistent chains.
 """
 
+import math
 import re
 import time
 
@@ -57,7 +58,7 @@ def fit_judge(data_home=None):
 
 
 #: PCD with 500 persistent chains and a learning rate decaying linearly to zero, so that the
-#: chains end in the model's equilibrium and the samples continue them
+#: chains follow the model as it learns and the samples continue them
 #: (benchmarks/bench_alphadigits_generation.py: CD-1 covers 4 of the 36 characters, PCD 27)
 TRAINING = {"lr": 0.05, "batch_size": 20, "optimizer__momentum": 0.5, "persistent": True, "n_chains": 500,
             "lr_scheduler__start_factor": 1.0, "lr_scheduler__end_factor": 0.0}
@@ -66,7 +67,8 @@ TRAINING = {"lr": 0.05, "batch_size": 20, "optimizer__momentum": 0.5, "persisten
 def n_epochs(n_images, config):
     """Epochs of a run on ``n_images``: the profile's, or more, so that the persistent chains
     get at least ``min_updates`` Gibbs steps (a single character is only two batches)."""
-    return max(config["max_epochs"], -(-config["min_updates"] // -(-n_images // TRAINING["batch_size"])))
+    batches = math.ceil(n_images / TRAINING["batch_size"])
+    return max(config["max_epochs"], math.ceil(config["min_updates"] / batches))
 
 
 def _model(n_layers, n_units, n_images, config, device, random_state):
