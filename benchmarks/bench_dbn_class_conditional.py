@@ -5,11 +5,12 @@ joined to the top RBM's visibles as one-hot units (Hinton, Osindero & Teh 2006),
 (persistent chains independent of the batch of 100, learning rate decaying linearly to 0,
 momentum 0.5, weight decay 1e-4). Then, for each digit, draws ``--per-digit`` samples with
 its label units clamped: chains started from noise, ``--n-steps`` Gibbs steps in the top
-RBM, a stochastic down pass. skgen's shipped MNIST network classifies them; the result is
-the share of each digit's samples classified as that digit, with a figure of one row per
-digit (the figure shows the bottom layer's probabilities, the tables score binary draws).
+RBM (the 1s need thousands to get there from noise), a stochastic down pass. skgen's
+shipped MNIST network classifies them; the result is the share of each digit's samples
+classified as that digit, with a figure of one row per digit (the figure shows the
+bottom layer's probabilities, the tables score binary draws).
 
-    python benchmarks/bench_dbn_class_conditional.py --epochs 10 \\
+    python benchmarks/bench_dbn_class_conditional.py --epochs 20 --lr 0.1 \\
         --figure benchmarks/figures/dbn_class_conditional.png
 
 One torch thread by default, so that it can run beside other work.
@@ -55,7 +56,7 @@ def main():
     parser.add_argument("--n-chains", type=int, default=500, help="persistent chains of each RBM")
     parser.add_argument("--fine-tune-epochs", type=int, default=0, help="epochs of up-down fine-tuning")
     parser.add_argument("--per-digit", type=int, default=100, help="samples asked for each digit")
-    parser.add_argument("--n-steps", type=int, default=1000, help="Gibbs steps in the top RBM")
+    parser.add_argument("--n-steps", type=int, default=3000, help="Gibbs steps in the top RBM")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--figure", help="save one row of 10 samples per digit here (PNG)")
