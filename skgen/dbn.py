@@ -503,7 +503,9 @@ class _SigmoidLayer:
 
     def probabilities(self, causes):
         """``P(effect=1 | causes)``."""
-        return torch.addmm(self.bias, causes, self.weights.T if self.upward else self.weights).sigmoid_()
+        if self.upward:
+            return torch.addmm(self.bias, causes, self.weights.T).sigmoid_()
+        return _conditional_visibles(causes, self.weights, self.bias)
 
     def sample(self, causes, generator):
         """Binary effects drawn given ``causes``."""
