@@ -41,6 +41,15 @@ def test_alphadigits_study_quick(data_home, tmp_path):
     assert len(pngs) == 4 and all(p.name in report for p in pngs)
 
 
+@pytest.mark.parametrize("models", [["VAE"], [], "RBM"])
+def test_generative_study_refuses_unknown_models_before_any_work(tmp_path, models):
+    from skgen.studies.generative import run_generative_study
+
+    with pytest.raises(ValueError, match="models must be a non-empty list"):
+        run_generative_study("quick", out=tmp_path / "out", data_home=tmp_path / "no-data", models=models)
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.slow
 def test_generative_study_quick(data_home, tmp_path):
     from skgen.studies.generative import run_generative_study
