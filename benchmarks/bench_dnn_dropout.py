@@ -123,10 +123,10 @@ def main(argv=None):
     else:
         X_test, y_test = load_mnist("test", binarize=binarize, return_X_y=True)
     X, y = X[: args.n_train], y[: args.n_train]
+    pretraining = f"DBN from {args.load_dbn}" if args.load_dbn else f"{args.pretrain_epochs} DBN epochs per layer"
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}; {len(X)} training "
-          f"images ({'binarized' if args.binarize else 'grey levels'}), {args.pretrain_epochs} pretraining epochs "
-          f"per layer, {args.finetune_epochs} fine-tuning epochs, dropout {args.input_dropout} inputs / "
-          f"{args.dropout} hidden\n", flush=True)
+          f"images ({'binarized' if args.binarize else 'grey levels'}), {pretraining}, {args.finetune_epochs} "
+          f"fine-tuning epochs, {regularization(args, None)}\n", flush=True)
     print(f"| init | fine-tuning | {'validation' if args.validation else 'test'} error % | pretrain s | fine-tune s |")
     print("|---|---|---:|---:|---:|", flush=True)
     decay = " decaying to 0" if args.lr_decay else ""
