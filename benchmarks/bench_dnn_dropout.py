@@ -71,7 +71,7 @@ def fine_tune(X, y, X_test, y_test, dbn, lr, max_norm, args):
         hidden_layer_sizes=DEEP, dbn=None if dbn is None else FrozenEstimator(dbn), dropout=args.dropout,
         input_dropout=args.input_dropout,
         max_norm=max_norm, optimizer=torch.optim.SGD, lr=lr, optimizer__momentum=0.9, batch_size=100,
-        max_epochs=args.finetune_epochs, early_stopping=False, device=args.device, random_state=0,
+        max_epochs=args.finetune_epochs, early_stopping=False, device=args.device, random_state=args.seed,
         verbose=args.verbose, **schedule,
     )
     start = time.perf_counter()
@@ -108,6 +108,8 @@ def main(argv=None):
     parser.add_argument("--binarize", action="store_true", help="MNIST binarized at 127 instead of grey levels")
     parser.add_argument("--save-dbn", help="save the pretrained DBN here (joblib)")
     parser.add_argument("--load-dbn", help="fine-tune this saved DBN instead of pretraining one")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="random_state of the fine-tuning (initial weights, dropout masks, minibatch order)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--verbose", type=int, default=0)
