@@ -111,7 +111,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0,
                         help="random_state of the fine-tuning (initial weights, dropout masks, minibatch order)")
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads outside the fits (every skgen fit runs on one thread)")
     parser.add_argument("--verbose", type=int, default=0)
     args = parser.parse_args(argv)
     if args.quick:
