@@ -143,7 +143,7 @@ class DeepBoltzmannMachine:
         return states
 
     def sufficient_statistics(self, states, row_weights):
-        """``sum_rows w x_{l+1} x_l^T`` for each weight, then ``sum_rows w x_l`` for each bias (as :meth:`parameters`)."""
+        """``sum_rows w x_{l+1} x_l^T`` of each weight, then ``sum_rows w x_l`` of each bias, as :meth:`parameters`."""
         weighted = [x * row_weights.unsqueeze(1) for x in states]
         pair_terms = [weighted[layer + 1].T @ states[layer] for layer in range(len(self.weights))]
         return pair_terms + [x.sum(0) for x in weighted]
@@ -161,15 +161,20 @@ class DeepBoltzmannMachine:
 
     # -- the partition function -------------------------------------------------------------
 
-    def log_marginal(self, states, summed=1, beta=1.0):
+    def log_marginal(self, states, summed=1, beta=1.0, fields=None):
         """``log p*_beta`` of the layers of one parity, the layers of parity ``summed`` summed out.
 
         ``summed=1`` (the odd layers) gives the even layers' marginal that AIS anneals.
+        ``fields`` maps each summed layer to its :meth:`field` at ``beta = 1``, to reuse
+        between temperatures.
         """
         total = 0.0
         for layer in range(self.n_layers):
             if layer % 2 == summed:
-                total = total + softplus(self.field(states, layer, beta)).sum(1)
+                field = self.field(states, layer) if fields is None else fields[layer]
+                if not _is_one(beta):
+                    field = beta * field + (1 - beta) * self.base_biases[layer]
+                total = total + softplus(field).sum(1)
             else:
                 bias = self.biases[layer] if _is_one(beta) else beta * self.biases[layer] + (
                     1 - beta) * self.base_biases[layer]
@@ -275,7 +280,9 @@ def ais_log_partition(machine, betas, n_chains, generator):
     log_w = torch.zeros(n_chains, dtype=torch.float64, device=states[0].device)
     for previous, beta in zip(betas[:-1], betas[1:]):
         doubles = [None if x is None else x.double() for x in states]
-        log_w += exact.log_marginal(doubles, beta=beta) - exact.log_marginal(doubles, beta=previous)
+        fields = {layer: machine.field(states, layer).double() for layer in range(1, machine.n_layers, 2)}
+        log_w += (exact.log_marginal(doubles, beta=beta, fields=fields)
+                  - exact.log_marginal(doubles, beta=previous, fields=fields))
         states, _ = machine.gibbs_sweep(states, generator, beta)
     log_mean_w = torch.logsumexp(log_w, 0).item() - math.log(n_chains)
     relative_w = torch.exp(log_w - log_w.max())

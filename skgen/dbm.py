@@ -1,4 +1,4 @@
-"""Deep Boltzmann machine: greedy pretraining of modified RBMs, then joint training by mean field and persistent chains."""
+"""Deep Boltzmann machine: modified RBMs pretrained greedily, then trained jointly by mean field and Gibbs chains."""
 
 import hashlib
 import inspect

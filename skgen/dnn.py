@@ -24,6 +24,7 @@ from torch import nn
 
 from skgen._base import Instance, LayerSizes, Options, Real, resolve_optimizer, seed_from, to_numpy, to_tensor
 from skgen._nets import EARLY_STOPPING_CONSTRAINTS, SkorchEstimator
+from skgen.dbm import DBM
 from skgen.dbn import DBN
 
 _DEFAULT_HIDDEN_LAYER_SIZES = (200, 200)
@@ -107,8 +108,9 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         Units of each hidden layer. None means the DBN's sizes when ``dbn`` is given, and
         ``(200, 200)`` otherwise. Sizes given together with a ``dbn`` must match the DBN's,
         else ``fit`` raises ``ValueError``.
-    dbn : DBN, FrozenEstimator or None, default=None
-        Pretraining of the hidden layers.
+    dbn : DBN, DBM, FrozenEstimator or None, default=None
+        Pretraining of the hidden layers. A :class:`skgen.DBM` initialises them with its
+        :meth:`~skgen.DBM.recognition_layers`, the bottom-up pass that starts its mean field.
 
         - None: random initialisation (Glorot uniform weights, zero biases).
         - an unfitted :class:`skgen.DBN`: a clone of it is fitted on ``X`` in ``fit``
@@ -249,7 +251,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         **SkorchEstimator._parameter_constraints,
         **EARLY_STOPPING_CONSTRAINTS,
         "hidden_layer_sizes": [None, LayerSizes(allow_empty=True)],
-        "dbn": [None, Instance(DBN, FrozenEstimator)],
+        "dbn": [None, Instance(DBN, FrozenEstimator, DBM)],
         "lr": [Real(0, closed="neither"), Options("auto")],
         "dropout": [Real(0, 1, closed="left")],
         "input_dropout": [Real(0, 1, closed="left")],
@@ -335,7 +337,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
             )
         self.dbn_ = self._pretrained_dbn(X)
         self.hidden_layer_sizes_ = (
-            tuple(rbm.components_.shape[0] for rbm in self.dbn_.rbms_) if self.dbn_ is not None
+            tuple(weight.shape[0] for weight, _ in _rbm_layers(self.dbn_)) if self.dbn_ is not None
             else tuple(self.hidden_layer_sizes or _DEFAULT_HIDDEN_LAYER_SIZES)
         )
         return self._fit_net(X, encoder.transform(y).astype(np.int64), sample_weight)
@@ -379,20 +381,22 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         if self.dbn is None:
             return None
         dbn = self.dbn
-        if not isinstance(dbn.estimator if isinstance(dbn, FrozenEstimator) else dbn, DBN):
-            raise ValueError(f"dbn must be None, a skgen.DBN or a FrozenEstimator of a fitted DBN; got {dbn!r}.")
+        if not isinstance(dbn.estimator if isinstance(dbn, FrozenEstimator) else dbn, (DBN, DBM)):
+            raise ValueError(f"dbn must be None, a skgen.DBN or DBM, or a FrozenEstimator of a fitted one; "
+                             f"got {dbn!r}.")
         fitted = _is_fitted(dbn)
         if isinstance(dbn, FrozenEstimator) and not fitted:
             raise ValueError("dbn is a FrozenEstimator of an unfitted DBN; fit the DBN before freezing it.")
-        dbn_sizes = tuple(rbm.components_.shape[0] for rbm in dbn.rbms_) if fitted else tuple(dbn.hidden_layer_sizes)
+        layers = _rbm_layers(dbn) if fitted else None
+        dbn_sizes = tuple(weight.shape[0] for weight, _ in layers) if fitted else tuple(dbn.hidden_layer_sizes)
         if self.hidden_layer_sizes is not None and tuple(self.hidden_layer_sizes) != dbn_sizes:
             raise ValueError(
                 f"hidden_layer_sizes={tuple(self.hidden_layer_sizes)} conflicts with the DBN's hidden layers "
                 f"{dbn_sizes}; leave hidden_layer_sizes=None to take the DBN's."
             )
-        if fitted and dbn.rbms_[0].components_.shape[1] != self.n_features_in_:
+        if fitted and layers[0][0].shape[1] != self.n_features_in_:
             raise ValueError(
-                f"The DBN was fitted on {dbn.rbms_[0].components_.shape[1]} features but X has {self.n_features_in_}."
+                f"The DBN was fitted on {layers[0][0].shape[1]} features but X has {self.n_features_in_}."
             )
         if fitted:
             return dbn
@@ -444,7 +448,9 @@ def _is_fitted(estimator):
 
 
 def _rbm_layers(dbn):
-    """``[(weight, bias), ...]`` of a fitted DBN's RBMs, bottom first, as float32 copies."""
+    """``[(weight, bias), ...]`` of a fitted DBN's RBMs, or a DBM's recognition layers, bottom first, as float32."""
+    if isinstance(dbn.estimator if isinstance(dbn, FrozenEstimator) else dbn, DBM):
+        return dbn.recognition_layers()
     return [
         (np.array(rbm.components_, dtype=np.float32), np.array(rbm.intercept_hidden_, dtype=np.float32))
         for rbm in dbn.rbms_
