@@ -29,6 +29,8 @@ checks on it.
 """
 
 import contextlib
+import contextvars
+import functools
 import math
 import numbers
 
@@ -333,6 +335,39 @@ class TorchEstimator(RoutedParamsMixin, BaseEstimator):
             return torch.device("cpu")
 
 
+#: how many validating fits enclose the running code (see :func:`fit_context`)
+_FIT_DEPTH = contextvars.ContextVar("skgen_fit_depth", default=0)
+
+
+def fit_context(fit):
+    """Decorate a ``fit`` (or ``partial_fit``) so that parameters are validated once per outermost fit.
+
+    As scikit-learn's ``_fit_context(prefer_skip_nested_validation=True)``: the outermost
+    decorated fit calls ``self._validate_params()`` and validates its data; a decorated fit
+    that runs inside it (a DBN fitting its RBMs) skips its parameter validation, and
+    :func:`inside_validated_fit` tells it that its data, handed over by the outer fit,
+    were checked too. Only estimators that configure their inner estimators from their
+    own validated parameters decorate their ``fit`` so.
+    """
+    @functools.wraps(fit)
+    def validated_fit(self, *args, **kwargs):
+        depth = _FIT_DEPTH.get()
+        if depth == 0:
+            self._validate_params()
+        token = _FIT_DEPTH.set(depth + 1)
+        try:
+            return fit(self, *args, **kwargs)
+        finally:
+            _FIT_DEPTH.reset(token)
+
+    return validated_fit
+
+
+def inside_validated_fit():
+    """Whether the running fit was called by another fit, which validated its parameters and data."""
+    return _FIT_DEPTH.get() > 1
+
+
 def check_finite(epoch, lr, **values):
     """The divergence guard: ``ValueError`` naming the epoch when a loss or a weight is not finite.
 
@@ -436,6 +471,22 @@ def check_unit_interval(X, name="X"):
         raise ValueError(
             f"{name} must hold values in [0, 1] (binary data or probabilities); "
             f"found values in [{values.min():g}, {values.max():g}]. Scale or binarize it first."
+        )
+
+
+def check_float32_range(X, name="X"):
+    """Raise ``ValueError`` when a value of ``X`` (dense or sparse) lies beyond float32's range.
+
+    skgen computes in float32: a finite float64 beyond about 3.4e38 would become infinite
+    there, and NaN after the first product.
+    """
+    values = X.data if sp.issparse(X) else np.asarray(X)
+    largest = float(np.abs(values).max()) if values.size else 0.0
+    limit = float(np.finfo(np.float32).max)
+    if largest > limit:
+        raise ValueError(
+            f"{name} holds values beyond float32's range (largest magnitude {largest:g}, float32's limit is "
+            f"{limit:g}); skgen computes in float32: rescale {name}, e.g. with sklearn.preprocessing.StandardScaler."
         )
 
 
