@@ -248,11 +248,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
     def _validate(self, X, reset):
         """``X`` checked (an array or sparse matrix) by scikit-learn, then its values' range."""
         X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
-        try:
-            self._check_visible_values(X)
-        except ValueError:
-            check_non_negative(X, type(self).__name__)  # scikit-learn's wording for negative values
-            raise
+        self._check_visible_values(X)
         return X
 
     def _check_visible_values(self, X):
@@ -261,7 +257,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         ``X`` is an array or sparse matrix that scikit-learn validated (finite), or the
         per-column minima and maxima of a tensor. Binary visibles take values in [0, 1].
         """
-        check_unit_interval(X)
+        try:
+            check_unit_interval(X)
+        except ValueError:
+            check_non_negative(X, type(self).__name__)  # scikit-learn's wording for negative values
+            raise
 
     def _training_tensor(self, X, reset):
         """The training rows as a float32 tensor on the training device.

@@ -99,3 +99,14 @@ def test_grey_level_digits_first_layer_of_a_dbn():
     assert dbn.transform(X).shape == (len(X), 16)
     samples = dbn.sample(4, n_steps=10, random_state=0)
     assert samples.shape == (4, 64) and not np.isin(samples, [0.0, 1.0]).all()
+
+
+def test_values_beyond_float32_are_a_clear_error_not_nan(fitted, two_blobs):
+    huge = two_blobs.astype(np.float64) * 1e300  # finite in float64
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        fitted.transform(huge)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        GaussianBernoulliRBM(n_components=2, max_epochs=1).fit(huge)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        DBN(hidden_layer_sizes=(2,), visible_units="gaussian", max_epochs=1).fit(huge)
+    assert np.isfinite(fitted.transform(two_blobs * 1e30)).all()
