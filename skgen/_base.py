@@ -7,7 +7,8 @@
   ``_validate_params`` checks at the start of ``fit``; skorch-style routed parameters
   (``optimizer__momentum=0.9``, ``lr_scheduler__end_factor=0.0``) that ``get_params``,
   ``set_params``, ``clone`` and ``GridSearchCV`` see like any other; the optimizer and the
-  learning-rate scheduler built from them; the divergence guard.
+  learning-rate scheduler built from them; the divergence guard; :func:`fit_context`,
+  which validates once per outermost fit.
 - :class:`SampleMixin` and :class:`DensityMixin`: the ``sample(n_samples, *,
   random_state=None)`` contract and ``score`` as the mean of ``score_samples``.
 - The constraints themselves (:class:`Integer`, :class:`Real`, ...). They are skgen's own
@@ -20,12 +21,13 @@
 Fitted state is kept as NumPy arrays or CPU tensors, so a model fitted on ``cuda``
 pickles and loads on a CPU-only machine.
 
-A new estimator subclasses :class:`TorchEstimator` (plus :class:`SampleMixin` /
-:class:`DensityMixin` as it applies), declares its own parameters, calls
-``self._validate_params()`` first thing in ``fit`` and :func:`check_finite` after each
-epoch (the skorch-based ones get both from :mod:`skgen._nets`), and adds one line to the
-registry in ``skgen/__init__.py``; ``tests/test_common.py`` then runs scikit-learn's
-checks on it.
+A new estimator subclasses one of the two templates built on :class:`TorchEstimator`,
+:class:`skgen._nets.SkorchEstimator` (networks trained by skorch) or
+:class:`skgen._energy.EnergyEstimator` (energy models), which validate the parameters
+(``self._validate_params()``; :func:`fit_context` once per outermost fit) and run
+:func:`check_finite` after each epoch; it adds :class:`SampleMixin` /
+:class:`DensityMixin` as they apply, and one line to the registry in
+``skgen/__init__.py``; ``tests/test_common.py`` then runs scikit-learn's checks on it.
 """
 
 import contextlib

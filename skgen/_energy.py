@@ -146,6 +146,13 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
     #: clip each update's gradient norm to this (a parameter where a subclass takes it); None does not clip
     max_grad_norm = None
 
+    def _set_init_params(self, arguments):
+        """Store the arguments of ``__init__`` (its ``locals()``) as the parameters of the same names, and
+        its ``**kwargs`` as routed parameters: the whole body of an energy model's ``__init__``."""
+        for name in self._get_param_names():
+            setattr(self, name, arguments[name])
+        self._set_routed_params(arguments["kwargs"])
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.__doc__ and DOC_MARKER in cls.__doc__:

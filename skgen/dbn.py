@@ -183,25 +183,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         verbose=0,
         **kwargs,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.visible_units = visible_units
-        self.cd_steps = cd_steps
-        self.persistent = persistent
-        self.n_chains = n_chains
-        self.sampler = sampler
-        self.n_temperatures = n_temperatures
-        self.centered = centered
-        self.lr = lr
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.lr_scheduler = lr_scheduler
-        self.joint_labels = joint_labels
-        self.fine_tune_epochs = fine_tune_epochs
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self._set_routed_params(kwargs)
+        self._set_init_params(locals())
 
     @fit_context
     def fit(self, X, y=None):

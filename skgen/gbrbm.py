@@ -123,26 +123,7 @@ class GaussianBernoulliRBM(RBM):
         verbose=0,
         **kwargs,
     ):
-        self.n_components = n_components
-        self.learn_variance = learn_variance
-        self.min_variance = min_variance
-        self.max_grad_norm = max_grad_norm
-        self.cd_steps = cd_steps
-        self.persistent = persistent
-        self.n_chains = n_chains
-        self.sampler = sampler
-        self.n_temperatures = n_temperatures
-        self.lr = lr
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.lr_scheduler = lr_scheduler
-        self.ais_chains = ais_chains
-        self.ais_betas = ais_betas
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self._set_routed_params(kwargs)
+        self._set_init_params(locals())
 
     def _check_visible_values(self, X):
         """Any finite value within float32's range is data (scikit-learn's validation rejects NaN and infinity)."""

@@ -174,24 +174,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         verbose=0,
         **kwargs,
     ):
-        self.n_components = n_components
-        self.cd_steps = cd_steps
-        self.persistent = persistent
-        self.n_chains = n_chains
-        self.sampler = sampler
-        self.n_temperatures = n_temperatures
-        self.centered = centered
-        self.lr = lr
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.lr_scheduler = lr_scheduler
-        self.ais_chains = ais_chains
-        self.ais_betas = ais_betas
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self._set_routed_params(kwargs)
+        self._set_init_params(locals())
 
     # -- training ---------------------------------------------------------------------------
 
