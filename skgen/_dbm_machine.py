@@ -23,7 +23,7 @@ Inference is the mean-field fixed point of a factorised posterior ``q(h | v) = p
 (Salakhutdinov & Hinton 2009), started from a bottom-up pass with doubled weights below the top
 layer (Salakhutdinov & Larochelle 2010); it maximises the variational lower bound
 ``log p(v) >= -E(v, mu) + H(mu) - log Z``, whose parameter gradient is the data term of
-training. The model term comes from persistent Gibbs chains (:class:`StochasticApproximation`).
+training. The model term comes from persistent Gibbs chains (:class:`skgen._trainers.StochasticApproximation`).
 """
 
 import math
@@ -289,43 +289,3 @@ def ais_log_partition(machine, betas, n_chains, generator):
     std_error = (relative_w.std() / (relative_w.mean() * math.sqrt(n_chains))).item() if n_chains > 1 else math.inf
     return machine.log_base_partition() + log_mean_w, std_error
 
-
-class StochasticApproximation:
-    """The DBM's gradient for one minibatch (Salakhutdinov & Hinton 2009), written into ``.grad``.
-
-    The data term is the sufficient statistics of the mean-field posterior of the batch; the
-    model term those of ``n_chains`` persistent Gibbs chains after ``gibbs_steps`` sweeps,
-    with their odd layers replaced by their exact conditional means.
-
-    Parameters
-    ----------
-    machine : DeepBoltzmannMachine
-        Trained in place; its tensors are the optimizer's parameters.
-    n_chains, gibbs_steps, mean_field_steps : int
-    generator : torch.Generator
-    """
-
-    def __init__(self, machine, n_chains, gibbs_steps, mean_field_steps, generator):
-        self.machine, self.n_chains, self.generator = machine, n_chains, generator
-        self.gibbs_steps, self.mean_field_steps = gibbs_steps, mean_field_steps
-        self.parameters = machine.parameters()
-        self.chains = None
-
-    def start_chains(self, data, states=None):
-        """The persistent chains: ``states`` of a previous fit, else data rows with their recognition pass sampled."""
-        if states is not None:
-            self.chains = [torch.as_tensor(x, device=data.device).clone() for x in states]
-            return
-        rows = data[torch.randperm(len(data), generator=self.generator, device=data.device)[
-            torch.arange(self.n_chains, device=data.device) % len(data)]]
-        means = self.machine.recognition(rows)
-        self.chains = [rows.clone(), *(bernoulli(mu, self.generator) for mu in means[1:])]
-
-    def gradient(self, batch):
-        """Write the negative log-likelihood gradient of ``batch`` into the parameters' ``.grad``; returns the means."""
-        with torch.no_grad():
-            means = self.machine.mean_field(batch, self.mean_field_steps)
-            for _ in range(self.gibbs_steps):
-                self.chains, _ = self.machine.gibbs_sweep(self.chains, self.generator)
-            self.machine.write_gradient(means, self.machine.rao_blackwellize(self.chains))
-        return means

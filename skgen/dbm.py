@@ -2,7 +2,6 @@
 
 import hashlib
 import inspect
-import time
 
 import numpy as np
 import torch
@@ -17,30 +16,28 @@ from skgen._base import (
     LayerSizes,
     Options,
     Real,
-    TorchEstimator,
     bernoulli,
-    check_finite,
     check_param,
     check_unit_interval,
-    minibatches,
+    fit_context,
     resolve_device,
     seed_from,
     to_numpy,
     to_tensor,
     torch_generator,
 )
-from skgen._dbm_machine import MAX_EXACT_UNITS, DeepBoltzmannMachine, StochasticApproximation, ais_log_partition
+from skgen._dbm_machine import MAX_EXACT_UNITS, DeepBoltzmannMachine, ais_log_partition
+from skgen._energy import EnergyEstimator
 from skgen._partition import ais_schedule
 from skgen._threads import fit_threads
+from skgen._trainers import StochasticApproximation
 from skgen.rbm import RBM
 
-#: rows of the training data on which the per-epoch reconstruction error is measured
-_MONITOR_ROWS = 1000
 #: pixel means are clipped to [eps, 1 - eps] before taking log-odds
 _EPS = 1e-3
 
 
-class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, TorchEstimator):
+class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, EnergyEstimator):
     """Deep Boltzmann machine with binary units (Salakhutdinov & Hinton 2009).
 
     An undirected stack of binary layers ``v, h_1, ..., h_L``, each coupled to its
@@ -89,32 +86,19 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
     cd_steps : int, default=5
         Gibbs sweeps of the persistent chains per update (the paper's 5).
     n_chains : int, default=100
-        Persistent chains ("fantasy particles") of the joint training.
+        Persistent chains ("fantasy particles") of the joint training; ``None`` takes
+        ``batch_size``.
     lr : float, default=0.005
         Learning rate of the joint training.
     max_epochs : int, default=10
         Passes over the training data of the joint training.
     batch_size : int, default=100
         Rows per minibatch, in pretraining and joint training.
-    optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.SGD
-        The optimizer class; its arguments go through ``optimizer__<name>=value``
-        (the paper: ``optimizer__momentum=0.9``).
     lr_scheduler : torch.optim.lr_scheduler.LRScheduler subclass or None, default=PolynomialLR
         The joint training's learning-rate schedule, stepped once per epoch, with its
         arguments as ``lr_scheduler__<name>=value``. A schedule that takes ``total_iters``
         gets ``max_epochs`` unless given: the default decays ``lr`` linearly to zero.
-    ais_chains : int, default=100
-        Annealing runs of the AIS estimate of ``log Z``.
-    ais_betas : int, default=10000
-        Inverse temperatures of each AIS run, spaced as in Salakhutdinov & Murray (2008).
-    device : str, default="cpu"
-        Where to train: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``. Inference runs there too
-        when it is available, on the CPU otherwise.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the pretraining RBMs, minibatch order, chains and AIS. The same value gives
-        the same weights on the CPU.
-    verbose : int, default=0
-        Print the reconstruction error after each epoch of joint training when positive.
+    %(training_parameters)s
     **kwargs
         ``optimizer__<name>=value`` and ``lr_scheduler__<name>=value`` arguments.
 
@@ -176,15 +160,11 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
     """
 
     _parameter_constraints = {
-        **TorchEstimator._parameter_constraints,
+        **EnergyEstimator._parameter_constraints,
         "hidden_layer_sizes": [LayerSizes()],
         "pretrain_epochs": [Integer(0)],
         "pretrain_lr": [Real(0, closed="neither")],
         "mean_field_steps": [Integer(1)],
-        "cd_steps": [Integer(1)],
-        "n_chains": [Integer(1)],
-        "ais_chains": [Integer(1)],
-        "ais_betas": [Integer(3)],
     }
 
     def __init__(
@@ -208,26 +188,11 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         verbose=0,
         **kwargs,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.pretrain_epochs = pretrain_epochs
-        self.pretrain_lr = pretrain_lr
-        self.mean_field_steps = mean_field_steps
-        self.cd_steps = cd_steps
-        self.n_chains = n_chains
-        self.lr = lr
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.lr_scheduler = lr_scheduler
-        self.ais_chains = ais_chains
-        self.ais_betas = ais_betas
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self._set_routed_params(kwargs)
+        self._set_init_params(locals())
 
     # -- training ---------------------------------------------------------------------------
 
+    @fit_context
     def fit(self, X, y=None):
         """Pretrain the layers greedily, then train the DBM jointly for ``max_epochs`` epochs.
 
@@ -242,14 +207,10 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         -------
         self : DBM
         """
-        self._validate_params()
         data = to_tensor(self._validate(X, reset=True), resolve_device(self.device))
         rng = check_random_state(self.random_state)
-        self.visible_base_rates_ = data.mean(0).double().cpu().numpy()
-        self.__dict__.pop("_log_partition_cache", None)
-        with fit_threads():
-            machine = self._pretrain(data, rng)
-            self._train_jointly(machine, data, rng)
+        self._initialize(data, rng)
+        self._fit_epochs(data, self.max_epochs, rng, self.history_, stage="joint epoch")
         return self
 
     def _validate(self, X, reset):
@@ -261,15 +222,24 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
             raise
         return X
 
+    def _initialize(self, data, random_state):
+        """The greedy pretraining: the fitted state of the DBM composed of modified RBMs (class docstring)."""
+        self.visible_base_rates_ = data.mean(0).double().cpu().numpy()
+        for name in ("chains_", "_chain_hiddens", "_log_partition_cache"):
+            self.__dict__.pop(name, None)
+        self.history_ = []
+        weights, biases = self._pretrain(data, random_state)
+        self.weights_, self.intercepts_ = [to_numpy(W) for W in weights], [to_numpy(b) for b in biases]
+
     def _pretrain(self, data, rng):
-        """The DBM composed of greedily trained RBMs (see the class docstring), on ``data``'s device."""
+        """Weights bottom first and biases visible first of the DBM composed of greedily trained RBMs."""
         sizes = [data.shape[1], *self.hidden_layer_sizes]
         if self.pretrain_epochs == 0:
             generator = torch_generator(rng, data.device)
             weights = [0.01 * torch.randn(sizes[layer + 1], sizes[layer], generator=generator, device=data.device)
                        for layer in range(len(sizes) - 1)]
-            biases = [self._base_biases(data.device)[0], *(torch.zeros(n, device=data.device) for n in sizes[1:])]
-            return self._machine_from(weights, biases, data.device)
+            return weights, [self._visible_base_bias(data.device), *(torch.zeros(n, device=data.device)
+                                                                     for n in sizes[1:])]
         top = len(self.hidden_layer_sizes) - 1
         weights, biases_from_below, biases_from_above = [], [], []
         inputs = torch.cat([data, data], 1) if top > 0 else data
@@ -288,8 +258,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
                 inputs = rbm.mean_hiddens(inputs)
         # a hidden layer below the top has a bias from the RBM below it and one from the RBM above
         hidden_biases = [(below + above) / 2 for below, above in zip(biases_from_below[:-1], biases_from_above[1:])]
-        biases = [biases_from_above[0], *hidden_biases, biases_from_below[-1]]
-        return self._machine_from(weights, biases, data.device)
+        return weights, [biases_from_above[0], *hidden_biases, biases_from_below[-1]]
 
     def _pretraining_rbm(self, size, seed):
         optimizer_arguments = {key: getattr(self, key) for key in self._routed_keys() if key.startswith("optimizer__")}
@@ -298,33 +267,51 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
                    **optimizer_arguments)
 
     def _machine_from(self, weights, biases, device):
+        """A machine of these weights and biases, whose base model for AIS has independent visibles with the
+        data's means and hiddens at 1/2."""
         as_parameter = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device).clone()  # noqa: E731
-        return DeepBoltzmannMachine([as_parameter(W) for W in weights], [as_parameter(b) for b in biases],
-                                    self._base_biases(device))
+        base = [self._visible_base_bias(device), *(torch.zeros(len(b), device=device) for b in biases[1:])]
+        return DeepBoltzmannMachine([as_parameter(W) for W in weights], [as_parameter(b) for b in biases], base)
 
-    def _base_biases(self, device):
-        """The base model of AIS: independent visibles with the data's means, hiddens at 1/2."""
-        visible = torch.as_tensor(_log_odds(self.visible_base_rates_), dtype=torch.float32, device=device)
-        return [visible, *(torch.zeros(n, device=device) for n in self.hidden_layer_sizes)]
+    def _visible_base_bias(self, device):
+        return torch.as_tensor(_log_odds(self.visible_base_rates_), dtype=torch.float32, device=device)
 
-    def _train_jointly(self, machine, data, rng):
-        generator = torch_generator(rng, data.device)
-        trainer = StochasticApproximation(machine, self.n_chains, self.cd_steps, self.mean_field_steps, generator)
-        trainer.start_chains(data)
-        optimizer = self._make_optimizer(trainer.parameters)
-        scheduler = self._make_lr_scheduler(optimizer)
-        monitor = data[torch.randperm(len(data), generator=generator, device=data.device)[:_MONITOR_ROWS]]
-        self.history_ = []
-        for epoch in range(1, self.max_epochs + 1):
-            start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
-            for rows in minibatches(len(data), self.batch_size, generator):
-                trainer.gradient(data[rows])
-                optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-            check_finite(epoch, self.lr, weights=trainer.parameters)
-            self._record_epoch(machine, monitor, lr, time.perf_counter() - start)
-        self._store(machine, trainer.chains)
+    def make_trainer(self, data, generator):
+        """The stochastic approximation trainer of a copy of the fitted DBM, on ``data``'s device.
+
+        It is set up by ``n_chains``, ``cd_steps`` and ``mean_field_steps``, and continues
+        the persistent chains of the last training, else starts them at training rows.
+
+        Parameters
+        ----------
+        data : Tensor of shape (n_samples, n_features)
+            Training rows; new persistent chains start from them.
+        generator : torch.Generator
+            On ``data``'s device.
+
+        Returns
+        -------
+        trainer : skgen._trainers.StochasticApproximation
+        """
+        check_is_fitted(self)
+        trainer = StochasticApproximation(self._make_machine(data.device), self.n_chains or self.batch_size,
+                                          self.cd_steps, self.mean_field_steps, generator)
+        previous = [self.chains_, *self._chain_hiddens] if hasattr(self, "chains_") else None
+        trainer.start_chains(data, previous)
+        return trainer
+
+    def store_trainer(self, trainer):
+        """Take the weights, biases and persistent chains of ``trainer`` as the fitted state.
+
+        Parameters
+        ----------
+        trainer : skgen._trainers.StochasticApproximation
+            A trainer from :meth:`make_trainer`, after training.
+        """
+        self.weights_ = [to_numpy(W) for W in trainer.machine.weights]
+        self.intercepts_ = [to_numpy(b) for b in trainer.machine.biases]
+        self.chains_ = to_numpy(trainer.chains[0])
+        self._chain_hiddens = [to_numpy(x) for x in trainer.chains[1:]]
 
     def _make_lr_scheduler(self, optimizer):
         """The ``lr_scheduler`` over ``optimizer``; one that takes ``total_iters`` gets ``max_epochs`` unless routed."""
@@ -335,26 +322,14 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
             arguments.setdefault("total_iters", self.max_epochs)
         return self.lr_scheduler(optimizer, **arguments)
 
-    def _record_epoch(self, machine, monitor, lr, seconds):
-        with torch.no_grad():
-            means = machine.mean_field(monitor, self.mean_field_steps)
-            reconstruction = machine.field([None, means[1]], 0).sigmoid_()
-            error = torch.mean((reconstruction - monitor) ** 2).item()
-        entry = {"epoch": len(self.history_) + 1, "reconstruction_error": error, "lr": lr, "seconds": seconds}
-        self.history_.append(entry)
-        if self.verbose:
-            print(f"[DBM] epoch {entry['epoch']}: reconstruction error {error:.5f}, lr {lr:.3g}, {seconds:.2f}s")
-
-    def _store(self, machine, chains):
-        self.weights_ = [to_numpy(W) for W in machine.weights]
-        self.intercepts_ = [to_numpy(b) for b in machine.biases]
-        self.chains_ = to_numpy(chains[0])
-        self._chain_hiddens = [to_numpy(x) for x in chains[1:]]
+    def _make_machine(self, device):
+        """The fitted DBM as a new :class:`skgen._dbm_machine.DeepBoltzmannMachine` on ``device``."""
+        return self._machine_from(self.weights_, self.intercepts_, device)
 
     def _machine(self, device):
-        """The fitted DBM as a :class:`skgen._dbm_machine.DeepBoltzmannMachine` on ``device``."""
+        """The fitted DBM on ``device``, built once per fitted state (for inference, not to train)."""
         check_is_fitted(self)
-        return self._machine_from(self.weights_, self.intercepts_, device)
+        return self._device_machine(device, self._make_machine)
 
     # -- the model as a transformer ------------------------------------------------------
 
