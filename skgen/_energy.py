@@ -229,7 +229,11 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
 
     def _training_step(self, trainer, optimizer, batch):
         """One update: the minibatch's gradient, clipped to ``max_grad_norm``, a step of the optimizer,
-        and the trainer's constraints."""
+        and the trainer's constraints.
+
+        ``trainer.gradient`` is the one place where the family computes a gradient, so that
+        a precision policy (``torch.autocast`` around it) or a thread policy is one edit here.
+        """
         trainer.gradient(batch)
         if self.max_grad_norm is not None:
             torch.nn.utils.clip_grad_norm_(trainer.parameters, self.max_grad_norm)
