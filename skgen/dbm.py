@@ -382,12 +382,29 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
 
     # -- the model as a density -------------------------------------------------------------
 
-    def score_samples(self, X):
-        """Variational lower bound of ``log P(v)`` of each row, in nats.
+    def free_energy(self, X):
+        """Variational free energy of each row, ``E(v, mu) - H(mu)`` for the mean-field posterior ``mu``.
 
-        ``-E(v, mu) + H(mu) - log Z`` for the mean-field posterior ``mu`` of ``v``, so at
-        most the log-likelihood up to the error of ``log Z``, which is exact when the even
-        or the odd layers have at most 20 units together, and a forward AIS estimate
+        An upper bound of the free energy ``F(v) = -log sum_h exp(-E(v, h))``, so that
+        ``P(v) >= exp(-free_energy(v)) / Z``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        free_energy : ndarray of shape (n_samples,)
+        """
+        means = self._mean_field(X)
+        machine = self._machine(means[0].device).to(torch.float64)
+        return -to_numpy(machine.unnormalized_bound([mu.double() for mu in means]))
+
+    def score_samples(self, X):
+        """Variational lower bound of ``log P(v)`` of each row, in nats: ``-free_energy(v) - log Z``.
+
+        At most the log-likelihood up to the error of ``log Z``, which is exact when the
+        even or the odd layers have at most 20 units together, and a forward AIS estimate
         otherwise (see :meth:`log_partition`), computed once per set of weights.
 
         Parameters
@@ -398,10 +415,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         -------
         lower_bound : ndarray of shape (n_samples,)
         """
-        means = self._mean_field(X)
-        machine = self._machine(means[0].device).to(torch.float64)
-        bound = machine.unnormalized_bound([mu.double() for mu in means])
-        return to_numpy(bound) - self._cached_log_partition()
+        return -self.free_energy(X) - self._cached_log_partition()
 
     def log_partition(self, method="auto", *, ais_chains=None, ais_betas=None, random_state=None):
         """The log partition function ``log Z`` and the standard error of its estimate.

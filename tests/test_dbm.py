@@ -205,6 +205,7 @@ def test_score_samples_is_a_lower_bound_close_to_the_exact_log_likelihood(binary
         dbm.weights_, dbm.intercepts_, [np.zeros(n, dtype=np.float32) for n in (64, 8, 4)])))
     log_likelihood = machine.exact_log_unnormalized(torch.as_tensor(rows)).numpy() - exact_log_z
     bound = dbm.score_samples(rows)
+    np.testing.assert_allclose(bound, -dbm.free_energy(rows) - exact_log_z, rtol=1e-12)
     assert np.all(bound <= log_likelihood + 1e-4)
     assert np.mean(log_likelihood - bound) < 0.5
 
