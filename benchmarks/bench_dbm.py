@@ -41,7 +41,8 @@ def train(X, args):
     if args.load_dbm:
         return joblib.load(args.load_dbm), 0.0
     dbm = DBM(hidden_layer_sizes=SIZES, pretrain_epochs=args.pretrain_epochs, pretrain_lr=args.pretrain_lr,
-              max_epochs=args.epochs, lr=args.lr, batch_size=100, n_chains=100, cd_steps=5, mean_field_steps=10,
+              max_epochs=args.epochs, lr=args.lr, batch_size=100, n_chains=100, cd_steps=args.cd_steps,
+              mean_field_steps=args.mean_field_steps,
               optimizer__momentum=0.9, optimizer__weight_decay=args.weight_decay, device=args.device,
               random_state=args.seed, verbose=1)
     start = time.perf_counter()
@@ -81,6 +82,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=10, help="epochs of joint training")
     parser.add_argument("--lr", type=float, default=0.005, help="initial learning rate of joint training")
     parser.add_argument("--weight-decay", type=float, default=2e-4)
+    parser.add_argument("--cd-steps", type=int, default=5, help="Gibbs sweeps of the persistent chains per update")
+    parser.add_argument("--mean-field-steps", type=int, default=10, help="mean-field sweeps per posterior")
     parser.add_argument("--n-train", type=int, default=60000, help="training images (first n)")
     parser.add_argument("--ais-chains", type=int, default=100)
     parser.add_argument("--ais-betas", type=int, default=14500)
@@ -100,7 +103,7 @@ def main():
     X_test = load_mnist("test", binarize="stochastic", random_state=args.seed + 1, return_X_y=True)[0]
     dbm, seconds = train(X, args)
     result = {"hidden_layer_sizes": SIZES, "pretrain_epochs": dbm.pretrain_epochs, "epochs": len(dbm.history_),
-              "lr": dbm.lr, "n_train": len(X), "train_seconds": seconds, "threads": args.threads,
+              "lr": dbm.lr, "cd_steps": dbm.cd_steps, "mean_field_steps": dbm.mean_field_steps, "n_train": len(X), "train_seconds": seconds, "threads": args.threads,
               "last_epoch": dbm.history_[-1]}
     if not args.no_likelihood:
         result.update(likelihood(dbm, X_test, args))
