@@ -130,6 +130,7 @@ class GaussianBernoulliRBM(RBM):
         check_float32_range(X)
 
     def _is_centered(self):
+        """Never: centering (Melchior et al. 2016) is defined for binary visibles."""
         return False
 
     def _initialize_visibles(self):
