@@ -209,7 +209,8 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         """
         data = to_tensor(self._validate(X, reset=True), resolve_device(self.device))
         rng = check_random_state(self.random_state)
-        self._initialize(data, rng)
+        with fit_threads():  # the composition of the pretrained layers on one thread, as every fit's products
+            self._initialize(data, rng)
         self._fit_epochs(data, self.max_epochs, rng, self.history_, stage="joint epoch")
         return self
 
