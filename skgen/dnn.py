@@ -338,7 +338,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
             tuple(rbm.components_.shape[0] for rbm in self.dbn_.rbms_) if self.dbn_ is not None
             else tuple(self.hidden_layer_sizes or _DEFAULT_HIDDEN_LAYER_SIZES)
         )
-        return self._fit_net(X, encoder.transform(y).astype(np.int64), sample_weight)
+        return self._fit_net(X, encoder.transform(y).astype(np.int64), sample_weight=sample_weight)
 
     def predict_proba(self, X):
         """Class probabilities (the softmax output); each row sums to 1.
