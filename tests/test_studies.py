@@ -55,17 +55,29 @@ def test_generative_study_quick(data_home, tmp_path):
     from skgen.studies.generative import run_generative_study
 
     table = run_generative_study("quick", out=tmp_path, data_home=data_home, n_jobs=2, random_state=0)
-    table = table.set_index("model")
-    models = ["RBM", "DBN", "BetaVAE", "GAN"]
-    assert list(table.index) == ["training images (floor)", *models]
-    assert (table.loc[models, "fid"] > table.loc["training images (floor)", "fid"]).all()
-    assert (table["fid_low"] <= table["fid"]).all() and (table["fid"] <= table["fid_high"]).all()
+    floor = table.iloc[0]
+    assert floor.model == "training images (floor)"
+    assert list(zip(table.model[1:], table.sampler.str.split(" ").str[0][1:])) == [
+        ("RBM", "persistent"), ("RBM", "noise"), ("DBN", "persistent"), ("DBN", "noise"), ("BetaVAE", "z"),
+        ("GAN", "z")]
+    models = table.iloc[1:]
+    assert (models.fid > floor.fid).all()
+    np.testing.assert_allclose(table.fid_x_floor, table.fid / floor.fid)
+    assert (table.fid_low <= table.fid).all() and (table.fid <= table.fid_high).all()
     assert table[["precision", "recall"]].stack().between(0, 1).all()
-    assert table.loc[["RBM", "BetaVAE"], "log_likelihood"].between(-784 * np.log(2), 0).all()
-    assert table.loc[["DBN", "GAN"], "log_likelihood"].isna().all()
-    assert table.loc[models, "n_parameters"].gt(100_000).all()
+    assert models[models.model == "GAN"].fid_drawn.isna().all() and models[models.model != "GAN"].fid_drawn.notna().all()
+    by_model = models.groupby("model", sort=False)
+    assert by_model.log_likelihood.first()[["RBM", "BetaVAE"]].between(-784 * np.log(2), 0).all()
+    assert by_model.log_likelihood.first()[["DBN", "GAN"]].isna().all()
+    assert models.n_parameters.gt(100_000).all()
+    conditional = table.attrs["conditional"].set_index("model")
+    assert list(conditional.index) == ["RBM", "DBN", "BetaVAE", "GAN"]
+    assert conditional.asked_digit_pct.between(0, 100).all() and (conditional.fid_per_class > 0).all()
+    assert "Ranked by FID" in table.attrs["verdict"]
     report = (tmp_path / "generative.md").read_text()
-    assert all(f"samples_{m.lower()}.png" in report for m in models)
+    assert "Class-conditional generation" in report and table.attrs["verdict"] in report
+    assert all(f"samples_{name}.png" in report for name in ["rbm_short-run", "rbm_equilibrium", "betavae", "gan"])
+    assert (tmp_path / "generative_conditional.csv").exists()
 
 
 @pytest.mark.slow
