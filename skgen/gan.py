@@ -231,9 +231,12 @@ class GAN(SampleMeanMixin, SkorchEstimator):
     minibatch standard deviation of its last hidden layer (Karras et al. 2018), against mode
     collapse. Each minibatch of real data makes
     one discriminator step; every ``discriminator_steps``-th minibatch is followed by one
-    generator step on the non-saturating loss ``-log D(G(z))``. Both players use
+    generator step on ``loss`` (the non-saturating ``-log D(G(z))`` by default, or the hinge
+    loss of SN-GANs with ``spectral_norm``). Both players use
     ``optimizer`` (Adam with beta1 = 0.5 by default, after Radford et al. 2016). For binary
-    data, :meth:`sample` returns Bernoulli draws from the generator's pixel probabilities.
+    data, :meth:`sample` returns the generator's images rounded at 1/2: the discriminator
+    only ever sees G(z) itself, never draws from it, so the rounded image is the one the
+    generator means, where Bernoulli draws would add salt-and-pepper noise.
 
     Training runs on skorch (``net_``): one module holds both players, with a second
     optimizer for the discriminator and a custom ``train_step``. The discriminator and
@@ -254,6 +257,24 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         Nonlinearity of the hidden layers (LeakyReLU slope 0.2).
     discriminator_steps : int, default=1
         Discriminator steps (one minibatch each) per generator step.
+    loss : {"non_saturating", "hinge"}, default="non_saturating"
+        ``"non_saturating"``: D minimises the cross-entropy of real against fake and G
+        minimises ``-log D(G(z))`` (Goodfellow et al. 2014); ``"hinge"``: D minimises
+        ``relu(1 - D(x)) + relu(1 + D(G(z)))`` and G minimises ``-D(G(z))`` (Lim & Ye
+        2017; Miyato et al. 2018), best with ``spectral_norm=True``.
+    spectral_norm : bool, default=False
+        Divide every linear layer of the discriminator by its largest singular value
+        (estimated by one power-iteration step per pass; Miyato et al. 2018), which keeps D
+        1-Lipschitz and its gradients useful to G.
+    ema_decay : float in (0, 1) or None, default=None
+        Keep an exponential moving average of the generator's weights and batch-norm
+        statistics, updated after each generator step with this decay, and sample from it
+        (Yazici et al. 2019): it smooths the game's oscillations and lowers FID at no
+        training cost; 0.999 is usual.
+    conditional : bool, default=False
+        Fit ``(X, y)``: the generator reads the one-hot label beside z and the
+        discriminator scores (x, y) pairs by projection (Miyato & Koyama 2018); fakes are
+        drawn with the real batch's labels. ``sample(n, y=labels)`` draws the asked classes.
     optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
         Optimizer class of both players. Its arguments are routed at two levels:
         ``optimizer__name=value`` for both players, then ``generator_optimizer__name=value``
@@ -291,8 +312,8 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         The trained net: ``net_.module_.generator``, ``net_.module_.discriminator``, and
         ``net_.history`` with ``discriminator_loss`` and ``generator_loss`` per epoch.
     binary_ : bool
-        Whether the training data was binary (only 0 and 1), so that :meth:`sample` draws
-        binary examples.
+        Whether the training data was binary (only 0 and 1), so that :meth:`sample` rounds
+        the generator's images to binary ones.
     data_min_ : ndarray of shape (n_features_in_,)
         Per-feature minimum of the training data (0 for binary data).
     data_range_ : ndarray of shape (n_features_in_,)
@@ -300,6 +321,11 @@ class GAN(SampleMeanMixin, SkorchEstimator):
     n_iter_ : int
         Epochs run. Training raises ``ValueError`` naming the epoch if a player's loss or a
         weight stops being finite (try a smaller ``lr``).
+    classes_ : ndarray of shape (n_classes,)
+        The labels (``conditional=True`` only).
+    class_prior_ : ndarray of shape (n_classes,)
+        The share of each class among the training rows, from which ``sample`` draws
+        classes when none are asked for (``conditional=True`` only).
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features_in_,)

@@ -166,6 +166,19 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         The decoder's distribution. ``"bernoulli"`` needs data in [0, 1].
     beta : float, default=1.0
         Weight of the KL term; above 1 it trades reconstruction for a more factorised code.
+    n_train_samples : int, default=1
+        k of the training bound: 1 trains on the ELBO; k > 1 on the k-sample
+        importance-weighted bound ``log (1/k) sum_i p(x, z_i) / q(z_i|x)`` (IWAE, Burda et
+        al. 2016), tighter as k grows and about k decoder passes per step. It has no KL
+        term to weight, so ``beta`` must then be 1.
+    dynamic_binarization : bool, default=False
+        ``X`` holds pixel intensities in [0, 1], and every pass trains on fresh binary
+        images drawn from them (Bernoulli(x) per pixel), so that the model cannot memorise
+        one binarization. Needs ``likelihood="bernoulli"``.
+    conditional : bool, default=False
+        Fit ``(X, y)`` and decode ``p(x|z, y)``: the decoder reads the one-hot label beside
+        z, and ``sample(n, y=labels)`` draws the asked classes. The encoder reads x alone,
+        so :meth:`transform` needs no labels.
     optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
         Optimizer class; extra arguments as ``optimizer__name=value``.
     lr : float, default=1e-3
@@ -210,6 +223,11 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
     n_iter_ : int
         Epochs run. Training raises ``ValueError`` naming the epoch if the loss or a
         weight stops being finite (try a smaller ``lr``).
+    classes_ : ndarray of shape (n_classes,)
+        The labels (``conditional=True`` only).
+    class_prior_ : ndarray of shape (n_classes,)
+        The share of each class among the training rows, from which ``sample`` draws
+        classes when none are asked for (``conditional=True`` only).
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features_in_,)

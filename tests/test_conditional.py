@@ -1,5 +1,5 @@
 """Class-conditional generation: BetaVAE(conditional=True) and GAN(conditional=True) fit (X, y),
-draw the classes they are asked for, and refuse bad labels the way DBN(joint_labels=True) does."""
+draw the classes they are asked for, and refuse bad labels as DBN(joint_labels=True) does."""
 
 import joblib
 import numpy as np
@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from skgen import GAN, BetaVAE
+from skgen import DBN, GAN, BetaVAE
 
 ASKED = np.repeat(np.arange(10), 30)
 
@@ -39,8 +39,18 @@ def gan(digits):
                random_state=0).fit(*digits)
 
 
+@pytest.fixture(scope="module")
+def dbn(digits):
+    return DBN(hidden_layer_sizes=(32,), joint_labels=True, max_epochs=2, random_state=0).fit(*digits)
+
+
 @pytest.fixture(params=["vae", "gan"])
 def model(request):
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(params=["vae", "gan", "dbn"])
+def any_conditional(request):
     return request.getfixturevalue(request.param)
 
 
@@ -73,9 +83,9 @@ def test_labels_keep_their_type(digits):
     ([11, 12, 3, 4, 5], "not fitted on: \\[11, 12\\]"),
     (np.arange(3), "y has 3 labels but n_samples=5"),
 ])
-def test_bad_labels_are_refused(model, y, message):
+def test_bad_labels_are_refused_alike_by_every_conditional_model(any_conditional, y, message):
     with pytest.raises(ValueError, match=message):
-        model.sample(5, y=y)
+        any_conditional.sample(5, y=y)
 
 
 @pytest.mark.parametrize("Model", [BetaVAE, GAN])
