@@ -444,6 +444,13 @@ def to_tensor(X, device="cpu", dtype=torch.float32):
     return torch.as_tensor(X, dtype=dtype, device=device)
 
 
+def float32_tensor(array, device, copy=False):
+    """A fitted array as a float32 tensor on ``device``; with ``copy``, one that never shares the array's
+    memory, for a trainer to update in place."""
+    tensor = torch.as_tensor(array, dtype=torch.float32, device=device)
+    return tensor.clone() if copy else tensor
+
+
 def to_numpy(tensor):
     """A tensor as a NumPy array on the CPU (no autograd graph)."""
     return tensor.detach().cpu().numpy()

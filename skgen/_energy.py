@@ -210,12 +210,13 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
         (``epoch``, ``reconstruction_error`` on up to :data:`MONITOR_ROWS` training rows,
         ``lr``, ``seconds``) and, with ``verbose``, a line naming the ``stage``.
         """
-        with fit_threads():
-            generator = torch_generator(random_state, data.device)
+        generator = torch_generator(random_state, data.device)
+        with fit_threads():  # the chains' first draws on one thread, whatever the machine's cores
             trainer = self.make_trainer(data, generator)
-            optimizer = self._make_optimizer(trainer.parameters)
-            scheduler = self._make_lr_scheduler(optimizer)
-            monitor = data[torch.randperm(len(data), generator=generator, device=data.device)[:MONITOR_ROWS]]
+        optimizer = self._make_optimizer(trainer.parameters)
+        scheduler = self._make_lr_scheduler(optimizer)
+        monitor = data[torch.randperm(len(data), generator=generator, device=data.device)[:MONITOR_ROWS]]
+        with fit_threads():
             for _ in range(n_epochs):
                 start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
                 for rows in minibatches(len(data), self.batch_size, generator):

@@ -21,6 +21,7 @@ from skgen._base import (
     check_float32_range,
     check_unit_interval,
     fit_context,
+    float32_tensor,
     resolve_device,
     seed_from,
     to_numpy,
@@ -268,11 +269,12 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         for rbm in self.rbms_[:-1]:
             visibles = rbm.mean_hiddens(visibles)
         top_data = visibles if labels is None else torch.cat([visibles, labels], 1)
-        copies = lambda *arrays: (torch.as_tensor(a, dtype=torch.float32, device=data.device).clone()  # noqa: E731
-                                  for a in arrays)
-        recognition = [SigmoidLayer(*copies(rbm.components_, rbm.intercept_hidden_), upward=True)
-                       for rbm in self.rbms_[:-1]]
-        generative = [SigmoidLayer(*copies(weights, intercept), upward=False)
+        def layer(weights, bias, upward):
+            return SigmoidLayer(float32_tensor(weights, data.device, copy=True),
+                                float32_tensor(bias, data.device, copy=True), upward)
+
+        recognition = [layer(rbm.components_, rbm.intercept_hidden_, upward=True) for rbm in self.rbms_[:-1]]
+        generative = [layer(weights, intercept, upward=False)
                       for weights, intercept in zip(self.generative_weights_, self.generative_intercepts_)]
         return UpDown(self.rbms_[-1].make_trainer(top_data, generator), recognition, generative, generator,
                       n_labels=0 if labels is None else labels.shape[1])
@@ -380,8 +382,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
     def _make_generative_layers(self, device):
         gaussian = self.visible_units == "gaussian"
         pairs = list(zip(self.generative_weights_[gaussian:], self.generative_intercepts_[gaussian:]))[::-1]
-        return [SigmoidLayer(torch.as_tensor(weights, device=device), torch.as_tensor(intercept, device=device),
-                             upward=False) for weights, intercept in pairs]
+        return [SigmoidLayer(float32_tensor(weights, device), float32_tensor(intercept, device), upward=False)
+                for weights, intercept in pairs]
 
     def sample(self, n_samples=1, *, y=None, start="noise", sampler="gibbs", n_steps=1000, n_temperatures=None,
                return_probabilities=False, random_state=None):

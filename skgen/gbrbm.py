@@ -7,7 +7,7 @@ type are filled for Gaussian units; training, sampling and likelihoods are the R
 import numpy as np
 import torch
 
-from skgen._base import Boolean, Real, check_float32_range, to_numpy
+from skgen._base import Boolean, Real, check_float32_range, float32_tensor, to_numpy
 from skgen._machines import GaussianMachine
 from skgen.rbm import RBM
 
@@ -130,6 +130,7 @@ class GaussianBernoulliRBM(RBM):
         check_float32_range(X)
 
     def _is_centered(self):
+        """Never: centering (Melchior et al. 2016) is defined for binary visibles."""
         return False
 
     def _initialize_visibles(self):
@@ -151,7 +152,9 @@ class GaussianBernoulliRBM(RBM):
 
     def _make_machine(self, device, training=False):
         """The fitted model as a :class:`skgen._machines.GaussianMachine` on ``device`` (a copy to train)."""
-        as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device).clone()  # noqa: E731
+        def as_tensor(array):
+            return float32_tensor(array, device, copy=training)
+
         base_variance = np.maximum(self.visible_variance_, self.min_variance)
         return GaussianMachine(
             *(as_tensor(a) for a in (self.components_, self.intercept_visible_, self.intercept_hidden_)),

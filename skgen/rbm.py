@@ -22,6 +22,7 @@ from skgen._base import (
     check_param,
     check_unit_interval,
     fit_context,
+    float32_tensor,
     inside_validated_fit,
     resolve_device,
     seed_from,
@@ -665,11 +666,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
 
         With ``training``, a copy that the trainer updates in place.
         """
-        as_tensor = (lambda a: torch.as_tensor(a, dtype=torch.float32, device=device).clone()) if training else (
-            lambda a: torch.as_tensor(a, dtype=torch.float32, device=device))
-        return BernoulliMachine(*(as_tensor(a) for a in (self.components_, self.intercept_visible_,
-                                                          self.intercept_hidden_)),
-                                as_tensor(_log_odds(self.visible_base_rates_)))
+        arrays = (self.components_, self.intercept_visible_, self.intercept_hidden_,
+                  _log_odds(self.visible_base_rates_))
+        return BernoulliMachine(*(float32_tensor(a, device, copy=training) for a in arrays))
 
     def _machine(self, device):
         """The fitted model on ``device``, kept there while the fitted state stays the same."""

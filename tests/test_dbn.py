@@ -320,7 +320,8 @@ def test_the_top_rbm_is_fine_tuned_through_its_public_trainer(binary_digits, mon
     made, stored = [], []
     original_make, original_store = RBM.make_trainer, RBM.store_trainer
     monkeypatch.setattr(RBM, "make_trainer", lambda self, *args: made.append(self) or original_make(self, *args))
-    monkeypatch.setattr(RBM, "store_trainer", lambda self, trainer: stored.append(self) or original_store(self, trainer))
+    monkeypatch.setattr(RBM, "store_trainer",
+                        lambda self, trainer: stored.append(self) or original_store(self, trainer))
     dbn = small(max_epochs=1, fine_tune_epochs=1).fit(X)
     # one trainer per greedy layer, then the top RBM's again for the fine-tuning
     assert made == [*dbn.rbms_, dbn.rbms_[-1]] and stored == made

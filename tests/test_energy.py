@@ -1,4 +1,4 @@
-"""skgen._energy: the energy family's template, its one training loop, its parameters and its device-resident weights."""
+"""skgen._energy: the energy family's template, its one training loop, its parameters, its weights on the device."""
 
 import pickle
 import re
