@@ -1,7 +1,8 @@
 """The ``skgen`` command line (``skgen ...`` or ``python -m skgen ...``).
 
 ``skgen demo`` runs the main job offline on scikit-learn's bundled digits;
-``skgen study NAME`` runs one of the three studies, on a dask cluster with ``--scheduler``.
+``skgen study NAME`` runs one of the three studies; both run their independent fits on a
+dask cluster with ``--scheduler``.
 Errors a user can act on (missing data without a network, a bad option, an --out that
 cannot be written or that another run is writing) end with exit status 2 and one line,
 no traceback; options and ``--out`` are checked before any work starts. Ctrl-C (SIGINT)
@@ -57,6 +58,7 @@ def build_parser():
     demo = commands.add_parser("demo", help="fit every model on scikit-learn's digits (offline, ~2 minutes)")
     demo.add_argument("--out", default="skgen-out", help="output folder (default: ./skgen-out)")
     demo.add_argument("--random-state", type=int, default=0, help=f"seed, in [0, {MAX_RANDOM_STATE}] (default: 0)")
+    _add_scheduler(demo)
 
     study = commands.add_parser("study", help="run one of the three studies")
     study.add_argument("name", choices=sorted(STUDIES))
@@ -65,13 +67,17 @@ def build_parser():
     study.add_argument("--data-home", default=None, help="data home (default: $SKGEN_DATA or ~/skgen_data)")
     study.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     study.add_argument("--n-jobs", type=int, default=None, help="parallel jobs for independent fits")
-    study.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="run the independent fits on this dask cluster (e.g. tcp://host:8786), "
-                            "through joblib's dask backend; its workers must see --out")
+    _add_scheduler(study)
     study.add_argument("--random-state", type=int, default=0, help=f"seed, in [0, {MAX_RANDOM_STATE}] (default: 0)")
     study.add_argument("--models", nargs="+", default=None, metavar="MODEL",
                        help="study generative only: the models to run (default: RBM DBN BetaVAE GAN)")
     return parser
+
+
+def _add_scheduler(command):
+    command.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="run the independent fits on this dask cluster (e.g. tcp://host:8786), "
+                              "through joblib's dask backend; its workers must see --out")
 
 
 def _check_device(device):
@@ -325,7 +331,7 @@ def _checked_run(args):
             _check_study_options(args)
         _check_random_state(args.random_state)
         _check_out(out)
-        client = _connect(args.scheduler) if getattr(args, "scheduler", None) else None
+        client = None if args.scheduler is None else _connect(args.scheduler)
     except ValueError as exc:
         return _error(exc)
     try:

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pooch
 import pytest
 
@@ -161,7 +162,7 @@ def test_a_stopping_signal_on_the_running_demo(tmp_path, signum, status, word):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     demo = subprocess.Popen([sys.executable, "-m", "skgen", "demo", "--out", str(out)], stderr=subprocess.PIPE, env=env)
     seen, deadline = b"", time.monotonic() + 120
-    while b"RBM" not in seen and time.monotonic() < deadline:  # the bar names the model being fitted
+    while b"demo:" not in seen and time.monotonic() < deadline:  # the bar of the fits appears
         seen += os.read(demo.stderr.fileno(), 1024)
     demo.send_signal(signum)
     seen += demo.stderr.read()
@@ -302,6 +303,33 @@ def test_study_runs_its_fits_on_a_dask_cluster_given_by_scheduler(data_home, tmp
         (worker,) = cluster.workers.values()
         assert worker.state.executed_count >= 1  # the two points, which joblib may batch into one task
     assert (out / "pretraining.csv").exists() and "pretraining.md" in capsys.readouterr().out
+
+
+class InstantModel:
+    """Fits in no time: a stand-in for the demo's models."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def sample(self, n_samples, random_state=None):
+        return np.zeros((n_samples, 64))
+
+    def score(self, X, y):
+        return 1.0
+
+
+def test_demo_runs_its_fits_on_a_dask_cluster_given_by_scheduler(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    from skgen.studies import demo
+
+    monkeypatch.setattr(demo, "_generative_models", lambda random_state: {"A": InstantModel(), "B": InstantModel()})
+    monkeypatch.setattr(demo, "_classifiers", lambda random_state: {"C": InstantModel()})
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        assert main(["demo", "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "out")]) == 0
+        (worker,) = cluster.workers.values()
+        assert worker.state.executed_count >= 1
+    table = __import__("pandas").read_csv(tmp_path / "out" / "demo.csv")
+    assert list(table["model"]) == ["held-out digits (floor)", "A", "B", "C"]
 
 
 def test_unreachable_scheduler_exits_2_before_work(tmp_path, no_work, monkeypatch, capsys):
