@@ -187,7 +187,7 @@ def _unlock(out, descriptor):
     os.close(descriptor)
 
 
-class PublishError(OSError):
+class _PublishError(OSError):
     """The finished run's files could not all be moved into ``--out``; they wait in the staging folder."""
 
 
@@ -196,7 +196,7 @@ def _run_folder(out):
     """Yield a staging folder inside ``out``, created if needed and locked for this run.
 
     On the way out the lock goes; after a failure or an interrupt before publishing, so do
-    the staging folder and the folders made for the run. After a :class:`PublishError`, the
+    the staging folder and the folders made for the run. After a :class:`_PublishError`, the
     staging folder stays with the finished files in it.
     """
     created = _make_folders(out)
@@ -206,7 +206,7 @@ def _run_folder(out):
             staging = Path(tempfile.mkdtemp(prefix=".skgen-partial-", dir=out))
             try:
                 yield staging
-            except PublishError:
+            except _PublishError:
                 raise
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -226,13 +226,13 @@ def _publish(staging, out):
     names = sorted(path.name for path in staging.iterdir())
     in_the_way = [name for name in names if (out / name).is_dir() and not (out / name).is_symlink()]
     if in_the_way:
-        raise PublishError(f"--out {out} holds folders named like the run's outputs ({', '.join(in_the_way)}); "
+        raise _PublishError(f"--out {out} holds folders named like the run's outputs ({', '.join(in_the_way)}); "
                            f"the finished run's files are kept in {staging}.")
     try:
         for name in names:
             os.replace(staging / name, out / name)
     except OSError as exc:
-        raise PublishError(f"moving the finished run's files into --out {out} failed ({exc.strerror or exc}); "
+        raise _PublishError(f"moving the finished run's files into --out {out} failed ({exc.strerror or exc}); "
                            f"the files not yet moved are kept in {staging}.") from None
     staging.rmdir()
 
