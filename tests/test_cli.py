@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pooch
 import pytest
 
@@ -305,25 +304,8 @@ def test_study_runs_its_fits_on_a_dask_cluster_given_by_scheduler(data_home, tmp
     assert (out / "pretraining.csv").exists() and "pretraining.md" in capsys.readouterr().out
 
 
-class InstantModel:
-    """Fits in no time: a stand-in for the demo's models."""
-
-    def fit(self, X, y=None):
-        return self
-
-    def sample(self, n_samples, random_state=None):
-        return np.zeros((n_samples, 64))
-
-    def score(self, X, y):
-        return 1.0
-
-
-def test_demo_runs_its_fits_on_a_dask_cluster_given_by_scheduler(tmp_path, monkeypatch):
+def test_demo_runs_its_fits_on_a_dask_cluster_given_by_scheduler(tmp_path, instant_demo_models):
     distributed = pytest.importorskip("distributed")
-    from skgen.studies import demo
-
-    monkeypatch.setattr(demo, "_generative_models", lambda random_state: {"A": InstantModel(), "B": InstantModel()})
-    monkeypatch.setattr(demo, "_classifiers", lambda random_state: {"C": InstantModel()})
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
         assert main(["demo", "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "out")]) == 0
         (worker,) = cluster.workers.values()

@@ -154,21 +154,9 @@ def test_report_leaves_missing_values_empty(tmp_path):
     assert "nan" not in report.lower() and "None" not in report
 
 
-def test_demo_shows_progress_per_model(tmp_path, monkeypatch, capsys):
+def test_demo_shows_progress_per_model(tmp_path, instant_demo_models, capsys):
     from skgen.studies import demo
 
-    class Instant:
-        def fit(self, X, y=None):
-            return self
-
-        def sample(self, n_samples, random_state=None):
-            return np.zeros((n_samples, 64))
-
-        def score(self, X, y):
-            return 1.0
-
-    monkeypatch.setattr(demo, "_generative_models", lambda random_state: {"A": Instant(), "B": Instant()})
-    monkeypatch.setattr(demo, "_classifiers", lambda random_state: {"C": Instant()})
     demo.run_demo(out=tmp_path)
     err = capsys.readouterr().err
     assert "demo" in err and "3/3" in err and "model" in err
