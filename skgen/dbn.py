@@ -9,9 +9,7 @@ RBMs, through their public methods, and its training loop is the up-down fine-tu
 import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
 from skgen._base import (
@@ -31,6 +29,7 @@ from skgen._base import (
     torch_generator,
 )
 from skgen._energy import EnergyEstimator
+from skgen._labels import check_sample_labels, encode_fit_labels, one_hot
 from skgen._machines import SigmoidLayer
 from skgen._trainers import UpDown
 from skgen.gbrbm import GaussianBernoulliRBM
@@ -115,6 +114,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         and ``seconds``. Empty without fine-tuning.
     classes_ : ndarray of shape (n_classes,)
         The labels (``joint_labels=True`` only).
+    class_prior_ : ndarray of shape (n_classes,)
+        The share of each class among the training rows (``joint_labels=True`` only).
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -297,16 +298,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         self.rbms_[-1].store_trainer(trainer.top)
 
     def _encode_labels(self, y, n_samples):
-        """One-hot labels as a tensor; sets ``classes_``."""
-        if y is None:
-            raise ValueError("DBN(joint_labels=True) needs the labels: call fit(X, y).")
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if len(y) != n_samples:
-            raise ValueError(f"y has {len(y)} labels for {n_samples} rows of X.")
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        return torch.nn.functional.one_hot(torch.as_tensor(encoder.transform(y)), len(self.classes_)).float()
+        """One-hot labels as a tensor; sets ``classes_`` and ``class_prior_``."""
+        return one_hot(encode_fit_labels(self, y, n_samples, "joint_labels"), len(self.classes_), "cpu")
 
     def _validate(self, X, reset):
         X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
@@ -457,16 +450,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
 
     def _labels_to_clamp(self, y, n_samples):
         """One-hot rows for the classes ``y`` asks for, or None."""
-        if y is None:
-            return None
-        if not self.joint_labels:
-            raise ValueError("sample(y=...) needs a DBN fitted with joint_labels=True.")
-        y = np.repeat(y, n_samples) if np.ndim(y) == 0 else column_or_1d(y)
-        unknown = set(np.unique(y).tolist()) - set(self.classes_.tolist())
-        if unknown:
-            raise ValueError(f"y holds labels the DBN was not fitted on: {sorted(unknown)}; "
-                             f"known classes are {self.classes_.tolist()}.")
-        return np.eye(len(self.classes_), dtype=np.float32)[np.searchsorted(self.classes_, y)]
+        indices = check_sample_labels(self, y, n_samples, "joint_labels")
+        return None if indices is None else np.eye(len(self.classes_), dtype=np.float32)[indices]
 
     def _top_start(self, start, labels):
         """``start`` for the top RBM: strings pass through, data rows go up the lower layers."""
