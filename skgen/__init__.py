@@ -12,6 +12,7 @@ _ESTIMATORS = {
     "RBM": "skgen.rbm",
     "GaussianBernoulliRBM": "skgen.gbrbm",
     "DBN": "skgen.dbn",
+    "DBM": "skgen.dbm",
     "DNNClassifier": "skgen.dnn",
     "BetaVAE": "skgen.vae",
     "GAN": "skgen.gan",

@@ -12,7 +12,9 @@ training loop of the energy family, through four members:
 
 :class:`ContrastiveDivergence` trains a restricted Boltzmann machine by CD-k, PCD-k or
 parallel tempering; :class:`UpDown` fine-tunes a deep belief network by the up-down
-algorithm, its top RBM by a :class:`ContrastiveDivergence`.
+algorithm, its top RBM by a :class:`ContrastiveDivergence`; :class:`StochasticApproximation`
+trains a deep Boltzmann machine (:mod:`skgen._dbm_machine`) by mean field and persistent
+chains.
 """
 
 import torch
@@ -257,3 +259,55 @@ class UpDown:
             for layer in reversed(self.generative):
                 states = layer.probabilities(states)
             return torch.mean((states - visibles) ** 2).item()
+
+
+class StochasticApproximation:
+    """The deep Boltzmann machine's gradient of one minibatch (Salakhutdinov & Hinton 2009), into ``.grad``.
+
+    The data term is the sufficient statistics of the mean-field posterior of the batch; the
+    model term those of ``n_chains`` persistent Gibbs chains after ``gibbs_steps`` sweeps,
+    with their odd layers replaced by their exact conditional means (stochastic
+    approximation, the persistent chains of PCD).
+
+    Parameters
+    ----------
+    machine : skgen._dbm_machine.DeepBoltzmannMachine
+        Trained in place; its tensors are the optimizer's parameters.
+    n_chains, gibbs_steps, mean_field_steps : int
+    generator : torch.Generator
+        On the machine's device.
+    """
+
+    def __init__(self, machine, n_chains, gibbs_steps, mean_field_steps, generator):
+        self.machine, self.n_chains, self.generator = machine, n_chains, generator
+        self.gibbs_steps, self.mean_field_steps = gibbs_steps, mean_field_steps
+        self.parameters = machine.parameters()
+        self.chains = None
+
+    def start_chains(self, data, states=None):
+        """The persistent chains: ``states`` of a previous fit, else data rows with their recognition pass sampled."""
+        if states is not None:
+            self.chains = [torch.as_tensor(x, device=data.device).clone() for x in states]
+            return
+        rows = data[torch.randperm(len(data), generator=self.generator, device=data.device)[
+            torch.arange(self.n_chains, device=data.device) % len(data)]]
+        means = self.machine.recognition(rows)
+        self.chains = [rows.clone(), *(bernoulli(mu, self.generator) for mu in means[1:])]
+
+    def gradient(self, batch):
+        """Write the negative log-likelihood gradient of ``batch`` into the parameters' ``.grad``."""
+        with torch.no_grad():
+            means = self.machine.mean_field(batch, self.mean_field_steps)
+            for _ in range(self.gibbs_steps):
+                self.chains, _ = self.machine.gibbs_sweep(self.chains, self.generator)
+            self.machine.write_gradient(means, self.machine.rao_blackwellize(self.chains))
+
+    def after_step(self, batch):
+        """Nothing to constrain: every parameter of a binary DBM may take any value."""
+
+    def reconstruction_error(self, rows):
+        """Mean squared error of ``P(v | mu_1)``, the visibles given the mean-field posterior of ``rows``."""
+        with torch.no_grad():
+            means = self.machine.mean_field(rows, self.mean_field_steps)
+            reconstruction = self.machine.field([None, means[1]], 0).sigmoid_()
+            return torch.mean((reconstruction - rows) ** 2).item()

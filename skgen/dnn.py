@@ -24,6 +24,7 @@ from torch import nn
 
 from skgen._base import Instance, LayerSizes, Options, Real, resolve_optimizer, seed_from, to_numpy, to_tensor
 from skgen._nets import EARLY_STOPPING_CONSTRAINTS, SkorchEstimator
+from skgen.dbm import DBM
 from skgen.dbn import DBN
 
 _DEFAULT_HIDDEN_LAYER_SIZES = (200, 200)
@@ -122,8 +123,10 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         Units of each hidden layer. None means the DBN's sizes when ``dbn`` is given, and
         ``(200, 200)`` otherwise. Sizes given together with a ``dbn`` must match the DBN's,
         else ``fit`` raises ``ValueError``.
-    dbn : DBN, FrozenEstimator or None, default=None
-        Pretraining of the hidden layers, which needs ``activation="logistic"``.
+    dbn : DBN, DBM, FrozenEstimator or None, default=None
+        Pretraining of the hidden layers, which needs ``activation="logistic"``. A
+        :class:`skgen.DBM` gives its :meth:`~skgen.DBM.recognition_layers`, the bottom-up
+        pass that starts its mean field.
 
         - None: random initialisation (Glorot uniform weights, zero biases).
         - an unfitted :class:`skgen.DBN`: a clone of it is fitted on ``X`` in ``fit``
@@ -275,7 +278,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         **SkorchEstimator._parameter_constraints,
         **EARLY_STOPPING_CONSTRAINTS,
         "hidden_layer_sizes": [None, LayerSizes(allow_empty=True)],
-        "dbn": [None, Instance(DBN, FrozenEstimator)],
+        "dbn": [None, Instance(DBN, FrozenEstimator, DBM)],
         "activation": [Options(*ACTIVATIONS)],
         "lr": [Real(0, closed="neither"), Options("auto")],
         "dropout": [Real(0, 1, closed="left")],
@@ -364,7 +367,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
             )
         self.dbn_ = self._pretrained_dbn(X, y)
         self.hidden_layer_sizes_ = (
-            tuple(rbm.components_.shape[0] for rbm in self.dbn_.rbms_) if self.dbn_ is not None
+            tuple(weight.shape[0] for weight, _ in _dbn_layers(self.dbn_)) if self.dbn_ is not None
             else tuple(self.hidden_layer_sizes or _DEFAULT_HIDDEN_LAYER_SIZES)
         )
         return self._fit_net(X, encoder.transform(y).astype(np.int64), sample_weight=sample_weight)
@@ -413,12 +416,14 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
                 "the network would not compute the DBN's features. Use activation='logistic' with dbn."
             )
         dbn = self.dbn
-        if not isinstance(dbn.estimator if isinstance(dbn, FrozenEstimator) else dbn, DBN):
-            raise ValueError(f"dbn must be None, a skgen.DBN or a FrozenEstimator of a fitted DBN; got {dbn!r}.")
+        if not isinstance(dbn.estimator if isinstance(dbn, FrozenEstimator) else dbn, (DBN, DBM)):
+            raise ValueError(f"dbn must be None, a skgen.DBN or DBM, or a FrozenEstimator of a fitted one; "
+                             f"got {dbn!r}.")
         fitted = _is_fitted(dbn)
         if isinstance(dbn, FrozenEstimator) and not fitted:
             raise ValueError("dbn is a FrozenEstimator of an unfitted DBN; fit the DBN before freezing it.")
-        dbn_sizes = tuple(rbm.components_.shape[0] for rbm in dbn.rbms_) if fitted else tuple(dbn.hidden_layer_sizes)
+        layers = _dbn_layers(dbn) if fitted else None
+        dbn_sizes = tuple(weight.shape[0] for weight, _ in layers) if fitted else tuple(dbn.hidden_layer_sizes)
         if self.hidden_layer_sizes is not None and tuple(self.hidden_layer_sizes) != dbn_sizes:
             raise ValueError(
                 f"hidden_layer_sizes={tuple(self.hidden_layer_sizes)} conflicts with the DBN's hidden layers "
@@ -431,7 +436,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         dbn = clone(dbn)
         if "random_state" in dbn.get_params() and dbn.random_state is None:
             dbn.set_params(random_state=seed_from(self.random_state))
-        return dbn.fit(X, y) if dbn.joint_labels else dbn.fit(X)
+        return dbn.fit(X, y) if getattr(dbn, "joint_labels", False) else dbn.fit(X)
 
     def _net_params(self):
         return dict(
@@ -484,8 +489,10 @@ def _dbn_layers(dbn):
     inputs divided by its ``variances_`` (``P(h | v) = sigmoid(c + W (v / sigma^2))``), so
     its weights are divided by them; the label units of a ``joint_labels`` top RBM hold
     ``1 / n_classes`` each in the up pass, so their weights join the bias and are dropped.
-    Float32 copies.
+    Float32 copies. A DBM gives its :meth:`~skgen.DBM.recognition_layers`.
     """
+    if isinstance(dbn.estimator if isinstance(dbn, FrozenEstimator) else dbn, DBM):
+        return dbn.recognition_layers()
     layers = []
     for depth, rbm in enumerate(dbn.rbms_):
         weight = np.asarray(rbm.components_, dtype=np.float64)

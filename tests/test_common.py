@@ -19,6 +19,8 @@ SMALL = {
     "RBM": {"n_components": 4, "max_epochs": 2, "random_state": 0},
     "GaussianBernoulliRBM": {"n_components": 4, "max_epochs": 2, "random_state": 0},
     "DBN": {"hidden_layer_sizes": (4, 3), "max_epochs": 2, "random_state": 0},
+    "DBM": {"hidden_layer_sizes": (4, 3), "pretrain_epochs": 1, "max_epochs": 2, "batch_size": 10, "n_chains": 10,
+            "random_state": 0},
     "DNNClassifier": {"hidden_layer_sizes": (16,), "optimizer": torch.optim.Adam, "lr": 0.05, "max_epochs": 10, "random_state": 0},
     "BetaVAE": {"likelihood": "gaussian", "latent_dim": 2, "hidden_layer_sizes": (8,), "max_epochs": 3,
                 "batch_size": 16, "n_importance_samples": 8, "random_state": 0},
@@ -26,7 +28,7 @@ SMALL = {
             "max_epochs": 3, "batch_size": 16, "random_state": 0},
 }
 #: estimators whose data must lie in [0, 1]; the checks also run on them behind squash()
-UNIT_INTERVAL = {"RBM", "DBN"}
+UNIT_INTERVAL = {"RBM", "DBN", "DBM"}
 
 ROUTED_KWARGS = (
     "**kwargs takes only routed prefix__name parameters (optimizer__momentum...); the check passes a "

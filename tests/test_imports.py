@@ -17,7 +17,7 @@ import skgen
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = {"rbm", "gbrbm", "dbn", "dnn", "vae", "gan", "dbm"}
-BASE = {"_base", "_machines", "_partition", "_threads", "_nets", "_energy", "_trainers", "_labels"}
+BASE = {"_base", "_machines", "_dbm_machine", "_partition", "_threads", "_nets", "_energy", "_trainers", "_labels"}
 ABOVE_ESTIMATORS = ("skgen.studies", "skgen.metrics", "skgen.__main__")
 #: source folders whose modules the rules read
 FOLDERS = ("skgen", "benchmarks", "examples", "scripts", "tests")

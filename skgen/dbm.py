@@ -1,0 +1,549 @@
+"""Deep Boltzmann machine: modified RBMs pretrained greedily, then trained jointly by mean field and Gibbs chains."""
+
+import hashlib
+import inspect
+
+import numpy as np
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
+
+from skgen._base import (
+    Boolean,
+    DensityMixin,
+    Integer,
+    LayerSizes,
+    Options,
+    Real,
+    bernoulli,
+    check_param,
+    check_unit_interval,
+    fit_context,
+    resolve_device,
+    seed_from,
+    to_numpy,
+    to_tensor,
+    torch_generator,
+)
+from skgen._dbm_machine import MAX_EXACT_UNITS, DeepBoltzmannMachine, ais_log_partition
+from skgen._energy import EnergyEstimator
+from skgen._partition import ais_schedule
+from skgen._threads import fit_threads
+from skgen._trainers import StochasticApproximation
+from skgen.rbm import RBM
+
+#: pixel means are clipped to [eps, 1 - eps] before taking log-odds
+_EPS = 1e-3
+
+
+class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, EnergyEstimator):
+    """Deep Boltzmann machine with binary units (Salakhutdinov & Hinton 2009).
+
+    An undirected stack of binary layers ``v, h_1, ..., h_L``, each coupled to its
+    neighbours only: unlike a :class:`skgen.DBN`, every hidden layer is inferred from the
+    layers both below and above it. The posterior over the hidden layers is approximated by
+    the mean-field fixed point of a factorised distribution, which :meth:`transform`
+    returns for the top layer.
+
+    :meth:`fit` runs in two stages:
+
+    1. **Greedy pretraining** (``pretrain_epochs`` per layer, at ``pretrain_lr``): RBMs
+       (:class:`skgen.RBM`, CD-1) trained bottom-up, each on the hidden probabilities of the
+       one below, modified so that their composition counts no input twice. The bottom RBM
+       sees two copies of the visibles, so that its hiddens take twice the input from
+       below that they will get in the DBM, where the layer above supplies the other half
+       (Salakhutdinov & Hinton 2009, section 3.1); the two copies' weights are learnt from
+       identical data and averaged. The paper also ties two copies of the *top* layer; an
+       RBM cannot tie its hidden units, so the top and the middle RBMs are trained plainly
+       and their weights halved in the DBM, the rule of Salakhutdinov & Hinton (2012) for
+       middle layers. A layer's bias is the mean of the two RBMs' biases for it.
+    2. **Joint training** (``max_epochs``, at ``lr``): for each minibatch the data term of
+       the gradient is the sufficient statistics of the mean-field posterior
+       (``mean_field_steps`` sweeps from a bottom-up pass), the model term those of
+       ``n_chains`` persistent Gibbs chains advanced ``cd_steps`` sweeps, which alternate
+       between the odd and the even layers (stochastic approximation). The learning rate
+       decays linearly to zero over ``max_epochs`` by default (``lr_scheduler``), as the
+       paper decreases it to zero.
+
+    :meth:`score_samples` is the variational lower bound of ``log p(v)``, with ``log Z``
+    exact for a DBM small enough to enumerate and by annealed importance sampling
+    otherwise (:meth:`log_partition`).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(500, 1000)
+        Units of each hidden layer, bottom first.
+    pretrain_epochs : int, default=10
+        Epochs of each pretraining RBM; 0 starts the joint training from small random
+        weights.
+    pretrain_lr : float, default=0.05
+        Learning rate of the pretraining RBMs (with ``optimizer`` and its
+        ``optimizer__*`` arguments, ``batch_size``, and no learning-rate schedule).
+    mean_field_steps : int, default=10
+        Mean-field sweeps of the posterior, in training and in :meth:`transform` and
+        :meth:`score_samples`.
+    cd_steps : int, default=5
+        Gibbs sweeps of the persistent chains per update (the paper's 5).
+    n_chains : int, default=100
+        Persistent chains ("fantasy particles") of the joint training; ``None`` takes
+        ``batch_size``.
+    lr : float, default=0.005
+        Learning rate of the joint training.
+    max_epochs : int, default=10
+        Passes over the training data of the joint training.
+    batch_size : int, default=100
+        Rows per minibatch, in pretraining and joint training.
+    lr_scheduler : torch.optim.lr_scheduler.LRScheduler subclass or None, default=PolynomialLR
+        The joint training's learning-rate schedule, stepped once per epoch, with its
+        arguments as ``lr_scheduler__<name>=value``. A schedule that takes ``total_iters``
+        gets ``max_epochs`` unless given: the default decays ``lr`` linearly to zero.
+    %(training_parameters)s
+    **kwargs
+        ``optimizer__<name>=value`` and ``lr_scheduler__<name>=value`` arguments.
+
+    Attributes
+    ----------
+    weights_ : list of ndarray
+        ``weights_[l]`` of shape ``(n_{l+1}, n_l)`` couples layer ``l`` (0: the visibles)
+        and layer ``l + 1``, as an RBM's ``components_``.
+    intercepts_ : list of ndarray
+        Biases of each layer, the visibles' first.
+    visible_base_rates_ : ndarray of shape (n_features,)
+        Mean of each feature over the training data; AIS anneals from the model of
+        independent visibles with these means.
+    chains_ : ndarray of shape (n_chains, n_features)
+        The persistent chains' visible states at the end of training;
+        ``sample(start="chains")`` continues the chains.
+    history_ : list of dict
+        One entry per epoch of joint training: ``epoch``, ``reconstruction_error`` (mean
+        squared error of ``P(v | mu_1)`` after mean field, on up to 1,000 training rows),
+        ``lr`` and ``seconds``.
+    n_features_in_ : int
+        Number of features seen in :meth:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen in :meth:`fit`, when they were all strings.
+
+    See Also
+    --------
+    skgen.DBN : A stack of RBMs with directed lower layers.
+    skgen.DNNClassifier : A classifier that a fitted DBM can initialise (``dbn=``).
+
+    References
+    ----------
+    R. Salakhutdinov and G. E. Hinton (2009). Deep Boltzmann machines. AISTATS.
+
+    R. Salakhutdinov and H. Larochelle (2010). Efficient learning of deep Boltzmann
+    machines. AISTATS.
+
+    R. Salakhutdinov and G. E. Hinton (2012). An efficient learning procedure for deep
+    Boltzmann machines. Neural Computation 24(8).
+
+    G. E. Hinton and R. Salakhutdinov (2012). A better way to pretrain deep Boltzmann
+    machines. NIPS.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgen import DBM
+    >>> X = np.array([[0, 0, 1, 1], [1, 0, 1, 0], [1, 1, 1, 1], [0, 1, 0, 0]] * 5)
+    >>> dbm = DBM(hidden_layer_sizes=(3, 2), pretrain_epochs=5, max_epochs=5, batch_size=4,
+    ...           n_chains=8, random_state=0).fit(X)
+    >>> dbm.transform(X).shape
+    (20, 2)
+    >>> [weights.shape for weights in dbm.weights_]
+    [(3, 4), (2, 3)]
+    >>> dbm.sample(3, n_steps=10, random_state=0).shape
+    (3, 4)
+    >>> bool(dbm.score(X) < 0)
+    True
+    """
+
+    _parameter_constraints = {
+        **EnergyEstimator._parameter_constraints,
+        "hidden_layer_sizes": [LayerSizes()],
+        "pretrain_epochs": [Integer(0)],
+        "pretrain_lr": [Real(0, closed="neither")],
+        "mean_field_steps": [Integer(1)],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(500, 1000),
+        *,
+        pretrain_epochs=10,
+        pretrain_lr=0.05,
+        mean_field_steps=10,
+        cd_steps=5,
+        n_chains=100,
+        lr=0.005,
+        max_epochs=10,
+        batch_size=100,
+        optimizer=torch.optim.SGD,
+        lr_scheduler=torch.optim.lr_scheduler.PolynomialLR,
+        ais_chains=100,
+        ais_betas=10000,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        self._set_init_params(locals())
+
+    # -- training ---------------------------------------------------------------------------
+
+    @fit_context
+    def fit(self, X, y=None):
+        """Pretrain the layers greedily, then train the DBM jointly for ``max_epochs`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Values in [0, 1]: binary data, or probabilities.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DBM
+        """
+        data = to_tensor(self._validate(X, reset=True), resolve_device(self.device))
+        rng = check_random_state(self.random_state)
+        with fit_threads():  # the composition of the pretrained layers on one thread, as every fit's products
+            self._initialize(data, rng)
+        self._fit_epochs(data, self.max_epochs, rng, self.history_, stage="joint epoch")
+        return self
+
+    def _validate(self, X, reset):
+        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
+        try:
+            check_unit_interval(X)
+        except ValueError:
+            check_non_negative(X, type(self).__name__)  # scikit-learn's wording for negative values
+            raise
+        return X
+
+    def _initialize(self, data, random_state):
+        """The greedy pretraining: the fitted state of the DBM composed of modified RBMs (class docstring)."""
+        self.visible_base_rates_ = data.mean(0).double().cpu().numpy()
+        for name in ("chains_", "_chain_hiddens", "_log_partition_cache"):
+            self.__dict__.pop(name, None)
+        self.history_ = []
+        weights, biases = self._pretrain(data, random_state)
+        self.weights_, self.intercepts_ = [to_numpy(W) for W in weights], [to_numpy(b) for b in biases]
+
+    def _pretrain(self, data, rng):
+        """Weights bottom first and biases visible first of the DBM composed of greedily trained RBMs."""
+        sizes = [data.shape[1], *self.hidden_layer_sizes]
+        if self.pretrain_epochs == 0:
+            generator = torch_generator(rng, data.device)
+            weights = [0.01 * torch.randn(sizes[layer + 1], sizes[layer], generator=generator, device=data.device)
+                       for layer in range(len(sizes) - 1)]
+            return weights, [self._visible_base_bias(data.device), *(torch.zeros(n, device=data.device)
+                                                                     for n in sizes[1:])]
+        top = len(self.hidden_layer_sizes) - 1
+        weights, biases_from_below, biases_from_above = [], [], []
+        inputs = torch.cat([data, data], 1) if top > 0 else data
+        for depth, size in enumerate(self.hidden_layer_sizes):
+            rbm = self._pretraining_rbm(size, seed_from(rng)).fit(inputs)
+            W, b, c = (torch.as_tensor(a, device=data.device) for a in (
+                rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_))
+            if depth == 0 and top > 0:
+                W, b = _merge_copies(W, sizes[0]), _merge_copies(b, sizes[0])
+            elif depth > 0:
+                W = W / 2
+            weights.append(W)
+            biases_from_above.append(b)
+            biases_from_below.append(c)
+            if depth < top:
+                inputs = rbm.mean_hiddens(inputs)
+        # a hidden layer below the top has a bias from the RBM below it and one from the RBM above
+        hidden_biases = [(below + above) / 2 for below, above in zip(biases_from_below[:-1], biases_from_above[1:])]
+        return weights, [biases_from_above[0], *hidden_biases, biases_from_below[-1]]
+
+    def _pretraining_rbm(self, size, seed):
+        optimizer_arguments = {key: getattr(self, key) for key in self._routed_keys() if key.startswith("optimizer__")}
+        return RBM(n_components=size, lr=self.pretrain_lr, max_epochs=self.pretrain_epochs,
+                   batch_size=self.batch_size, optimizer=self.optimizer, device=self.device, random_state=seed,
+                   **optimizer_arguments)
+
+    def _machine_from(self, weights, biases, device):
+        """A machine of these weights and biases, whose base model for AIS has independent visibles with the
+        data's means and hiddens at 1/2."""
+        as_parameter = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device).clone()  # noqa: E731
+        base = [self._visible_base_bias(device), *(torch.zeros(len(b), device=device) for b in biases[1:])]
+        return DeepBoltzmannMachine([as_parameter(W) for W in weights], [as_parameter(b) for b in biases], base)
+
+    def _visible_base_bias(self, device):
+        return torch.as_tensor(_log_odds(self.visible_base_rates_), dtype=torch.float32, device=device)
+
+    def make_trainer(self, data, generator):
+        """The stochastic approximation trainer of a copy of the fitted DBM, on ``data``'s device.
+
+        It is set up by ``n_chains``, ``cd_steps`` and ``mean_field_steps``, and continues
+        the persistent chains of the last training, else starts them at training rows.
+
+        Parameters
+        ----------
+        data : Tensor of shape (n_samples, n_features)
+            Training rows; new persistent chains start from them.
+        generator : torch.Generator
+            On ``data``'s device.
+
+        Returns
+        -------
+        trainer : skgen._trainers.StochasticApproximation
+        """
+        check_is_fitted(self)
+        trainer = StochasticApproximation(self._make_machine(data.device), self.n_chains or self.batch_size,
+                                          self.cd_steps, self.mean_field_steps, generator)
+        previous = [self.chains_, *self._chain_hiddens] if hasattr(self, "chains_") else None
+        trainer.start_chains(data, previous)
+        return trainer
+
+    def store_trainer(self, trainer):
+        """Take the weights, biases and persistent chains of ``trainer`` as the fitted state.
+
+        Parameters
+        ----------
+        trainer : skgen._trainers.StochasticApproximation
+            A trainer from :meth:`make_trainer`, after training.
+        """
+        self.weights_ = [to_numpy(W) for W in trainer.machine.weights]
+        self.intercepts_ = [to_numpy(b) for b in trainer.machine.biases]
+        self.chains_ = to_numpy(trainer.chains[0])
+        self._chain_hiddens = [to_numpy(x) for x in trainer.chains[1:]]
+
+    def _make_lr_scheduler(self, optimizer):
+        """The ``lr_scheduler`` over ``optimizer``; one that takes ``total_iters`` gets ``max_epochs`` unless routed."""
+        if self.lr_scheduler is None:
+            return None
+        arguments = self._routed("lr_scheduler__")
+        if "total_iters" in inspect.signature(self.lr_scheduler).parameters:
+            arguments.setdefault("total_iters", self.max_epochs)
+        return self.lr_scheduler(optimizer, **arguments)
+
+    def _make_machine(self, device):
+        """The fitted DBM as a new :class:`skgen._dbm_machine.DeepBoltzmannMachine` on ``device``."""
+        return self._machine_from(self.weights_, self.intercepts_, device)
+
+    def _machine(self, device):
+        """The fitted DBM on ``device``, built once per fitted state (for inference, not to train)."""
+        check_is_fitted(self)
+        return self._device_machine(device, self._make_machine)
+
+    # -- the model as a transformer ------------------------------------------------------
+
+    def transform(self, X):
+        """Mean-field posterior probabilities of the top hidden layer, ``q(h_L = 1 | v = X)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+        """
+        return to_numpy(self._mean_field(X)[-1])
+
+    def _mean_field(self, X):
+        v = self._inference_rows(X)
+        with torch.no_grad(), fit_threads():
+            return self._machine(v.device).mean_field(v, self.mean_field_steps)
+
+    def _inference_rows(self, X):
+        check_is_fitted(self)
+        return to_tensor(self._validate(X, reset=False), self._inference_device())
+
+    @property
+    def _n_features_out(self):
+        """Number of transformed output features, for ``get_feature_names_out``."""
+        return self.weights_[-1].shape[0]
+
+    def recognition_layers(self):
+        """The bottom-up pass that starts mean field, as feed-forward layers: ``[(weight, bias), ...]``.
+
+        Layer ``l`` computes ``sigmoid(weight @ x + bias)`` from the layer below; below the
+        top the weights are doubled, standing in for the input that the layer above gives
+        in the DBM (Salakhutdinov & Larochelle 2010). :class:`skgen.DNNClassifier` copies
+        these layers when given a fitted DBM as ``dbn``.
+
+        Returns
+        -------
+        layers : list of (ndarray, ndarray)
+            ``(weight, bias)`` float32 copies of shapes ``(n_{l+1}, n_l)`` and ``(n_{l+1},)``,
+            bottom first.
+        """
+        check_is_fitted(self)
+        top = len(self.weights_) - 1
+        return [(np.array(W * (1.0 if layer == top else 2.0), dtype=np.float32),
+                 np.array(self.intercepts_[layer + 1], dtype=np.float32))
+                for layer, W in enumerate(self.weights_)]
+
+    # -- the model as a density -------------------------------------------------------------
+
+    def free_energy(self, X):
+        """Variational free energy of each row, ``E(v, mu) - H(mu)`` for the mean-field posterior ``mu``.
+
+        An upper bound of the free energy ``F(v) = -log sum_h exp(-E(v, h))``, so that
+        ``P(v) >= exp(-free_energy(v)) / Z``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        free_energy : ndarray of shape (n_samples,)
+        """
+        means = self._mean_field(X)
+        machine = self._machine(means[0].device).to(torch.float64)
+        return -to_numpy(machine.unnormalized_bound([mu.double() for mu in means]))
+
+    def score_samples(self, X):
+        """Variational lower bound of ``log P(v)`` of each row, in nats: ``-free_energy(v) - log Z``.
+
+        At most the log-likelihood up to the error of ``log Z``, which is exact when the
+        even or the odd layers have at most 20 units together, and a forward AIS estimate
+        otherwise (see :meth:`log_partition`), computed once per set of weights.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        lower_bound : ndarray of shape (n_samples,)
+        """
+        return -self.free_energy(X) - self._cached_log_partition()
+
+    def log_partition(self, method="auto", *, ais_chains=None, ais_betas=None, random_state=None):
+        """The log partition function ``log Z`` and the standard error of its estimate.
+
+        Parameters
+        ----------
+        method : {"auto", "exact", "ais"}, default="auto"
+            ``"exact"`` sums over every state of the even or of the odd layers, whichever
+            have fewer units (at most 20 or so), the others summed out in closed form;
+            ``"ais"`` is annealed importance sampling from the base-rate model over the
+            even layers, the odd ones summed out, which underestimates ``log Z`` on
+            average; ``"auto"`` enumerates when it can and runs AIS otherwise.
+        ais_chains, ais_betas : int, default=None
+            AIS runs and inverse temperatures; ``None`` takes the estimator's parameters.
+        random_state : int, RandomState instance or None, default=None
+            Seeds AIS; ``None`` takes the estimator's ``random_state``.
+
+        Returns
+        -------
+        log_z : float
+        std_error : float
+            0.0 for the exact value.
+        """
+        check_is_fitted(self)
+        check_param("method", method, Options("auto", "exact", "ais"), owner=type(self).__name__)
+        machine = self._machine(self._inference_device())
+        if method == "auto":
+            method = "exact" if self._enumerable() else "ais"
+        if method == "exact":
+            return machine.exact_log_partition(), 0.0
+        n_chains = check_param("ais_chains", self.ais_chains if ais_chains is None else ais_chains, Integer(1))
+        n_betas = check_param("ais_betas", self.ais_betas if ais_betas is None else ais_betas, Integer(3))
+        generator = torch_generator(seed_from(self.random_state if random_state is None else random_state),
+                                    machine.weights[0].device)
+        with torch.no_grad(), fit_threads():
+            return ais_log_partition(machine, ais_schedule(n_betas), n_chains, generator)
+
+    def _enumerable(self):
+        sizes = [self.n_features_in_, *(W.shape[0] for W in self.weights_)]
+        return min(sum(sizes[0::2]), sum(sizes[1::2])) <= MAX_EXACT_UNITS
+
+    def _cached_log_partition(self):
+        seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else None
+        key = (self._fingerprint(), self.ais_chains, self.ais_betas, seed)
+        cache = getattr(self, "_log_partition_cache", None)
+        if cache is None or cache[0] != key:
+            self._log_partition_cache = (key, self.log_partition()[0])
+        return self._log_partition_cache[1]
+
+    def _fingerprint(self):
+        digest = hashlib.blake2b(digest_size=16)
+        for array in [*self.weights_, *self.intercepts_]:
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()
+
+    # -- sampling -------------------------------------------------------------------------------
+
+    def sample(self, n_samples=1, *, start="noise", sampler="gibbs", n_steps=1000, return_probabilities=False,
+               random_state=None):
+        """Draw visibles from the model by Gibbs sampling.
+
+        Each chain starts at ``start`` and runs ``n_steps`` sweeps, each sampling the odd
+        layers given the even ones, then the even layers given the odd ones; the last
+        visible states (or their conditional means) are returned.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of chains; ignored when ``start`` is an array (one chain per row).
+        start : {"noise", "chains"} or array-like of shape (n_chains, n_features), default="noise"
+            ``"noise"``: uniformly random states of every layer; ``"chains"``: the persistent
+            chains of training (every layer's states), cycled to ``n_samples``; an array:
+            those visible rows, with hidden states drawn from the bottom-up pass.
+        sampler : {"gibbs"}, default="gibbs"
+            Block Gibbs sampling, alternating between the odd and the even layers.
+        n_steps : int, default=1000
+            Gibbs sweeps per chain.
+        return_probabilities : bool, default=False
+            Return ``P(v = 1 | h_1)`` of the last sweep instead of the drawn states:
+            smoother images, not samples.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the start and the draws; ``None`` draws fresh randomness.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        owner = type(self).__name__
+        check_param("sampler", sampler, Options("gibbs"), owner=owner)
+        check_param("n_steps", n_steps, Integer(1), owner=owner)
+        check_param("return_probabilities", return_probabilities, Boolean(), owner=owner)
+        machine = self._machine(self._inference_device())
+        generator = torch_generator(random_state, machine.weights[0].device)
+        with torch.no_grad(), fit_threads():
+            states = self._start_states(start, n_samples, machine, generator)
+            for _ in range(n_steps):
+                states, visible_mean = machine.gibbs_sweep(states, generator)
+        return to_numpy(visible_mean if return_probabilities else states[0])
+
+    def _start_states(self, start, n_samples, machine, generator):
+        device = machine.weights[0].device
+        if isinstance(start, str):
+            check_param("start", start, Options("noise", "chains"), owner=type(self).__name__)
+            check_param("n_samples", n_samples, Integer(1), owner=type(self).__name__)
+            if start == "noise":
+                return machine.noise(n_samples, generator)
+            rows = np.arange(n_samples) % len(self.chains_)
+            return [torch.as_tensor(x[rows], device=device) for x in (self.chains_, *self._chain_hiddens)]
+        if start is None:
+            raise ValueError("start must be 'noise', 'chains' or an array of visible rows, got None.")
+        v = self._inference_rows(start).to(device)
+        return [v, *(bernoulli(mu, generator) for mu in machine.recognition(v)[1:])]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.positive_only = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
+def _merge_copies(tensor, n_features):
+    """The mean of the two copies' halves (last axis) of the bottom RBM's visible side."""
+    return (tensor[..., :n_features] + tensor[..., n_features:]) / 2
+
+
+def _log_odds(p):
+    p = np.clip(p, _EPS, 1 - _EPS)
+    return np.log(p) - np.log1p(-p)
