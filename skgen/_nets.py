@@ -100,6 +100,13 @@ def _take(X, rows):
     return {key: value[rows] for key, value in X.items()} if isinstance(X, dict) else X[rows]
 
 
+def largest_layer(module):
+    """Inputs x outputs of the largest linear layer in ``module`` (0 without one): the
+    multiply-adds per row of its largest product, for :func:`skgen._threads.fit_threads`."""
+    return max((layer.in_features * layer.out_features for layer in module.modules() if isinstance(layer, nn.Linear)),
+               default=0)
+
+
 def batched(function, X, batch_size):
     """Apply ``function`` (tensor -> tensor) to ``X`` in row batches without autograd; concatenate."""
     with torch.no_grad():
@@ -204,7 +211,7 @@ class SkorchEstimator(TorchEstimator):
             X = {"X": X, "sample_weight": to_tensor(sample_weight, device)}
         y = None if y is None else torch.as_tensor(y, device=device)
         optimizer_params = {**self._optimizer_defaults(), **self._routed("optimizer__")}
-        with fit_threads(), seeded_torch(self.random_state, device) as seed:
+        with seeded_torch(self.random_state, device) as seed:
             self.net_ = self._net_class(
                 **self._net_params(),
                 optimizer=resolve_optimizer(self.optimizer),
@@ -222,7 +229,8 @@ class SkorchEstimator(TorchEstimator):
             )
             self.net_.initialize()
             self._initialize_module(self.net_.module_)
-            self.net_.partial_fit(X, y)
+            with fit_threads(self.batch_size * largest_layer(self.net_.module_)):
+                self.net_.partial_fit(X, y)
         self.n_iter_ = len(self.net_.history)
         return self
 

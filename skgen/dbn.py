@@ -253,7 +253,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         optimizer = self._make_optimizer(up_down.parameters)
         scheduler = self._make_lr_scheduler(optimizer)
         monitor = visibles[torch.randperm(len(visibles), generator=generator, device=visibles.device)[:_MONITOR_ROWS]]
-        with fit_threads():
+        with fit_threads(min(self.batch_size, len(visibles)) * max(rbm.components_.size for rbm in self.rbms_)):
             for epoch in range(1, self.fine_tune_epochs + 1):
                 start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
                 for rows in minibatches(len(visibles), self.batch_size, generator):

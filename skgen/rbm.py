@@ -351,7 +351,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         self.n_samples_seen_ = total
 
     def _train(self, data, n_epochs, rng):
-        with fit_threads():
+        with fit_threads(min(self.batch_size, len(data)) * data.shape[1] * self.n_components):
             self._run_epochs(data, n_epochs, rng)
 
     def _run_epochs(self, data, n_epochs, rng):
@@ -545,7 +545,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
                                     machine.W.device)
         if method == "reverse_ais":
             start = self._reverse_start(start, machine.W.device)
-        with torch.no_grad(), fit_threads():
+        with torch.no_grad(), fit_threads(n_chains * machine.W.numel()):
             return _partition.ais_log_partition(machine, _partition.ais_schedule(n_betas), n_chains, generator,
                                                 start=start)
 
@@ -662,7 +662,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         generator = torch_generator(random_state, machine.W.device)
         v = self._start_states(start, n_samples, machine, generator)
         clamp = self._clamp(clamp, len(v), machine.W.device)
-        with torch.no_grad(), fit_threads():
+        with torch.no_grad(), fit_threads(len(v) * machine.W.numel()):
             if clamp is not None:
                 v[:, clamp[0]] = clamp[1]
             if sampler == "gibbs":
