@@ -25,7 +25,9 @@ from skgen._base import (
     TorchEstimator,
     check_finite,
     check_param,
+    check_precision,
     minibatches,
+    precision_context,
     resolve_device,
     resolve_optimizer,
     seeded_torch,
@@ -140,6 +142,50 @@ class DivergenceGuard(Callback):
         check_finite(len(net.history), net.lr, **losses, weights=list(net.module_.parameters()))
 
 
+class MixedPrecisionNet:
+    """A skorch net mixin: forward passes and losses at the net's ``precision``.
+
+    ``precision="bfloat16"`` runs :meth:`infer` (every forward pass: training, validation,
+    prediction) and :meth:`get_loss` under :func:`skgen._base.precision_context`; the
+    backward pass and the optimizer step stay outside it, so weights, gradients and updates
+    are float32. Outputs come back as float32, for the losses and for NumPy. A net whose
+    ``train_step`` calls its module directly (a GAN's two players) runs those calls in
+    ``with self.autocast():`` itself. Put the mixin before the skorch class:
+    ``class _Net(MixedPrecisionNet, NeuralNetClassifier)``.
+    """
+
+    def __init__(self, *args, precision="float32", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.precision = precision
+
+    def autocast(self):
+        """The context of this net's forward passes (see :func:`skgen._base.precision_context`)."""
+        return precision_context(torch.device(self.device), self.precision)
+
+    def infer(self, x, **fit_params):
+        with self.autocast():
+            return _float32(super().infer(x, **fit_params))
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        with self.autocast():
+            return _float32(super().get_loss(y_pred, y_true, X=X, training=training))
+
+
+class PrecisionNeuralNet(MixedPrecisionNet, NeuralNet):
+    """skorch's :class:`~skorch.NeuralNet` with :class:`MixedPrecisionNet`."""
+
+
+def _float32(output):
+    """``output`` (a tensor or a tuple, list or dict of them) with bfloat16 tensors as float32."""
+    if torch.is_tensor(output):
+        return output.float() if output.dtype == torch.bfloat16 else output
+    if isinstance(output, (tuple, list)):
+        return type(output)(map(_float32, output))
+    if isinstance(output, dict):
+        return {key: _float32(value) for key, value in output.items()}
+    return output
+
+
 def _discard(message):
     """The sink of skorch's EarlyStopping message at ``verbose=0``."""
 
@@ -154,8 +200,8 @@ class SkorchEstimator(TorchEstimator):
     """
 
     _parameter_constraints = {**TorchEstimator._parameter_constraints, "callbacks": [None, Callbacks()]}
-    #: the skorch net class
-    _net_class = NeuralNet
+    #: the skorch net class; :class:`MixedPrecisionNet` among its bases gives it ``precision``
+    _net_class = PrecisionNeuralNet
     #: history entries (per epoch) that the divergence guard requires to be finite
     _monitored_losses = ("train_loss",)
 
@@ -203,9 +249,11 @@ class SkorchEstimator(TorchEstimator):
         Module initialisation, the validation split and the minibatch order are seeded from
         ``random_state``; torch's global generator is restored afterwards. ``sample_weight``
         travels with the rows as ``X={"X": rows, "sample_weight": weights}``, for a net whose
-        ``get_loss`` uses it.
+        ``get_loss`` uses it. The estimator's ``precision`` (float32 where it has none) goes to
+        a net with :class:`MixedPrecisionNet`.
         """
         device = resolve_device(self.device)
+        precision_options = self._precision_options(device)
         X = to_tensor(X, device)
         if sample_weight is not None:
             X = {"X": X, "sample_weight": to_tensor(sample_weight, device)}
@@ -225,6 +273,7 @@ class SkorchEstimator(TorchEstimator):
                 callbacks=self._callbacks(),
                 device=str(device),
                 verbose=self.verbose,
+                **precision_options,
                 **{f"optimizer__{name}": value for name, value in optimizer_params.items()},
             )
             self.net_.initialize()
@@ -233,6 +282,19 @@ class SkorchEstimator(TorchEstimator):
                 self.net_.partial_fit(X, y)
         self.n_iter_ = len(self.net_.history)
         return self
+
+
+    def _precision_options(self, device):
+        """``{"precision": ...}`` for a net with :class:`MixedPrecisionNet`; ValueError where the
+        device lacks bfloat16 units, or the net cannot run anything but float32."""
+        precision = getattr(self, "precision", "float32")
+        check_precision(device, precision)
+        if issubclass(self._net_class, MixedPrecisionNet):
+            return {"precision": precision}
+        if precision != "float32":
+            raise ValueError(f"{type(self).__name__} trains only in float32 (its net has no MixedPrecisionNet); "
+                             f"got precision={precision!r}.")
+        return {}
 
 
 class SampleMeanMixin(SampleMixin):
