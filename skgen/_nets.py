@@ -6,7 +6,9 @@
 estimator one training face: early stopping spelled as scikit-learn's ``MLPClassifier``
 spells it (``early_stopping``, ``validation_fraction``, ``n_iter_no_change``),
 ``lr_scheduler`` routed to skorch's ``LRScheduler`` callback and stepped once per epoch,
-``callbacks`` checked, the divergence guard, seeding, and one batch iterator.
+``callbacks`` checked, the divergence guard, seeding, and one batch iterator. The training
+runs on the threads :func:`skgen._threads.fit_threads` gives its largest product, and at the
+estimator's ``precision`` through :class:`MixedPrecisionNet`.
 """
 
 import math
