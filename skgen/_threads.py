@@ -1,26 +1,28 @@
 """How many CPU threads a fit runs torch's operations on: one, unless its products are large
 and cores are free.
 
-Two measurements decide it (``benchmarks/bench_threads.py``, ratios within one process):
+Two measurements decide it (``benchmarks/bench_threads.py``: plain training steps on 1 and 2
+threads alternating in one process; ``benchmarks/RESULTS.md`` has the tables):
 
 - **Work per step.** A minibatch step is a few matrix products and element-wise
   operations. Each one that torch parallelises opens an OpenMP parallel region that ends at
-  a barrier. On 2 idle cores a second thread gains nothing for a 32 x 128 by 128 x 128
-  product (0.5 M multiply-adds, the small GAN of ``benchmarks/bench_load.py``) nor for
-  3 M, and 1.2-1.6x from 12 M on (100 x 784 by 784 x 500, an RBM's CD step, 39 M: 1.5x;
-  the 784-500-500-2000 network's steps: 1.6x). Below :data:`PARALLEL_WORK` multiply-adds per
+  a barrier. On 2 idle cores (load average 0.1-0.6) a second thread gained nothing (0.99-1.01x)
+  for steps whose largest product is 0.5 M multiply-adds (the small GAN of
+  ``benchmarks/bench_load.py``: 32 x 128 by 128 x 128) up to 3.2 M, and 1.23-1.59x from
+  12.5 M on: 1.53x for 100 x 784 by 784 x 500 (39 M, an RBM's CD step), 1.59x for a
+  784-2000-2000 network at batch 128 (512 M). Below :data:`PARALLEL_WORK` multiply-adds per
   step (batch rows x the largest layer's inputs x outputs) a fit runs on one thread.
 - **Free cores.** libgomp's threads wait at a barrier by spinning, so when another program
   holds a core a fit's second thread keeps its own core busy waiting for a partner the
   scheduler has set aside, and each barrier lasts a time slice instead of microseconds.
-  Beside other programs (load average 10 on 2 cores) the same steps ran 1.7-10x slower on
-  two threads than on one, the large ones included. The waiting policy cannot be changed
-  once libgomp is loaded (``OMP_WAIT_POLICY`` is read when torch is imported, often before
-  skgen), and a passive policy made small fits 3x slower even on idle cores. So a fit counts
-  the cores that no other runnable task holds as it starts (:func:`free_cores`: the
-  fewest runnable tasks in ``/proc/stat`` over a few milliseconds, which ignores a
-  passing process, and the fits running in this process's other threads) and uses at
-  most that many threads.
+  Beside other programs (load average 10 to 13 on the 2 cores) the same steps ran 1.3-100x
+  slower on two threads than on one, the large ones included. The waiting policy cannot be
+  changed once libgomp is loaded (``OMP_WAIT_POLICY`` is read when torch is imported, often
+  before skgen), and a passive policy made small fits 3x slower even on idle cores. So a
+  fit counts the cores that no other runnable task holds as it starts (:func:`free_cores`:
+  the fewest runnable tasks in ``/proc/stat`` over a few milliseconds, which ignores a
+  passing process, and the fits running in this process's other threads) and uses at most
+  that many threads. The count is decided once per fit: load that arrives later is not seen.
 
 The count is also capped by the calling thread's ``torch.get_num_threads()``, so the user's
 ``torch.set_num_threads`` and ``OMP_NUM_THREADS`` are upper bounds; joblib's process
