@@ -21,6 +21,7 @@ measures the neighbours too):
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -61,7 +62,7 @@ def matmul_without_bfloat16_units(repeats, rounds):
     env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX512_CORE", "OMP_NUM_THREADS": "1"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True,
                           cwd=os.path.dirname(os.path.abspath(__file__)))
-    return eval(done.stdout.strip().splitlines()[-1].replace("null", "None"))
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def mixed(estimator_class, precision, **params):
@@ -90,9 +91,10 @@ def epochs(X, y, rounds):
         runs[f"BetaVAE {precision}"] = lambda p=precision: vae(p, 1).fit(X)
         runs[f"plain GAN {precision}"] = lambda p=precision: plain_gan_epoch(Xt, torch.device("cpu"), p)
     times = time_alternating(runs, rounds)
+    ratios = {f"{model} float32 / bfloat16 {clock}": times[clock][f"{model} float32"] / times[clock][f"{model} bfloat16"]
+              for clock in times for model in ("DNNClassifier", "BetaVAE", "plain GAN")}
     return {f"{name} {clock}": round(s, 3) for clock in times for name, s in times[clock].items()} | {
-        f"{model} float32 / bfloat16 {clock}": round(times[clock][f"{model} float32"] / times[clock][f"{model} bfloat16"], 2)
-        for clock in times for model in ("DNNClassifier", "BetaVAE", "plain GAN")}
+        name: round(r, 2) for name, r in ratios.items()}
 
 
 def negative_elbo(model, X):

@@ -92,7 +92,8 @@ def variants(fits, kinds):
 
         return run
 
-    return {f"{name} / {kind}": fit(make, X, y, VARIANTS[kind]) for name, (make, X, y) in fits.items() for kind in kinds}
+    return {f"{name} / {kind}": fit(make, X, y, VARIANTS[kind])
+            for name, (make, X, y) in fits.items() for kind in kinds}
 
 
 @contextmanager

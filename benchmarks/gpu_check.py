@@ -172,7 +172,8 @@ def plain_vae_epoch(X, device, precision):
 def plain_gan_epoch(X, device, precision):
     G = nn.Sequential(*layers((GAN_LATENT, *GAN_G_HIDDEN), lambda: nn.LeakyReLU(0.2), batch_norm=True),
                       nn.Linear(GAN_G_HIDDEN[-1], 784), nn.Sigmoid()).to(device)
-    D = nn.Sequential(*layers((784, *GAN_D_HIDDEN), lambda: nn.LeakyReLU(0.2)), nn.Linear(GAN_D_HIDDEN[-1], 1)).to(device)
+    D = nn.Sequential(*layers((784, *GAN_D_HIDDEN), lambda: nn.LeakyReLU(0.2)),
+                      nn.Linear(GAN_D_HIDDEN[-1], 1)).to(device)
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     batch = BATCH["GAN"]
