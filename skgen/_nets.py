@@ -35,7 +35,7 @@ from skgen._base import (
     seeded_torch,
     to_tensor,
 )
-from skgen._threads import fit_threads
+from skgen._threads import fit_threads, refresh_threads
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -188,6 +188,14 @@ def _float32(output):
     return output
 
 
+class ThreadRefresh(Callback):
+    """Choose the fit's thread count again before each epoch, for the machine's load then
+    (:func:`skgen._threads.refresh_threads`)."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        refresh_threads()
+
+
 def _discard(message):
     """The sink of skorch's EarlyStopping message at ``verbose=0``."""
 
@@ -238,7 +246,8 @@ class SkorchEstimator(TorchEstimator):
         return [("lr_scheduler", LRScheduler(self.lr_scheduler, **self._routed("lr_scheduler__")))]
 
     def _callbacks(self):
-        callbacks = [("divergence_guard", DivergenceGuard(self._monitored_losses)),
+        callbacks = [("thread_refresh", ThreadRefresh()),
+                     ("divergence_guard", DivergenceGuard(self._monitored_losses)),
                      *self._step_callbacks(), *self._lr_scheduler_callbacks(), *(self.callbacks or [])]
         if getattr(self, "early_stopping", False):
             sink = print if self.verbose else _discard

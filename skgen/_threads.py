@@ -22,7 +22,8 @@ threads alternating in one process; ``benchmarks/RESULTS.md`` has the tables):
   fit counts the cores that no other runnable task holds as it starts (:func:`free_cores`:
   the fewest runnable tasks in ``/proc/stat`` over a few milliseconds, which ignores a
   passing process, and the fits running in this process's other threads) and uses at most
-  that many threads. The count is decided once per fit: load that arrives later is not seen.
+  that many threads; its loop counts again between epochs (:func:`refresh_threads`), so
+  that load arriving during a long fit costs it one epoch at most.
 
 The count is also capped by the calling thread's ``torch.get_num_threads()``, so the user's
 ``torch.set_num_threads`` and ``OMP_NUM_THREADS`` are upper bounds; joblib's process
@@ -127,6 +128,38 @@ def _runnable_tasks():
     return 1 + int(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 1
 
 
+def _fits_here():
+    """``[(work_per_step, cap)]`` of the fits running in the calling thread, innermost last."""
+    if not hasattr(_local, "fits"):
+        _local.fits = []
+    return _local.fits
+
+
+def refresh_threads():
+    """Choose again the thread count of the innermost fit running in this thread, for the load now.
+
+    A fit's loop calls it between epochs, so that a long fit started on idle cores gives
+    them up when other programs arrive, and takes them back when they leave. Outside a fit
+    it does nothing.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen._threads import fit_threads, refresh_threads
+    >>> with fit_threads(32 * 128 * 128):
+    ...     refresh_threads()
+    ...     torch.get_num_threads()
+    1
+    """
+    if not _fits_here():
+        return
+    work_per_step, cap = _fits_here()[-1]
+    with _lock:
+        other_fits = _fitting_threads - 1
+    free = free_cores(other_fits) if work_per_step >= PARALLEL_WORK and cap > 1 else 1
+    torch.set_num_threads(choose_threads(work_per_step, free, cap))
+
+
 @contextmanager
 def fit_threads(work_per_step=0):
     """Run the enclosed fit on the threads :func:`choose_threads` gives, restoring the count after.
@@ -136,7 +169,8 @@ def fit_threads(work_per_step=0):
     yet used a thread count the one last set in any thread, which while fits overlap is a
     fit's, so a thread whose fit starts while fits run in other threads gets back the count
     found by the first of the overlapping fits. A nested fit (a DBN fitting its RBMs) is
-    capped by the count of the fit around it.
+    capped by the count of the fit around it. The fit's loop calls :func:`refresh_threads`
+    between epochs.
 
     Parameters
     ----------
@@ -156,7 +190,7 @@ def fit_threads(work_per_step=0):
     True
     """
     global _fitting_threads, _count_outside_fits
-    depth = getattr(_local, "depth", 0)
+    depth = len(_fits_here())
     cap = restore = torch.get_num_threads()
     with _lock:
         if depth == 0:
@@ -165,15 +199,13 @@ def fit_threads(work_per_step=0):
             else:
                 restore = _count_outside_fits
             _fitting_threads += 1
-        other_fits = _fitting_threads - 1
-    _local.depth = depth + 1
+    _fits_here().append((work_per_step, cap))
     try:
-        free = free_cores(other_fits) if work_per_step >= PARALLEL_WORK and cap > 1 else 1
-        torch.set_num_threads(choose_threads(work_per_step, free, cap))
+        refresh_threads()
         yield
     finally:
         torch.set_num_threads(restore)
-        _local.depth = depth
+        _fits_here().pop()
         if depth == 0:
             with _lock:
                 _fitting_threads -= 1

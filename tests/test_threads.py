@@ -5,8 +5,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
+from sklearn.datasets import load_digits
 
-from skgen import _threads
+from skgen import DNNClassifier, _nets, _threads
 from skgen._threads import PARALLEL_WORK, choose_threads, fit_threads, free_cores
 
 LARGE = 100 * 784 * 500  # an RBM's CD step on MNIST
@@ -157,3 +158,30 @@ def test_every_pool_thread_gets_its_count_back_after_overlapping_fits(two_thread
         counts = dict(pool.map(fit, range(4)))
     assert sorted(counts.values()) == [2, 2]
     assert torch.get_num_threads() == 2
+
+
+def test_refreshing_follows_the_load_within_a_fit(two_threads, cores_free):
+    cores_free(8)
+    with fit_threads(LARGE):
+        assert torch.get_num_threads() == 2
+        cores_free(1)  # another program arrived
+        _threads.refresh_threads()
+        assert torch.get_num_threads() == 1
+        cores_free(8)
+        _threads.refresh_threads()
+        assert torch.get_num_threads() == 2
+    assert torch.get_num_threads() == 2
+
+
+def test_refreshing_outside_a_fit_changes_nothing(two_threads, cores_free):
+    cores_free(1)
+    _threads.refresh_threads()
+    assert torch.get_num_threads() == 2
+
+
+def test_skorch_fits_refresh_their_threads_before_each_epoch(monkeypatch):
+    calls = []
+    monkeypatch.setattr(_nets, "refresh_threads", lambda: calls.append(torch.get_num_threads()))
+    X, y = load_digits(return_X_y=True)
+    DNNClassifier(hidden_layer_sizes=(8,), max_epochs=3, early_stopping=False, random_state=0).fit(X[:100] / 16, y[:100])
+    assert len(calls) == 3
