@@ -16,7 +16,8 @@
   subclass its private ``_Constraint``, which may change between releases.
 - Device checks, ``random_state`` -> seeded :class:`torch.Generator`, arrays <-> tensors,
   minibatches.
-- Mixed precision: the ``precision`` constraint (``"float32"`` or ``"bfloat16"``),
+- Mixed precision: the ``precision`` constraint (``"float32"`` or ``"bfloat16"``,
+  :data:`PRECISION_CONSTRAINTS`),
   :func:`check_precision` (``ValueError`` where the device has no bfloat16 units) and
   :func:`precision_context`, the :func:`torch.autocast` context a training step runs its
   forward pass and loss in; weights and their updates stay float32.
@@ -368,6 +369,10 @@ def check_param(name, value, *constraints, owner=None):
     raise ValueError(f"{where}{name} must be {allowed}, got {value!r}.")
 
 
+#: The declared constraint of an estimator's ``precision`` parameter, for its ``_parameter_constraints``.
+PRECISION_CONSTRAINTS = {"precision": [Options(*PRECISIONS)]}
+
+
 # -- the base class -------------------------------------------------------------------------
 
 
@@ -387,7 +392,6 @@ class TorchEstimator(RoutedParamsMixin, BaseEstimator):
         "device": [Device()],
         "random_state": [RandomStateLike()],
         "verbose": [Integer(0)],
-        "precision": [Options(*PRECISIONS)],
     }
 
     def _validate_params(self):

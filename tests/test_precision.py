@@ -7,7 +7,7 @@ from skorch import NeuralNet
 from torch import nn
 
 from skgen import _base
-from skgen._base import check_precision, cpu_has_bfloat16, precision_context
+from skgen._base import PRECISION_CONSTRAINTS, check_precision, cpu_has_bfloat16, precision_context
 from skgen._nets import PrecisionNeuralNet, SkorchEstimator
 
 CPU = torch.device("cpu")
@@ -67,6 +67,8 @@ def test_an_unknown_precision_is_refused_by_name():
 class Regressor(SkorchEstimator):
     """The smallest skorch estimator: one linear layer, mean squared error."""
 
+    _parameter_constraints = {**SkorchEstimator._parameter_constraints, **PRECISION_CONSTRAINTS}
+
     def __init__(self, precision="float32", lr=0.1, max_epochs=3, batch_size=16, optimizer=torch.optim.SGD,
                  lr_scheduler=None, device="cpu", random_state=0, verbose=0, callbacks=None):
         self.precision, self.lr, self.max_epochs, self.batch_size = precision, lr, max_epochs, batch_size
@@ -113,6 +115,11 @@ def test_a_bfloat16_fit_computes_in_bfloat16_and_keeps_float32_weights(bfloat16_
     assert not torch.equal(est.net_.module_.linear.weight, before)
     assert est.net_.history[-1, "train_loss"] < est.net_.history[0, "train_loss"]
     assert est.net_.predict(X).dtype == np.float32
+
+
+def test_an_estimator_declaring_precision_refuses_an_unknown_one_by_name(regression):
+    with pytest.raises(ValueError, match="Regressor: precision must be one of 'float32', 'bfloat16'"):
+        Regressor(precision="float16").fit(*regression)
 
 
 def test_a_float32_fit_never_computes_in_bfloat16(bfloat16_units, regression):
