@@ -3,10 +3,11 @@
 Fits study 3's RBM and DBN exactly as its full profile does (all 60,000 images binarized at
 127, PCD with 2,000 persistent chains, learning rate decaying linearly to 0; the same seeds
 and the same shuffling), or loads them from ``--models``, then draws ``--n-samples`` samples
-by each protocol: the persistent chains continued ``n`` Gibbs steps for several ``n``, and
-parallel tempering from the chains. Each set is scored against study 3's 10,000 test images
-(FID in the features of skgen's shipped MNIST network) and by the share of its rarest
-digit as that network classifies it.
+by each protocol: the persistent chains continued ``n`` Gibbs steps for several ``n``,
+parallel tempering from the chains, and chains from noise (plain Gibbs, or parallel
+tempering as study 3's equilibrium rows). Each set is scored thresholded at 1/2 (study 3's
+rule) and drawn, against study 3's 10,000 test images (FID in the features of skgen's
+shipped MNIST network), and by the share of its rarest digit as that network classifies it.
 
     python benchmarks/bench_study3_sampling.py --models /tmp/study3-models
 
@@ -30,10 +31,14 @@ from _output import report
 PROTOCOLS = {
     "chains, 1 step": {"start": "chains", "n_steps": 1},
     "chains, 10 steps": {"start": "chains", "n_steps": 10},
-    "chains, 100 steps": {"start": "chains", "n_steps": 100},
-    "chains, 1000 steps (study 3)": {"start": "chains", "n_steps": 1000},
+    "chains, 100 steps (study 3 short-run)": {"start": "chains", "n_steps": 100},
+    "chains, 1000 steps": {"start": "chains", "n_steps": 1000},
     "chains, tempering 100 steps x 10": {"start": "chains", "sampler": "tempering", "n_steps": 100,
                                          "n_temperatures": 10},
+    "noise, 1000 steps": {"start": "noise", "n_steps": 1000},
+    "noise, 3000 steps": {"start": "noise", "n_steps": 3000},
+    "noise, tempering 300 steps x 10 (study 3 equilibrium)": {"start": "noise", "sampler": "tempering",
+                                                              "n_steps": 300, "n_temperatures": 10},
 }
 
 
@@ -81,10 +86,15 @@ def main():
     for name, model in fitted_models(X_train, args.models, args.names).items():
         for protocol in args.protocols:
             start = time.perf_counter()
-            samples = model.sample(args.n_samples, random_state=0, **PROTOCOLS[protocol])
+            probabilities = model.sample(args.n_samples, random_state=0, return_probabilities=True,
+                                         **PROTOCOLS[protocol])
+            # study 3's rule (probabilities thresholded at 1/2) and drawn pixels, from the same chains
+            samples = (probabilities > 0.5).astype(np.float32)
+            drawn = (np.random.RandomState(0).random_sample(probabilities.shape) < probabilities).astype(np.float32)
             shares = digit_shares(samples)
             results[f"{name}, {protocol}"] = {
                 "fid": round(frechet_distance(features_test, extract_features(samples)), 1),
+                "fid_drawn": round(frechet_distance(features_test, extract_features(drawn)), 1),
                 "min_digit_pct": round(100 * float(shares.min()), 2),
                 "digit_pct": [round(100 * float(s), 1) for s in shares],
                 "sample_s": round(time.perf_counter() - start)}

@@ -9,10 +9,12 @@ Speed: one epoch of ``BetaVAE.fit`` against one epoch of a hand-written PyTorch 
 same architecture, loss, optimizer and batch size, alternating in one process; medians.
 
     python benchmarks/bench_vae.py quality --train-minutes 55   # train, save, evaluate
+    python benchmarks/bench_vae.py quality --train-minutes 65 --dynamic-binarization --n-train-samples 5
     python benchmarks/bench_vae.py quality --train-minutes 6 --device cuda --batch-size 200
     python benchmarks/bench_vae.py quality --train-minutes 3 --resume vae-burda.joblib --model vae-more.joblib
     python benchmarks/bench_vae.py evaluate --test-rows 3000    # evaluate the saved model again
     python benchmarks/bench_vae.py speed --rounds 7 --rows 10000
+    python benchmarks/bench_vae.py conditional --epochs 20     # how often the asked digit is drawn
 """
 
 import argparse
@@ -27,6 +29,7 @@ from torch import nn
 
 from skgen import BetaVAE
 from skgen.datasets import load_mnist
+from skgen.metrics import predict_digits
 from skgen.plotting import save_image_grid
 
 from _timing import WallClockBudget, time_alternating
@@ -48,7 +51,9 @@ def resume(vae, X_train, minutes, lr):
 
 def quality(args):
     """Train (or, with ``--resume``, train further), save, then :func:`evaluate`."""
-    X_train = load_mnist("train", binarize="stochastic", random_state=0).data
+    # with --dynamic-binarization, grey levels that the VAE binarizes afresh at every pass (as Burda et al.)
+    binarize = None if args.dynamic_binarization else "stochastic"
+    X_train = load_mnist("train", binarize=binarize, random_state=0).data
     if args.resume:
         start = time.perf_counter()
         vae = resume(joblib.load(args.resume), X_train, args.train_minutes, args.lr)
@@ -59,6 +64,7 @@ def quality(args):
         return
     vae = BetaVAE(
         **{**BURDA, "batch_size": args.batch_size, "lr": args.lr}, max_epochs=100_000,
+        n_train_samples=args.n_train_samples, dynamic_binarization=args.dynamic_binarization,
         callbacks=[WallClockBudget(args.train_minutes, final_lr_fraction=0.05)],
         device=args.device, random_state=0, verbose=1,
     )
@@ -97,6 +103,26 @@ def evaluate(args):
         f"(final train loss {history[-1, 'train_loss']:.2f}), {eval_minutes:.1f} min evaluation",
         flush=True,
     )
+
+
+def conditional(args):
+    """BetaVAE(conditional=True) on MNIST binarized at 127: how often is the asked digit drawn?"""
+    X_train, y_train = load_mnist("train", return_X_y=True)
+    vae = BetaVAE(**{**BURDA, "batch_size": args.batch_size, "lr": args.lr}, max_epochs=args.epochs,
+                  conditional=True, device=args.device, random_state=0, verbose=1)
+    start = time.perf_counter()
+    vae.fit(X_train, y_train)
+    minutes = (time.perf_counter() - start) / 60
+    asked = np.repeat(np.arange(10), args.per_digit)
+    # study 3's rule: the decoder's pixel probabilities thresholded at 1/2
+    images = (vae.sample(y=asked, mean=True, random_state=0) > 0.5).astype(np.float32)
+    drawn = predict_digits(images)
+    agreement = [(drawn[asked == digit] == digit).mean() for digit in range(10)]
+    save_image_grid(images.reshape(10, args.per_digit, -1)[:, :10].reshape(100, -1), (28, 28),
+                    FIGURES / "vae_class_conditional.png", n_cols=10, title="BetaVAE(conditional=True), one row per digit")
+    print("asked digit drawn (%): " + ", ".join(f"{d}: {100 * a:.1f}" for d, a in enumerate(agreement)))
+    print(f"RESULT asked digit drawn {100 * np.mean(agreement):.1f}% of the time (worst digit "
+          f"{100 * min(agreement):.1f}%); {args.epochs} epochs, {minutes:.1f} min training", flush=True)
 
 
 class PlainVAE(nn.Module):
@@ -141,7 +167,7 @@ def speed(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("part", choices=["quality", "evaluate", "speed"])
+    parser.add_argument("part", choices=["quality", "evaluate", "speed", "conditional"])
     parser.add_argument("--train-minutes", type=float, default=55)
     parser.add_argument("--k", type=int, default=5000, help="importance samples for the test NLL")
     parser.add_argument("--test-rows", type=int, default=10_000, help="test images scored (first n)")
@@ -152,10 +178,16 @@ def main():
     parser.add_argument("--device", default="cpu", help="where the quality run trains: cpu or cuda")
     parser.add_argument("--batch-size", type=int, default=BURDA["batch_size"], help="batch size of the quality run")
     parser.add_argument("--lr", type=float, default=BURDA["lr"], help="quality: initial Adam learning rate")
+    parser.add_argument("--n-train-samples", type=int, default=1,
+                        help="quality: k of the training bound (1: the ELBO, more: IWAE)")
+    parser.add_argument("--dynamic-binarization", action="store_true",
+                        help="quality: train on grey levels binarized afresh at every pass")
+    parser.add_argument("--epochs", type=int, default=20, help="conditional: training epochs")
+    parser.add_argument("--per-digit", type=int, default=1000, help="conditional: samples asked for per digit")
     parser.add_argument("--resume", help="quality: continue training this saved model for --train-minutes")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    {"quality": quality, "evaluate": evaluate, "speed": speed}[args.part](args)
+    {"quality": quality, "evaluate": evaluate, "speed": speed, "conditional": conditional}[args.part](args)
 
 
 if __name__ == "__main__":

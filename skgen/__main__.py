@@ -1,15 +1,22 @@
 """The ``skgen`` command line (``skgen ...`` or ``python -m skgen ...``).
 
 ``skgen demo`` runs the main job offline on scikit-learn's bundled digits;
-``skgen study NAME`` runs one of the three studies. Errors a user can act on (missing
-data without a network, a bad option, an --out that cannot be written) end with exit
-status 2 and one line, no traceback; options are checked before any work starts. Ctrl-C
-ends with one line and exit status 130. A run writes into a hidden folder beside ``--out``
-and moves its files there only when it succeeds, so a failed or interrupted run leaves no
-half-written file and creates no folder.
+``skgen study NAME`` runs one of the three studies; both run their independent fits on a
+dask cluster with ``--scheduler``.
+Errors a user can act on (missing data without a network, a bad option, an --out that
+cannot be written or that another run is writing) end with exit status 2 and one line,
+no traceback; options and ``--out`` are checked before any work starts. Ctrl-C (SIGINT)
+and SIGTERM end a run with one line and exit status 130 or 143.
+
+A run locks ``--out`` (creating it, as ``mkdir -p`` does, under the umask) and writes into
+a hidden staging folder inside it; its files are moved into ``--out`` only when it
+succeeds, so a failed or interrupted run leaves no half-written file and removes the
+folders it created. If that move fails, the finished files stay in the staging folder,
+which the error names.
 """
 
 import argparse
+import fcntl
 import importlib
 import os
 import shutil
@@ -17,12 +24,21 @@ import signal
 import sys
 import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from skgen import __version__
 
 EXIT_ERROR = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a program ended by Ctrl-C
+#: the signals that end a run cleanly, and the word for each; the exit status is 128 + the
+#: signal's number, what shells report for a program it ended (130 for Ctrl-C, 143 for SIGTERM)
+STOPPING_SIGNALS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
+#: the lock file inside --out that a run holds while it writes there
+LOCK_NAME = ".skgen-lock"
+#: numpy's seeds, which every --random-state reaches
+MAX_RANDOM_STATE = 2**32 - 1
+#: how long --scheduler may take to answer before the run is refused
+SCHEDULER_TIMEOUT_S = 30
 
 STUDIES = {
     "alphadigits": ("skgen.studies.alphadigits", "run_alphadigits_study"),
@@ -41,7 +57,8 @@ def build_parser():
 
     demo = commands.add_parser("demo", help="fit every model on scikit-learn's digits (offline, ~2 minutes)")
     demo.add_argument("--out", default="skgen-out", help="output folder (default: ./skgen-out)")
-    demo.add_argument("--random-state", type=int, default=0)
+    demo.add_argument("--random-state", type=int, default=0, help=f"seed, in [0, {MAX_RANDOM_STATE}] (default: 0)")
+    _add_scheduler(demo)
 
     study = commands.add_parser("study", help="run one of the three studies")
     study.add_argument("name", choices=sorted(STUDIES))
@@ -50,10 +67,17 @@ def build_parser():
     study.add_argument("--data-home", default=None, help="data home (default: $SKGEN_DATA or ~/skgen_data)")
     study.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     study.add_argument("--n-jobs", type=int, default=None, help="parallel jobs for independent fits")
-    study.add_argument("--random-state", type=int, default=0)
+    _add_scheduler(study)
+    study.add_argument("--random-state", type=int, default=0, help=f"seed, in [0, {MAX_RANDOM_STATE}] (default: 0)")
     study.add_argument("--models", nargs="+", default=None, metavar="MODEL",
                        help="study generative only: the models to run (default: RBM DBN BetaVAE GAN)")
     return parser
+
+
+def _add_scheduler(command):
+    command.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                         help="run the independent fits on this dask cluster (e.g. tcp://host:8786), "
+                              "through joblib's dask backend; its workers must see --out")
 
 
 def _check_device(device):
@@ -85,50 +109,186 @@ def _check_study_options(args):
     _check_device(args.device)
 
 
-def _staging_folder(out):
-    """A new empty folder where the run writes, on the file system of ``out``.
+def _check_random_state(random_state):
+    if not 0 <= random_state <= MAX_RANDOM_STATE:
+        raise ValueError(f"--random-state must be an integer in [0, {MAX_RANDOM_STATE}]; got {random_state}.")
 
-    Making it is the check that ``out`` can be written, done before any work. The run's
-    files reach ``out`` only when it succeeds (:func:`_publish`), so a failed or
-    interrupted run leaves neither a half-written file nor a new folder.
+
+def _check_out(out):
+    """Refuse an ``out`` that cannot become a writable folder, before any work.
+
+    A dangling symbolic link (a folder not mounted yet) on the way, a file where a folder
+    must be, or a folder this user cannot write would otherwise be found only when the
+    finished run is published.
     """
-    existing = next(folder for folder in (out, *out.absolute().parents) if folder.exists())
+    out = out.absolute()
+    for path in (out, *out.parents):
+        if path.is_symlink() and not path.exists():
+            raise ValueError(f"--out {out}: {path} is a symbolic link to {os.readlink(path)}, which does not exist.")
+    existing = next(path for path in (out, *out.parents) if path.exists())
     if not existing.is_dir():
         raise ValueError(f"--out {out}: {existing} is a file, not a folder.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out} cannot be written: no write permission on {existing}.")
+
+
+def _make_folders(out):
+    """``mkdir -p out`` under the umask; return the folders it created, deepest first."""
+    missing = [folder for folder in (out, *out.parents) if not folder.exists()]
     try:
-        return Path(tempfile.mkdtemp(prefix=".skgen-partial-", dir=existing))
+        out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValueError(f"--out {out} cannot be written: {exc.strerror or exc}.") from None
+    return missing
+
+
+def _remove_if_empty(folders):
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (or not ours any more): neither it nor its parents go
+
+
+def _lock(out):
+    """Hold ``out``'s lock file for this run; ValueError naming the process that holds it already.
+
+    The kernel releases the lock of a process that dies, so a killed run does not block the
+    next; :func:`_unlock` removes the file, and a run that opened it just before is sent
+    round again to the new one.
+    """
+    path = out / LOCK_NAME
+    while True:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(descriptor, 32).decode(errors="replace").strip() or "unknown"
+            os.close(descriptor)
+            raise ValueError(f"--out {out} is being written by another skgen run (process {holder}); "
+                             "wait for it to end or choose another --out.") from None
+        if _same_file(descriptor, path):
+            break
+        os.close(descriptor)
+    os.ftruncate(descriptor, 0)
+    os.write(descriptor, f"{os.getpid()}\n".encode())
+    return descriptor
+
+
+def _same_file(descriptor, path):
+    try:
+        return os.path.samestat(os.fstat(descriptor), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _unlock(out, descriptor):
+    os.unlink(out / LOCK_NAME)  # before closing, so that no run takes a lock on a removed file
+    os.close(descriptor)
+
+
+class _PublishError(OSError):
+    """The finished run's files could not all be moved into ``--out``; they wait in the staging folder."""
+
+
+@contextmanager
+def _run_folder(out):
+    """Yield a staging folder inside ``out``, created if needed and locked for this run.
+
+    On the way out the lock goes; after a failure or an interrupt before publishing, so do
+    the staging folder and the folders made for the run. After a :class:`_PublishError`, the
+    staging folder stays with the finished files in it.
+    """
+    created = _make_folders(out)
+    try:
+        descriptor = _lock(out)
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=".skgen-partial-", dir=out))
+            try:
+                yield staging
+            except _PublishError:
+                raise
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        finally:
+            _unlock(out, descriptor)
+    finally:
+        _remove_if_empty(created)
 
 
 def _publish(staging, out):
-    """Move the finished run's files from ``staging`` into ``out``, each in one rename."""
-    if out.exists():
-        for path in staging.iterdir():
-            os.replace(path, out / path.name)
-        staging.rmdir()
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging, out)
+    """Move the finished run's files from ``staging`` into ``out``, each in one rename.
+
+    What is in the way (a folder where a file goes) is found before the first move, so that
+    nothing moves; any failure leaves the files not yet moved in ``staging`` and says so.
+    """
+    names = sorted(path.name for path in staging.iterdir())
+    in_the_way = [name for name in names if (out / name).is_dir() and not (out / name).is_symlink()]
+    if in_the_way:
+        raise _PublishError(f"--out {out} holds folders named like the run's outputs ({', '.join(in_the_way)}); "
+                           f"the finished run's files are kept in {staging}.")
+    try:
+        for name in names:
+            os.replace(staging / name, out / name)
+    except OSError as exc:
+        raise _PublishError(f"moving the finished run's files into --out {out} failed ({exc.strerror or exc}); "
+                           f"the files not yet moved are kept in {staging}.") from None
+    staging.rmdir()
 
 
-class _Interrupted(BaseException):
-    """Ctrl-C during a run.
+class _Stopped(BaseException):
+    """A stopping signal (Ctrl-C, SIGTERM) during a run.
 
     Not a KeyboardInterrupt: skorch's fit catches that one and only stops training the
     current model, and the run would go on.
     """
 
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
 
-def _raise_interrupted(signum, frame):
-    raise _Interrupted
+
+def _raise_stopped(signum, frame):
+    raise _Stopped(signum)
 
 
-def _catch_ctrl_c():
-    """Make Ctrl-C raise :class:`_Interrupted`; return the handler it replaced, if any."""
+@contextmanager
+def _stop_on_signals():
+    """Make the stopping signals raise :class:`_Stopped`, restoring the handlers they replaced."""
     if threading.current_thread() is not threading.main_thread():
-        return None  # signal handlers can only be set from the main thread
-    return signal.signal(signal.SIGINT, _raise_interrupted)
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = {signum: signal.signal(signum, _raise_stopped) for signum in STOPPING_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _connect(address):
+    """A dask client of the scheduler at ``address``, connected before any work (ValueError if it cannot be)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ValueError('--scheduler needs dask.distributed: pip install "skgen[dask]".') from None
+    try:
+        return Client(address, timeout=SCHEDULER_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ValueError(f"--scheduler {address}: cannot reach the dask scheduler ({exc}).") from None
+
+
+@contextmanager
+def _on_cluster(client):
+    """Run the joblib calls inside on ``client``'s cluster (all its workers' threads), if one is given."""
+    if client is None:
+        yield
+        return
+    import joblib
+
+    with client, joblib.parallel_config(backend="dask", n_jobs=-1, client=client):
+        yield
 
 
 def _run(args, staging):
@@ -169,19 +329,17 @@ def _checked_run(args):
     try:
         if args.command == "study":
             _check_study_options(args)
-        staging = _staging_folder(out)
+        _check_random_state(args.random_state)
+        _check_out(out)
+        client = None if args.scheduler is None else _connect(args.scheduler)
     except ValueError as exc:
         return _error(exc)
-    previous_handler = _catch_ctrl_c()
     try:
-        table = _run(args, staging)
-        _publish(staging, out)
+        with _stop_on_signals(), _on_cluster(client), _run_folder(out) as staging:
+            table = _run(args, staging)
+            _publish(staging, out)
     except (DataFileError, ValueError, OSError) as exc:
         return _error(exc)
-    finally:
-        if previous_handler is not None:
-            signal.signal(signal.SIGINT, previous_handler)
-        shutil.rmtree(staging, ignore_errors=True)  # nothing left there once published
     print(table.to_string(index=False, na_rep=""))
     report = out / Path(table.attrs["report"]).name
     print(f"\nwrote the report {report} and its figures and table beside it")
@@ -196,9 +354,15 @@ def main(argv=None):
         return 0
     try:
         return _checked_run(args)
-    except (KeyboardInterrupt, _Interrupted):
-        print("skgen: interrupted; nothing was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        return _stopped(signal.SIGINT)
+    except _Stopped as stop:
+        return _stopped(stop.signum)
+
+
+def _stopped(signum):
+    print(f"skgen: {STOPPING_SIGNALS[signum]}; nothing was written", file=sys.stderr)
+    return 128 + signum
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@
   ``_validate_params`` checks at the start of ``fit``; skorch-style routed parameters
   (``optimizer__momentum=0.9``, ``lr_scheduler__end_factor=0.0``) that ``get_params``,
   ``set_params``, ``clone`` and ``GridSearchCV`` see like any other; the optimizer and the
-  learning-rate scheduler built from them; the divergence guard.
+  learning-rate scheduler built from them; the divergence guard; :func:`fit_context`,
+  which validates once per outermost fit.
 - :class:`SampleMixin` and :class:`DensityMixin`: the ``sample(n_samples, *,
   random_state=None)`` contract and ``score`` as the mean of ``score_samples``.
 - The constraints themselves (:class:`Integer`, :class:`Real`, ...). They are skgen's own
@@ -25,15 +26,18 @@
 Fitted state is kept as NumPy arrays or CPU tensors, so a model fitted on ``cuda``
 pickles and loads on a CPU-only machine.
 
-A new estimator subclasses :class:`TorchEstimator` (plus :class:`SampleMixin` /
-:class:`DensityMixin` as it applies), declares its own parameters, calls
-``self._validate_params()`` first thing in ``fit`` and :func:`check_finite` after each
-epoch (the skorch-based ones get both from :mod:`skgen._nets`), and adds one line to the
-registry in ``skgen/__init__.py``; ``tests/test_common.py`` then runs scikit-learn's
-checks on it.
+A new estimator subclasses one of the two templates built on :class:`TorchEstimator`,
+:class:`skgen._nets.SkorchEstimator` (networks trained by skorch) or
+:class:`skgen._energy.EnergyEstimator` (energy models), which validate the parameters
+(``self._validate_params()``; :func:`fit_context` once per outermost fit) and run
+:func:`check_finite` after each epoch; it adds :class:`SampleMixin` /
+:class:`DensityMixin` as they apply, and one line to the registry in
+``skgen/__init__.py``; ``tests/test_common.py`` then runs scikit-learn's checks on it.
 """
 
 import contextlib
+import contextvars
+import functools
 import math
 import numbers
 
@@ -420,6 +424,39 @@ class TorchEstimator(RoutedParamsMixin, BaseEstimator):
             return torch.device("cpu")
 
 
+#: how many validating fits enclose the running code (see :func:`fit_context`)
+_FIT_DEPTH = contextvars.ContextVar("skgen_fit_depth", default=0)
+
+
+def fit_context(fit):
+    """Decorate a ``fit`` (or ``partial_fit``) so that parameters are validated once per outermost fit.
+
+    As scikit-learn's ``_fit_context(prefer_skip_nested_validation=True)``: the outermost
+    decorated fit calls ``self._validate_params()`` and validates its data; a decorated fit
+    that runs inside it (a DBN fitting its RBMs) skips its parameter validation, and
+    :func:`inside_validated_fit` tells it that its data, handed over by the outer fit,
+    were checked too. Only estimators that configure their inner estimators from their
+    own validated parameters decorate their ``fit`` so.
+    """
+    @functools.wraps(fit)
+    def validated_fit(self, *args, **kwargs):
+        depth = _FIT_DEPTH.get()
+        if depth == 0:
+            self._validate_params()
+        token = _FIT_DEPTH.set(depth + 1)
+        try:
+            return fit(self, *args, **kwargs)
+        finally:
+            _FIT_DEPTH.reset(token)
+
+    return validated_fit
+
+
+def inside_validated_fit():
+    """Whether the running fit was called by another fit, which validated its parameters and data."""
+    return _FIT_DEPTH.get() > 1
+
+
 def check_finite(epoch, lr, **values):
     """The divergence guard: ``ValueError`` naming the epoch when a loss or a weight is not finite.
 
@@ -494,6 +531,13 @@ def to_tensor(X, device="cpu", dtype=torch.float32):
     return torch.as_tensor(X, dtype=dtype, device=device)
 
 
+def float32_tensor(array, device, copy=False):
+    """A fitted array as a float32 tensor on ``device``; with ``copy``, one that never shares the array's
+    memory, for a trainer to update in place."""
+    tensor = torch.as_tensor(array, dtype=torch.float32, device=device)
+    return tensor.clone() if copy else tensor
+
+
 def to_numpy(tensor):
     """A tensor as a NumPy array on the CPU (no autograd graph)."""
     return tensor.detach().cpu().numpy()
@@ -523,6 +567,22 @@ def check_unit_interval(X, name="X"):
         raise ValueError(
             f"{name} must hold values in [0, 1] (binary data or probabilities); "
             f"found values in [{values.min():g}, {values.max():g}]. Scale or binarize it first."
+        )
+
+
+def check_float32_range(X, name="X"):
+    """Raise ``ValueError`` when a value of ``X`` (dense or sparse) lies beyond float32's range.
+
+    skgen computes in float32: a finite float64 beyond about 3.4e38 would become infinite
+    there, and NaN after the first product.
+    """
+    values = X.data if sp.issparse(X) else np.asarray(X)
+    largest = float(np.abs(values).max()) if values.size else 0.0
+    limit = float(np.finfo(np.float32).max)
+    if largest > limit:
+        raise ValueError(
+            f"{name} holds values beyond float32's range (largest magnitude {largest:g}, float32's limit is "
+            f"{limit:g}); skgen computes in float32: rescale {name}, e.g. with sklearn.preprocessing.StandardScaler."
         )
 
 

@@ -15,6 +15,10 @@ so that Gibbs sampling, parallel tempering (Desjardins et al. 2010), AIS and rev
 - :class:`GaussianMachine`: real visibles with variances ``sigma^2``,
   ``E = |v - b|^2 / (2 sigma^2) - c.h - h.W(v / sigma^2)`` (Cho, Raiko & Ilin 2011;
   Liao et al. 2022); the base is the Gaussian of the data's means and variances.
+
+Beside them, :class:`SigmoidLayer` is a directed layer of sigmoid units, the recognition
+and generative layers of a deep belief network. The trainers of these machines (CD-k,
+PCD-k, tempering, up-down) are in :mod:`skgen._trainers`.
 """
 
 import math
@@ -23,7 +27,7 @@ import torch
 from torch.nn.functional import softplus
 
 from skgen._base import bernoulli
-from skgen._partition import exact_log_partition, exact_log_partition_gaussian
+from skgen._partition import MAX_EXACT_UNITS, exact_log_partition, exact_log_partition_gaussian
 
 
 class BernoulliMachine:
@@ -54,7 +58,7 @@ class BernoulliMachine:
         return []
 
     def extra_gradients(self, v_negative, v_data, inputs, mean_hiddens, weights):
-        """Write the gradients of :meth:`extra_parameters` (see :class:`skgen.rbm._ContrastiveDivergence`)."""
+        """Write the gradients of :meth:`extra_parameters` (see :class:`skgen._trainers.ContrastiveDivergence`)."""
 
     def constrain(self):
         """Project the parameters back into their domain after an optimizer step."""
@@ -104,6 +108,10 @@ class BernoulliMachine:
     def exact_log_partition(self):
         """``log Z`` by enumerating the smaller layer (at most about 20 units)."""
         return exact_log_partition(self.W, self.b, self.c)
+
+    def enumerable(self):
+        """Whether :meth:`exact_log_partition` is within reach: a layer of at most ``MAX_EXACT_UNITS`` units."""
+        return min(self.W.shape) <= MAX_EXACT_UNITS
 
     def to(self, dtype):
         """A copy of the machine with its tensors cast to ``dtype``."""
@@ -185,6 +193,10 @@ class GaussianMachine(BernoulliMachine):
 
     def exact_log_partition(self):
         return exact_log_partition_gaussian(self.W, self.b, self.c, self.log_sigma2)
+
+    def enumerable(self):
+        """Whether the hidden layer, the only one enumeration can sum over, is small enough."""
+        return self.W.shape[0] <= MAX_EXACT_UNITS
 
 
 def _is_one(beta):
@@ -283,3 +295,44 @@ class ParallelTempering:
     def acceptance_rate(self):
         """Fraction of proposed swaps accepted so far."""
         return self.swaps_accepted / max(self.swaps_proposed, 1)
+
+
+class SigmoidLayer:
+    """A directed layer of sigmoid units, trained by the delta rule.
+
+    ``weights`` is stored hidden x visible, as an RBM's ``components_``: a recognition
+    layer (``upward``) infers hiddens from visibles, ``P(h=1 | v) = sigmoid(v W^T + c)``;
+    a generative layer infers visibles from hiddens, ``P(v=1 | h) = sigmoid(h W + b)``.
+
+    Parameters
+    ----------
+    weights : Tensor of shape (n_hidden, n_visible)
+    bias : Tensor of shape (n_hidden,) if upward, else (n_visible,)
+    upward : bool
+    """
+
+    def __init__(self, weights, bias, upward):
+        self.weights, self.bias, self.upward = weights, bias, upward
+
+    def probabilities(self, causes):
+        """``P(effect=1 | causes)``."""
+        if self.upward:
+            return torch.addmm(self.bias, causes, self.weights.T).sigmoid_()
+        return torch.addmm(self.bias, causes, self.weights).sigmoid_()
+
+    def sample(self, causes, generator):
+        """Binary effects drawn given ``causes``."""
+        return bernoulli(self.probabilities(causes), generator)
+
+    def delta_rule(self, causes, effects):
+        """Write minus the delta rule ``causes^T (effects - P(effect=1 | causes)) / n`` into ``.grad``.
+
+        That is the gradient of the mean cross-entropy of ``effects``, which the optimizer
+        descends; ``.grad`` must be allocated.
+        """
+        error = self.probabilities(causes).sub_(effects).div_(len(causes))
+        if self.upward:
+            torch.mm(error.T, causes, out=self.weights.grad)
+        else:
+            torch.mm(causes.T, error, out=self.weights.grad)
+        torch.sum(error, 0, out=self.bias.grad)

@@ -14,6 +14,7 @@ estimator's ``precision`` through :class:`MixedPrecisionNet`.
 import math
 
 import torch
+from sklearn.utils import check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.dataset import ValidSplit
@@ -35,6 +36,7 @@ from skgen._base import (
     seeded_torch,
     to_tensor,
 )
+from skgen._labels import check_sample_labels, draw_sample_labels, one_hot
 from skgen._threads import fit_threads, refresh_threads
 
 ACTIVATIONS = {
@@ -111,10 +113,18 @@ def largest_layer(module):
                default=0)
 
 
-def batched(function, X, batch_size):
-    """Apply ``function`` (tensor -> tensor) to ``X`` in row batches without autograd; concatenate."""
+def batched(function, X, batch_size, *row_inputs):
+    """Apply ``function`` to ``X`` in row batches without autograd; concatenate.
+
+    ``function`` gets each batch of ``X`` and the same rows of each of ``row_inputs``
+    (tensors, or None passed through).
+    """
+    def rows(tensor, start):
+        return None if tensor is None else tensor[start:start + batch_size]
+
     with torch.no_grad():
-        return torch.cat([function(Xb) for Xb in torch.split(X, batch_size)])
+        return torch.cat([function(rows(X, start), *(rows(t, start) for t in row_inputs))
+                          for start in range(0, len(X), batch_size)])
 
 
 class Callbacks:
@@ -254,20 +264,23 @@ class SkorchEstimator(TorchEstimator):
             callbacks.append(("early_stopping", EarlyStopping(patience=self.n_iter_no_change, load_best=True, sink=sink)))
         return callbacks
 
-    def _fit_net(self, X, y=None, sample_weight=None):
+    def _fit_net(self, X, y=None, **row_inputs):
         """Build the net from the hooks and train it on the validated arrays ``X`` (and ``y``); return self.
 
         Module initialisation, the validation split and the minibatch order are seeded from
-        ``random_state``; torch's global generator is restored afterwards. ``sample_weight``
-        travels with the rows as ``X={"X": rows, "sample_weight": weights}``, for a net whose
-        ``get_loss`` uses it. The estimator's ``precision`` (float32 where it has none) goes to
-        a net with :class:`MixedPrecisionNet`.
+        ``random_state``; torch's global generator is restored afterwards. ``row_inputs``
+        that are not None (``sample_weight=`` weights, ``labels=`` one-hot classes), each
+        with one value or row per row of ``X``, travel with the rows as
+        ``X={"X": rows, name: values}``, for a module or a ``get_loss`` that reads them. The
+        estimator's ``precision`` (float32 where it has none) goes to a net with
+        :class:`MixedPrecisionNet`.
         """
         device = resolve_device(self.device)
         precision_options = self._precision_options(device)
         X = to_tensor(X, device)
-        if sample_weight is not None:
-            X = {"X": X, "sample_weight": to_tensor(sample_weight, device)}
+        row_inputs = {name: to_tensor(value, device) for name, value in row_inputs.items() if value is not None}
+        if row_inputs:
+            X = {"X": X, **row_inputs}
         y = None if y is None else torch.as_tensor(y, device=device)
         optimizer_params = {**self._optimizer_defaults(), **self._routed("optimizer__")}
         with seeded_torch(self.random_state, device) as seed:
@@ -309,18 +322,26 @@ class SkorchEstimator(TorchEstimator):
 
 
 class SampleMeanMixin(SampleMixin):
-    """``sample(n_samples=1, *, random_state=None, mean=False)``: draws, or the model's means.
+    """``sample(n_samples=1, *, y=None, random_state=None, mean=False)``: draws, or the model's means.
 
-    Estimators implement ``_sample(n_samples, random_state, mean)``.
+    For the generative skorch estimators, each with a ``conditional`` parameter; a
+    conditional one sets ``classes_`` and ``class_prior_`` in ``fit``
+    (:func:`skgen._labels.encode_fit_labels`). Estimators implement
+    ``_sample(n_samples, random_state, mean, labels)``, ``labels`` being one-hot rows or None.
     """
 
-    def sample(self, n_samples=1, *, random_state=None, mean=False):
+    def sample(self, n_samples=1, *, y=None, random_state=None, mean=False):
         """Draw ``n_samples`` rows from the fitted model, or their means.
 
         Parameters
         ----------
         n_samples : int, default=1
             Number of samples.
+        y : array-like of shape (n_samples,) or a single label, default=None
+            Classes to draw (``conditional=True`` only); a single label is repeated
+            ``n_samples`` times, and an array sets the number of samples (``n_samples``
+            must then be 1 or its length). Without it, a conditional model draws the
+            classes in their training proportions.
         random_state : int, RandomState instance or None, default=None
             Seeds the draws; ``None`` draws fresh randomness.
         mean : bool, default=False
@@ -333,4 +354,9 @@ class SampleMeanMixin(SampleMixin):
         """
         self._check_sample_request(n_samples)
         check_param("mean", mean, Boolean(), owner=type(self).__name__)
-        return self._sample(n_samples, random_state, mean)
+        labels = check_sample_labels(self, y, n_samples, "conditional")
+        if self.conditional:
+            random_state = check_random_state(random_state)
+            classes = draw_sample_labels(self, y, n_samples, "conditional", random_state)
+            labels, n_samples = one_hot(classes, len(self.classes_), "cpu"), len(classes)
+        return self._sample(n_samples, random_state, mean, labels)

@@ -1,13 +1,15 @@
-"""Deep belief network: a stack of Bernoulli RBMs trained greedily, layer by layer, then fine-tuned by up-down."""
+"""Deep belief network: a stack of Bernoulli RBMs trained greedily, layer by layer, then fine-tuned by up-down.
 
-import time
+:class:`DBN` fills the hooks of the energy family's template
+(:class:`skgen._energy.EnergyEstimator`): its initialisation is the greedy training of its
+RBMs, through their public methods, and its training loop is the up-down fine-tuning
+(:class:`skgen._trainers.UpDown`).
+"""
 
 import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
 from skgen._base import (
@@ -15,29 +17,26 @@ from skgen._base import (
     Integer,
     LayerSizes,
     Options,
-    TorchEstimator,
     bernoulli,
-    check_finite,
+    check_float32_range,
     check_unit_interval,
-    minibatches,
+    fit_context,
+    float32_tensor,
     resolve_device,
     seed_from,
     to_numpy,
     to_tensor,
     torch_generator,
 )
-from skgen._threads import fit_threads
+from skgen._energy import EnergyEstimator
+from skgen._labels import check_sample_labels, encode_fit_labels, one_hot
+from skgen._machines import SigmoidLayer
+from skgen._trainers import UpDown
 from skgen.gbrbm import GaussianBernoulliRBM
-from skgen.rbm import RBM, _ContrastiveDivergence
-
-#: rows of the training data on which the per-epoch reconstruction error of fine-tuning is measured
-_MONITOR_ROWS = 1000
-#: the RBM parameters that every layer shares, as the DBN's own parameters
-_SHARED = ("cd_steps", "persistent", "n_chains", "sampler", "n_temperatures", "centered", "lr", "max_epochs",
-           "batch_size", "optimizer", "lr_scheduler", "device", "verbose")
+from skgen.rbm import RBM
 
 
-class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
+class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
     """Deep belief network of Bernoulli RBMs, trained greedily layer by layer.
 
     The first RBM is fitted to the data, each next one to the hidden probabilities of the
@@ -64,16 +63,18 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
     weights to infer each layer's sleep states from the sleep states below. Every update
     is a step of ``optimizer`` at ``lr``.
 
+    The training parameters (``cd_steps`` to ``lr_scheduler``, ``device``, ``verbose``) are
+    every layer's and the fine-tuning's. The DBN validates them and the data once; the
+    RBMs it fits inside its own ``fit`` skip their validation.
+
     Parameters
     ----------
     hidden_layer_sizes : tuple of int, default=(200, 200)
         Hidden units of each RBM, bottom first.
     visible_units : {"bernoulli", "gaussian"}, default="bernoulli"
         The data's unit type: binary (or probabilities in [0, 1]), or real-valued, which
-        makes the first layer a :class:`skgen.GaussianBernoulliRBM`.
-    cd_steps, persistent, n_chains, sampler, n_temperatures, centered, lr, max_epochs, batch_size, optimizer, lr_scheduler, device, verbose
-        Training parameters shared by every layer; see :class:`skgen.RBM` (a Gaussian
-        first layer is not centred).
+        makes the first layer a :class:`skgen.GaussianBernoulliRBM` (which is not centred).
+    %(training_parameters)s
     joint_labels : bool, default=False
         Train the top RBM on the top features joined with one-hot labels, so that
         :meth:`sample` can be asked for classes. ``fit`` then needs ``y``; without it,
@@ -113,6 +114,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         and ``seconds``. Empty without fine-tuning.
     classes_ : ndarray of shape (n_classes,)
         The labels (``joint_labels=True`` only).
+    class_prior_ : ndarray of shape (n_classes,)
+        The share of each class among the training rows (``joint_labels=True`` only).
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -152,7 +155,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
     """
 
     _parameter_constraints = {
-        **RBM._parameter_constraints,
+        **EnergyEstimator._parameter_constraints,
         "hidden_layer_sizes": [LayerSizes()],
         "visible_units": [Options("bernoulli", "gaussian")],
         "joint_labels": [Boolean()],
@@ -182,26 +185,9 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         verbose=0,
         **kwargs,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.visible_units = visible_units
-        self.cd_steps = cd_steps
-        self.persistent = persistent
-        self.n_chains = n_chains
-        self.sampler = sampler
-        self.n_temperatures = n_temperatures
-        self.centered = centered
-        self.lr = lr
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.lr_scheduler = lr_scheduler
-        self.joint_labels = joint_labels
-        self.fine_tune_epochs = fine_tune_epochs
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self._set_routed_params(kwargs)
+        self._set_init_params(locals())
 
+    @fit_context
     def fit(self, X, y=None):
         """Fit the RBMs one after the other, each to the hidden probabilities of the last.
 
@@ -218,85 +204,107 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         -------
         self : DBN
         """
-        self._validate_params()
         if self.fine_tune_epochs and self.visible_units == "gaussian":
             raise ValueError("fine_tune_epochs > 0 needs visible_units='bernoulli': the up-down fine-tuning "
                              "of a Gaussian first layer is not supported.")
-        X = self._validate(X, reset=True)
-        labels = self._encode_labels(y, X.shape[0]) if self.joint_labels else None
-        visibles = to_tensor(X, resolve_device(self.device))
-        labels = None if labels is None else labels.to(visibles.device)
+        data = to_tensor(self._validate(X, reset=True), resolve_device(self.device))
+        if self.joint_labels:
+            data = torch.cat([data, self._encode_labels(y, len(data)).to(data.device)], 1)
         rng = check_random_state(self.random_state)
-        shared = {name: getattr(self, name) for name in _SHARED}
-        shared.update({key: getattr(self, key) for key in self._routed_keys()})
+        self._initialize(data, rng)
+        if self.fine_tune_epochs:
+            self._fit_epochs(data, self.fine_tune_epochs, rng, self.fine_tune_history_, stage="fine-tuning epoch")
+        return self
+
+    def _split_labels(self, data):
+        """The visible rows and the one-hot label columns (or None) of training rows."""
+        if not self.joint_labels:
+            return data, None
+        n_features = self.n_features_in_
+        return data[:, :n_features].contiguous(), data[:, n_features:].contiguous()
+
+    def _initialize(self, data, random_state):
+        """The greedy training: each RBM fitted to the hidden probabilities of the one below."""
+        visibles, labels = self._split_labels(data)
         self.rbms_ = []
-        data = visibles
         for depth, size in enumerate(self.hidden_layer_sizes):
-            if labels is not None and depth == len(self.hidden_layer_sizes) - 1:
-                data = torch.cat([data, labels], 1)
-            rbm = self._layer(depth, size, seed_from(rng), shared).fit(data)
+            top = depth == len(self.hidden_layer_sizes) - 1
+            if top and labels is not None:
+                visibles = torch.cat([visibles, labels], 1)
+            rbm = self._layer(depth, size, seed_from(random_state)).fit(visibles)
             self.rbms_.append(rbm)
-            if depth + 1 < len(self.hidden_layer_sizes):
-                data = rbm.mean_hiddens(data)
+            if not top:
+                visibles = rbm.mean_hiddens(visibles)
         self.generative_weights_ = [rbm.components_.copy() for rbm in self.rbms_[:-1]]
         self.generative_intercepts_ = [rbm.intercept_visible_.copy() for rbm in self.rbms_[:-1]]
         self.fine_tune_history_ = []
-        if self.fine_tune_epochs:
-            self._fine_tune(visibles, labels, data, rng)
-        return self
 
-    def _fine_tune(self, visibles, labels, top_data, rng):
-        """Run the up-down algorithm; ``top_data`` is what the top RBM was trained on greedily."""
-        generator = torch_generator(rng, visibles.device)
-        up_down = _UpDown(self, min(self.batch_size, len(visibles)), generator)
-        up_down.top.start_chains(top_data, getattr(self.rbms_[-1], "_chain_state", None))
-        optimizer = self._make_optimizer(up_down.parameters)
-        scheduler = self._make_lr_scheduler(optimizer)
-        monitor = visibles[torch.randperm(len(visibles), generator=generator, device=visibles.device)[:_MONITOR_ROWS]]
-        with fit_threads(min(self.batch_size, len(visibles)) * max(rbm.components_.size for rbm in self.rbms_)):
-            for epoch in range(1, self.fine_tune_epochs + 1):
-                start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
-                for rows in minibatches(len(visibles), self.batch_size, generator):
-                    up_down.gradient(visibles[rows], None if labels is None else labels[rows])
-                    optimizer.step()
-                    up_down.after_step()
-                if scheduler is not None:
-                    scheduler.step()
-                check_finite(epoch, self.lr, weights=up_down.parameters)
-                up_down.store(self)
-                self._record_epoch(monitor, lr, time.perf_counter() - start)
+    def _layer(self, depth, size, seed):
+        """The unfitted RBM of layer ``depth``: Gaussian-Bernoulli at the bottom for real-valued data."""
+        layer = GaussianBernoulliRBM if depth == 0 and self.visible_units == "gaussian" else RBM
+        return layer(n_components=size, random_state=seed, **self._training_params_for(layer))
 
-    def _record_epoch(self, monitor, lr, seconds):
-        error = torch.mean((self._reconstruct(monitor) - monitor) ** 2).item()
-        entry = {"epoch": len(self.fine_tune_history_) + 1, "reconstruction_error": error, "lr": lr,
-                 "seconds": seconds}
-        self.fine_tune_history_.append(entry)
-        if self.verbose:
-            print(f"[DBN] fine-tuning epoch {entry['epoch']}: reconstruction error {error:.5f}, lr {lr:.3g}, "
-                  f"{seconds:.2f}s")
+    def make_trainer(self, data, generator):
+        """The up-down trainer of copies of the network's weights, on ``data``'s device.
 
-    def _layer(self, depth, size, seed, shared):
-        """The RBM of layer ``depth``: Gaussian-Bernoulli at the bottom for real-valued data."""
-        if depth == 0 and self.visible_units == "gaussian":
-            shared = {name: value for name, value in shared.items() if name != "centered"}
-            return GaussianBernoulliRBM(n_components=size, random_state=seed, **shared)
-        return RBM(n_components=size, random_state=seed, **shared)
+        The lower layers are untied into recognition layers (starting at the RBMs'
+        ``components_`` and ``intercept_hidden_``) and generative layers (starting at
+        ``generative_weights_`` and ``generative_intercepts_``); the top RBM trains by its
+        own :meth:`skgen.RBM.make_trainer`, its persistent chains starting from the up pass
+        of ``data``.
+
+        Parameters
+        ----------
+        data : Tensor of shape (n_samples, n_features + n_classes)
+            Training rows, followed by their one-hot labels with ``joint_labels``.
+        generator : torch.Generator
+            On ``data``'s device.
+
+        Returns
+        -------
+        trainer : skgen._trainers.UpDown
+        """
+        check_is_fitted(self)
+        visibles, labels = self._split_labels(data)
+        for rbm in self.rbms_[:-1]:
+            visibles = rbm.mean_hiddens(visibles)
+        top_data = visibles if labels is None else torch.cat([visibles, labels], 1)
+        def layer(weights, bias, upward):
+            return SigmoidLayer(float32_tensor(weights, data.device, copy=True),
+                                float32_tensor(bias, data.device, copy=True), upward)
+
+        recognition = [layer(rbm.components_, rbm.intercept_hidden_, upward=True) for rbm in self.rbms_[:-1]]
+        generative = [layer(weights, intercept, upward=False)
+                      for weights, intercept in zip(self.generative_weights_, self.generative_intercepts_)]
+        return UpDown(self.rbms_[-1].make_trainer(top_data, generator), recognition, generative, generator,
+                      n_labels=0 if labels is None else labels.shape[1])
+
+    def store_trainer(self, trainer):
+        """Take the weights of an up-down ``trainer`` as the fitted state.
+
+        The recognition weights go to the lower RBMs (``components_``,
+        ``intercept_hidden_``), the generative ones to ``generative_weights_`` and
+        ``generative_intercepts_``, the top RBM's to the top RBM (:meth:`skgen.RBM.store_trainer`).
+
+        Parameters
+        ----------
+        trainer : skgen._trainers.UpDown
+            A trainer from :meth:`make_trainer`, after training.
+        """
+        for rbm, layer in zip(self.rbms_[:-1], trainer.recognition):
+            rbm.components_, rbm.intercept_hidden_ = to_numpy(layer.weights), to_numpy(layer.bias)
+        self.generative_weights_ = [to_numpy(layer.weights) for layer in trainer.generative]
+        self.generative_intercepts_ = [to_numpy(layer.bias) for layer in trainer.generative]
+        self.rbms_[-1].store_trainer(trainer.top)
 
     def _encode_labels(self, y, n_samples):
-        """One-hot labels as a tensor; sets ``classes_``."""
-        if y is None:
-            raise ValueError("DBN(joint_labels=True) needs the labels: call fit(X, y).")
-        y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if len(y) != n_samples:
-            raise ValueError(f"y has {len(y)} labels for {n_samples} rows of X.")
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
-        return torch.nn.functional.one_hot(torch.as_tensor(encoder.transform(y)), len(self.classes_)).float()
+        """One-hot labels as a tensor; sets ``classes_`` and ``class_prior_``."""
+        return one_hot(encode_fit_labels(self, y, n_samples, "joint_labels"), len(self.classes_), "cpu")
 
     def _validate(self, X, reset):
         X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
         if self.visible_units == "gaussian":
+            check_float32_range(X)
             return X
         try:
             check_unit_interval(X)
@@ -320,7 +328,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
         """
         check_is_fitted(self)
-        return to_numpy(self._up_pass(to_tensor(self._validate(X, reset=False), self.rbms_[0]._inference_device())))
+        return to_numpy(self._up_pass(to_tensor(self._validate(X, reset=False), self._inference_device())))
 
     def _up_pass(self, data):
         """Top hidden probabilities of visible rows (a tensor), through the recognition weights."""
@@ -351,11 +359,6 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         top_visibles = self._without_labels(self.rbms_[-1].inverse_transform(H))
         return to_numpy(self._down_pass(to_tensor(top_visibles, self._inference_device())))
 
-    def _reconstruct(self, data):
-        """``inverse_transform(transform(data))`` on tensors."""
-        top_visibles = self.rbms_[-1].mean_visibles(self._up_pass(data))
-        return self._down_pass(self._without_labels(top_visibles))
-
     def _without_labels(self, top_visibles):
         """The top RBM's visible rows (an array or a tensor) without their label units."""
         return top_visibles[:, :-len(self.classes_)] if self.joint_labels else top_visibles
@@ -363,19 +366,23 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
     def _down_pass(self, states):
         """Mean visibles of the bottom layer (``P(v=1 | h)``, or a Gaussian's means), for states or
         probabilities of the top RBM's visibles."""
-        for weights, intercept in self._generative_layers(states.device):
-            states = _conditional_visibles(states, weights, intercept)
+        for layer in self._generative_layers(states.device):
+            states = layer.probabilities(states)
         return states if len(self.rbms_) == 1 or self.visible_units == "bernoulli" else \
             self.rbms_[0].mean_visibles(states)
 
     def _generative_layers(self, device):
-        """The lower layers' generative weights and visible biases as tensors on ``device``, top first.
+        """The lower layers' generative weights and visible biases as sigmoid layers on ``device``, top first,
+        kept there while the fitted state stays the same.
 
         A Gaussian bottom layer is left out: the GaussianBernoulliRBM draws its visibles itself.
         """
+        return self._device_machine(device, self._make_generative_layers)
+
+    def _make_generative_layers(self, device):
         gaussian = self.visible_units == "gaussian"
         pairs = list(zip(self.generative_weights_[gaussian:], self.generative_intercepts_[gaussian:]))[::-1]
-        return [(torch.as_tensor(weights, device=device), torch.as_tensor(intercept, device=device))
+        return [SigmoidLayer(float32_tensor(weights, device), float32_tensor(intercept, device), upward=False)
                 for weights, intercept in pairs]
 
     def sample(self, n_samples=1, *, y=None, start="noise", sampler="gibbs", n_steps=1000, n_temperatures=None,
@@ -418,6 +425,8 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         check_is_fitted(self)
         rng = check_random_state(random_state)
         top = self.rbms_[-1]
+        if y is not None and np.ndim(y) == 0 and not isinstance(start, str):
+            n_samples = np.shape(start)[0]  # a single label for every start row
         labels = self._labels_to_clamp(y, n_samples)
         if labels is not None:
             n_samples = len(labels)
@@ -427,11 +436,11 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         states = top.sample(n_samples, start=start, sampler=sampler, n_steps=n_steps, n_temperatures=n_temperatures,
                             return_probabilities=return_probabilities and len(self.rbms_) == 1, clamp=clamp,
                             random_state=seed_from(rng))
-        states = torch.as_tensor(self._without_labels(states), device=top._inference_device())
+        states = torch.as_tensor(self._without_labels(states), device=self._inference_device())
         generator = torch_generator(rng, states.device)
         layers = self._generative_layers(states.device)
-        for height, (weights, intercept) in enumerate(layers, 1):
-            states = _conditional_visibles(states, weights, intercept)
+        for height, layer in enumerate(layers, 1):
+            states = layer.probabilities(states)
             if height < len(layers) or not return_probabilities or self.visible_units == "gaussian":
                 states = bernoulli(states, generator)
         if self.visible_units == "gaussian" and len(self.rbms_) > 1:
@@ -441,22 +450,17 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
 
     def _labels_to_clamp(self, y, n_samples):
         """One-hot rows for the classes ``y`` asks for, or None."""
-        if y is None:
-            return None
-        if not self.joint_labels:
-            raise ValueError("sample(y=...) needs a DBN fitted with joint_labels=True.")
-        y = np.repeat(y, n_samples) if np.ndim(y) == 0 else column_or_1d(y)
-        unknown = set(np.unique(y).tolist()) - set(self.classes_.tolist())
-        if unknown:
-            raise ValueError(f"y holds labels the DBN was not fitted on: {sorted(unknown)}; "
-                             f"known classes are {self.classes_.tolist()}.")
-        return np.eye(len(self.classes_), dtype=np.float32)[np.searchsorted(self.classes_, y)]
+        indices = check_sample_labels(self, y, n_samples, "joint_labels")
+        return None if indices is None else np.eye(len(self.classes_), dtype=np.float32)[indices]
 
     def _top_start(self, start, labels):
         """``start`` for the top RBM: strings pass through, data rows go up the lower layers."""
         if isinstance(start, str):
             return start
-        data = to_tensor(self._validate(start, reset=False), self.rbms_[0]._inference_device())
+        data = to_tensor(self._validate(start, reset=False), self._inference_device())
+        if labels is not None and len(labels) != len(data):
+            raise ValueError(f"y has {len(labels)} labels but start has {len(data)} rows: give one label per "
+                             "start row, or a single label for all of them.")
         for rbm in self.rbms_[:-1]:
             data = rbm.mean_hiddens(data)
         if self.joint_labels:
@@ -475,111 +479,3 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, TorchEstimator):
         tags.input_tags.positive_only = self.visible_units == "bernoulli"
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
-
-
-def _conditional_visibles(states, weights, intercept):
-    """``P(v=1 | h)`` of a directed layer of sigmoid units: ``sigmoid(h W + b)``."""
-    return torch.addmm(intercept, states, weights).sigmoid_()
-
-
-class _SigmoidLayer:
-    """A directed layer of sigmoid units, trained by the delta rule.
-
-    ``weights`` is stored hidden x visible, as an RBM's ``components_``: a recognition
-    layer (``upward``) infers hiddens from visibles, ``P(h=1 | v) = sigmoid(v W^T + c)``;
-    a generative layer infers visibles from hiddens, ``P(v=1 | h) = sigmoid(h W + b)``.
-    """
-
-    def __init__(self, weights, bias, upward):
-        self.weights, self.bias, self.upward = weights, bias, upward
-        for parameter in (weights, bias):
-            parameter.grad = torch.zeros_like(parameter)
-
-    @classmethod
-    def copy_of(cls, weights, bias, device, upward):
-        """A layer training float32 copies of the arrays ``weights`` and ``bias`` on ``device``."""
-        return cls(*(torch.as_tensor(array, dtype=torch.float32, device=device).clone() for array in (weights, bias)),
-                   upward)
-
-    def probabilities(self, causes):
-        """``P(effect=1 | causes)``."""
-        if self.upward:
-            return torch.addmm(self.bias, causes, self.weights.T).sigmoid_()
-        return _conditional_visibles(causes, self.weights, self.bias)
-
-    def sample(self, causes, generator):
-        """Binary effects drawn given ``causes``."""
-        return bernoulli(self.probabilities(causes), generator)
-
-    def delta_rule(self, causes, effects):
-        """Write minus the delta rule ``causes^T (effects - P(effect=1 | causes)) / n`` into ``.grad``.
-
-        That is the gradient of the mean cross-entropy of ``effects``, which the optimizer descends.
-        """
-        error = self.probabilities(causes).sub_(effects).div_(len(causes))
-        if self.upward:
-            torch.mm(error.T, causes, out=self.weights.grad)
-        else:
-            torch.mm(causes.T, error, out=self.weights.grad)
-        torch.sum(error, 0, out=self.bias.grad)
-
-
-class _UpDown:
-    """The up-down algorithm's gradient for one minibatch (Hinton, Osindero & Teh 2006, appendix B).
-
-    The lower layers are untied into recognition layers, which start at the RBMs'
-    ``components_`` and ``intercept_hidden_``, and generative layers, which start at the
-    DBN's ``generative_weights_`` and ``generative_intercepts_``. The top RBM keeps tied
-    weights and its own negative phase (:class:`skgen.rbm._ContrastiveDivergence`).
-    """
-
-    def __init__(self, dbn, batch_size, generator):
-        device = resolve_device(dbn.device)
-        top = dbn.rbms_[-1]
-        self.generator = generator
-        self.top_machine = top._machine(device, training=True)
-        self.top = _ContrastiveDivergence(top, self.top_machine, batch_size, generator)
-        self.n_top_features = top.n_features_in_ - (len(dbn.classes_) if dbn.joint_labels else 0)
-        self.recognition = [_SigmoidLayer.copy_of(rbm.components_, rbm.intercept_hidden_, device, upward=True)
-                            for rbm in dbn.rbms_[:-1]]
-        self.generative = [_SigmoidLayer.copy_of(weights, intercept, device, upward=False)
-                           for weights, intercept in zip(dbn.generative_weights_, dbn.generative_intercepts_)]
-        self.parameters = [*self.top.parameters,
-                           *(p for layer in self.recognition + self.generative for p in (layer.weights, layer.bias))]
-
-    def gradient(self, visibles, labels):
-        """Write the up-down gradient of a minibatch of visible rows (and one-hot labels) into ``.grad``."""
-        wake = self.wake_phase(visibles)
-        self.top_visibles = wake[-1] if labels is None else torch.cat([wake[-1], labels], 1)
-        self.top.gradient(self.top_visibles)
-        sleep = self.sleep_phase(self.top.model_chains()[:, :self.n_top_features])
-        for layer, below, above in zip(self.generative, wake, wake[1:]):
-            layer.delta_rule(above, below)
-        for layer, below, above in zip(self.recognition, sleep, sleep[1:]):
-            layer.delta_rule(below, above)
-
-    def wake_phase(self, visibles):
-        """States of every layer, bottom first, drawn up from the data through the recognition weights."""
-        states = [visibles]
-        for layer in self.recognition:
-            states.append(layer.sample(states[-1], self.generator))
-        return states
-
-    def sleep_phase(self, top_states):
-        """States of every layer, bottom first, drawn down from the top RBM's through the generative weights."""
-        states = [top_states]
-        for layer in reversed(self.generative):
-            states.insert(0, layer.sample(states[0], self.generator))
-        return states
-
-    def after_step(self):
-        """The top RBM's constraints and centering offsets after an optimizer step."""
-        self.top.after_step(self.top_visibles)
-
-    def store(self, dbn):
-        """Write the weights into the DBN: recognition into the lower RBMs, generative into its own attributes."""
-        for rbm, layer in zip(dbn.rbms_[:-1], self.recognition):
-            rbm.components_, rbm.intercept_hidden_ = to_numpy(layer.weights), to_numpy(layer.bias)
-        dbn.generative_weights_ = [to_numpy(layer.weights) for layer in self.generative]
-        dbn.generative_intercepts_ = [to_numpy(layer.bias) for layer in self.generative]
-        dbn.rbms_[-1]._store(self.top_machine, self.top)

@@ -1,8 +1,11 @@
 """Generative adversarial network with MLP generator and discriminator, trained with skorch."""
 
+import copy
+
 import numpy as np
 import scipy.sparse as sp
 import torch
+import torch.nn.functional as F
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, LRScheduler, PassthroughScoring, PrintLog
 from skorch.dataset import unpack_data
@@ -10,7 +13,8 @@ from skorch.utils import to_tensor as skorch_to_tensor
 from sklearn.utils.validation import validate_data
 from torch import nn
 
-from skgen._base import Integer, LayerSizes, Options, resolve_optimizer, to_numpy, torch_generator
+from skgen._base import Boolean, Integer, LayerSizes, Options, Real, resolve_optimizer, to_numpy, torch_generator
+from skgen._labels import encode_fit_labels, one_hot
 from skgen._nets import ACTIVATIONS, SampleMeanMixin, SkorchEstimator, mlp
 from skgen._nets import activation as _activation
 
@@ -18,44 +22,115 @@ from skgen._nets import activation as _activation
 _ADAM_BETAS = (0.5, 0.999)
 
 
+class _SpectralNormLinear(nn.Module):
+    """A linear layer divided by its largest singular value (Miyato et al. 2018).
+
+    sigma(W) = ||W^T u|| for the top left singular vector u, which one step of power
+    iteration per training pass keeps up to date as W changes. Written out rather than
+    taken from ``torch.nn.utils.parametrizations.spectral_norm``, whose modules cannot be
+    pickled, so that a fitted GAN can be saved.
+    """
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+        self.register_buffer("u", F.normalize(torch.randn(layer.out_features), dim=0))
+
+    @property
+    def weight(self):
+        """The normalised weight W / sigma(W)."""
+        return self._normalised(self.u)
+
+    def _normalised(self, u):
+        return self.layer.weight / torch.linalg.vector_norm(self.layer.weight.t() @ u)
+
+    def forward(self, X):
+        if self.training:
+            with torch.no_grad():
+                self.u.copy_(F.normalize(self.layer.weight @ (self.layer.weight.t() @ self.u), dim=0))
+        # a copy of u, because the next pass (D sees real and fake batches) updates it in place
+        return F.linear(X, self._normalised(self.u.clone()), self.layer.bias)
+
+
+def _spectrally_normalised(module):
+    """``module`` with each of its linear layers wrapped in :class:`_SpectralNormLinear`."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.Linear):
+            setattr(module, name, _SpectralNormLinear(child))
+        else:
+            _spectrally_normalised(child)
+    return module
+
+
 class _MinibatchStdDiscriminator(nn.Module):
     """MLP discriminator whose output layer also sees the minibatch's spread of hidden features.
 
     The mean over features of the across-batch standard deviation of the last hidden layer
     (Karras et al. 2018) lets D tell a batch of near-identical fakes from a varied real
-    batch, which pushes G away from collapsing onto a few modes.
+    batch, which pushes G away from collapsing onto a few modes. With ``n_classes > 0`` it
+    scores (x, y) pairs by projection (Miyato & Koyama 2018): the unconditional score plus
+    the inner product of a learned class embedding with the hidden features. With
+    ``spectral_norm``, every linear layer is divided by its largest singular value
+    (Miyato et al. 2018), which keeps D 1-Lipschitz and its gradients useful to G.
     """
 
-    def __init__(self, n_features, hidden_layer_sizes, activation):
+    def __init__(self, n_features, hidden_layer_sizes, activation, n_classes=0, spectral_norm=False):
         super().__init__()
         self.features = nn.Sequential(mlp((n_features, *hidden_layer_sizes), activation), _activation(activation))
         self.output = nn.Linear(hidden_layer_sizes[-1] + 1, 1)
+        self.embedding = nn.Linear(n_classes, hidden_layer_sizes[-1], bias=False) if n_classes else None
+        if spectral_norm:
+            _spectrally_normalised(self)
 
-    def forward(self, X):
+    def forward(self, X, labels=None):
         hidden = self.features(X)
         spread = hidden.std(dim=0, unbiased=False).mean().expand(len(hidden), 1)
-        return self.output(torch.cat([hidden, spread], dim=1))
+        score = self.output(torch.cat([hidden, spread], dim=1))
+        if self.embedding is None:
+            return score
+        return score + (self.embedding(labels) * hidden).sum(1, keepdim=True)
 
 
 class _GANModule(nn.Module):
-    """Generator G: z -> x in (0, 1)^d (sigmoid output) and discriminator D: x -> logit of "real"."""
+    """Generator G: z (and y) -> x in (0, 1)^d (sigmoid output) and discriminator D: x (and y) -> realness.
 
-    def __init__(
-        self, n_features, latent_dim, generator_hidden_layer_sizes, discriminator_hidden_layer_sizes, activation
-    ):
+    With ``ema_decay``, ``generator_ema`` holds an exponential moving average of G's
+    weights (and batch-norm statistics), updated after every generator step and used to sample.
+    """
+
+    def __init__(self, n_features, latent_dim, generator_hidden_layer_sizes, discriminator_hidden_layer_sizes,
+                 activation, n_classes=0, spectral_norm=False, ema_decay=None):
         super().__init__()
         self.latent_dim = latent_dim
+        self.ema_decay = ema_decay
         # Batch normalisation in the generator (Radford et al.) keeps it from collapsing onto a
         # few modes: without it, samples on binarized MNIST collapse to one or two digits.
         self.generator = nn.Sequential(
-            mlp((latent_dim, *generator_hidden_layer_sizes, n_features), activation, batch_norm=True), nn.Sigmoid()
+            mlp((latent_dim + n_classes, *generator_hidden_layer_sizes, n_features), activation, batch_norm=True),
+            nn.Sigmoid(),
         )
-        self.discriminator = _MinibatchStdDiscriminator(n_features, discriminator_hidden_layer_sizes, activation)
+        self.discriminator = _MinibatchStdDiscriminator(n_features, discriminator_hidden_layer_sizes, activation,
+                                                        n_classes, spectral_norm)
+        self.generator_ema = None
+        if ema_decay is not None:
+            self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False)
 
-    def generate(self, n_samples, generator=None):
-        """G(z) for ``n_samples`` codes z ~ N(0, I)."""
+    def generate(self, n_samples, generator=None, labels=None, ema=False):
+        """G(z) (G(z, y) given one-hot ``labels``) for ``n_samples`` codes z ~ N(0, I); the EMA's with ``ema``."""
         device = next(self.parameters()).device
-        return self(torch.randn(n_samples, self.latent_dim, generator=generator, device=device))
+        Z = torch.randn(n_samples, self.latent_dim, generator=generator, device=device)
+        if labels is not None:
+            Z = torch.cat([Z, labels.to(device)], 1)
+        return (self.generator_ema if ema and self.generator_ema is not None else self.generator)(Z)
+
+    @torch.no_grad()
+    def update_ema(self):
+        """Move the average generator's weights and statistics towards the generator's."""
+        for average, current in zip(self.generator_ema.state_dict().values(), self.generator.state_dict().values()):
+            if average.is_floating_point():
+                average.lerp_(current, 1 - self.ema_decay)
+            else:
+                average.copy_(current)
 
     def forward(self, Z):
         return self.generator(Z)
@@ -68,12 +143,16 @@ class _GANNet(NeuralNet):
     both built from the ``optimizer``, ``lr`` and ``optimizer__*`` settings, then the
     player's own arguments in ``player_optimizer_params``. Each minibatch of real
     data makes one discriminator step; every ``discriminator_steps``-th minibatch is followed
-    by one generator step with the non-saturating loss -log D(G(z)) (Goodfellow et al. 2014).
+    by one generator step. ``loss`` is ``"non_saturating"`` (D minimises the cross-entropy
+    of real against fake, G minimises -log D(G(z)); Goodfellow et al. 2014) or ``"hinge"``
+    (D minimises relu(1 - D(x)) + relu(1 + D(G(z))), G minimises -D(G(z)); Lim & Ye 2017,
+    Miyato et al. 2018). A conditional game draws its fakes with the real batch's labels.
     """
 
-    def __init__(self, *args, discriminator_steps=1, player_optimizer_params=None, **kwargs):
+    def __init__(self, *args, discriminator_steps=1, loss="non_saturating", player_optimizer_params=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.discriminator_steps = discriminator_steps
+        self.loss = loss
         self.player_optimizer_params = player_optimizer_params
 
     def get_default_callbacks(self):
@@ -95,34 +174,43 @@ class _GANNet(NeuralNet):
 
     def train_step(self, batch, **fit_params):
         self._set_training(True)
-        X_real = skorch_to_tensor(unpack_data(batch)[0], device=self.device)
-        discriminator_loss = self._discriminator_step(X_real)
+        X = unpack_data(batch)[0]
+        X_real, labels = (X["X"], X["labels"]) if isinstance(X, dict) else (X, None)
+        X_real = skorch_to_tensor(X_real, device=self.device)
+        discriminator_loss = self._discriminator_step(X_real, labels)
         self.history.record_batch("discriminator_loss", discriminator_loss.item())
         if len(self.history[-1, "batches"]) % self.discriminator_steps == 0:
-            self.history.record_batch("generator_loss", self._generator_step().item())
+            self.history.record_batch("generator_loss", self._generator_step(labels).item())
         return {"loss": discriminator_loss, "y_pred": None}
 
-    def _discriminator_step(self, X_real):
-        """One step on -log D(x) - log(1 - D(G(z))), the generator held fixed."""
+    def _fakes(self, labels):
+        """A batch of G's samples, with the real batch's labels in a conditional game."""
+        return self.module_.generate(self.batch_size if labels is None else len(labels), labels=labels)
+
+    def _discriminator_step(self, X_real, labels):
+        """One step of D on the real batch against a batch of fakes, the generator held fixed."""
         discriminator = self.module_.discriminator
         with torch.no_grad():
-            X_fake = self.module_.generate(self.batch_size)
-        real_logits, fake_logits = discriminator(X_real), discriminator(X_fake)
-        loss = self.criterion_(real_logits, torch.ones_like(real_logits)) + self.criterion_(
-            fake_logits, torch.zeros_like(fake_logits)
-        )
+            X_fake = self._fakes(labels)
+        real, fake = discriminator(X_real, labels), discriminator(X_fake, labels)
+        if self.loss == "hinge":
+            loss = F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+        else:
+            loss = self.criterion_(real, torch.ones_like(real)) + self.criterion_(fake, torch.zeros_like(fake))
         self.optimizer_discriminator_.zero_grad()
         loss.backward()
         self.optimizer_discriminator_.step()
         return loss.detach()
 
-    def _generator_step(self):
-        """One step on the non-saturating loss -log D(G(z)), which keeps gradients alive early on."""
-        fake_logits = self.module_.discriminator(self.module_.generate(self.batch_size))
-        loss = self.criterion_(fake_logits, torch.ones_like(fake_logits))
+    def _generator_step(self, labels):
+        """One step of G on -D(G(z)) (hinge) or the non-saturating -log D(G(z)), which keeps gradients alive."""
+        fake = self.module_.discriminator(self._fakes(labels), labels)
+        loss = -fake.mean() if self.loss == "hinge" else self.criterion_(fake, torch.ones_like(fake))
         self.optimizer_.zero_grad()
         loss.backward()
         self.optimizer_.step()
+        if self.module_.generator_ema is not None:
+            self.module_.update_ema()
         return loss.detach()
 
 
@@ -143,9 +231,12 @@ class GAN(SampleMeanMixin, SkorchEstimator):
     minibatch standard deviation of its last hidden layer (Karras et al. 2018), against mode
     collapse. Each minibatch of real data makes
     one discriminator step; every ``discriminator_steps``-th minibatch is followed by one
-    generator step on the non-saturating loss ``-log D(G(z))``. Both players use
+    generator step on ``loss`` (the non-saturating ``-log D(G(z))`` by default, or the hinge
+    loss of SN-GANs with ``spectral_norm``). Both players use
     ``optimizer`` (Adam with beta1 = 0.5 by default, after Radford et al. 2016). For binary
-    data, :meth:`sample` returns Bernoulli draws from the generator's pixel probabilities.
+    data, :meth:`sample` returns the generator's images rounded at 1/2: the discriminator
+    only ever sees G(z) itself, never draws from it, so the rounded image is the one the
+    generator means, where Bernoulli draws would add salt-and-pepper noise.
 
     Training runs on skorch (``net_``): one module holds both players, with a second
     optimizer for the discriminator and a custom ``train_step``. The discriminator and
@@ -166,6 +257,24 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         Nonlinearity of the hidden layers (LeakyReLU slope 0.2).
     discriminator_steps : int, default=1
         Discriminator steps (one minibatch each) per generator step.
+    loss : {"non_saturating", "hinge"}, default="non_saturating"
+        ``"non_saturating"``: D minimises the cross-entropy of real against fake and G
+        minimises ``-log D(G(z))`` (Goodfellow et al. 2014); ``"hinge"``: D minimises
+        ``relu(1 - D(x)) + relu(1 + D(G(z)))`` and G minimises ``-D(G(z))`` (Lim & Ye
+        2017; Miyato et al. 2018), best with ``spectral_norm=True``.
+    spectral_norm : bool, default=False
+        Divide every linear layer of the discriminator by its largest singular value
+        (estimated by one power-iteration step per pass; Miyato et al. 2018), which keeps D
+        1-Lipschitz and its gradients useful to G.
+    ema_decay : float in (0, 1) or None, default=None
+        Keep an exponential moving average of the generator's weights and batch-norm
+        statistics, updated after each generator step with this decay, and sample from it
+        (Yazici et al. 2019): it smooths the game's oscillations and lowers FID at no
+        training cost; 0.999 is usual.
+    conditional : bool, default=False
+        Fit ``(X, y)``: the generator reads the one-hot label beside z and the
+        discriminator scores (x, y) pairs by projection (Miyato & Koyama 2018); fakes are
+        drawn with the real batch's labels. ``sample(n, y=labels)`` draws the asked classes.
     optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
         Optimizer class of both players. Its arguments are routed at two levels:
         ``optimizer__name=value`` for both players, then ``generator_optimizer__name=value``
@@ -203,8 +312,8 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         The trained net: ``net_.module_.generator``, ``net_.module_.discriminator``, and
         ``net_.history`` with ``discriminator_loss`` and ``generator_loss`` per epoch.
     binary_ : bool
-        Whether the training data was binary (only 0 and 1), so that :meth:`sample` draws
-        binary examples.
+        Whether the training data was binary (only 0 and 1), so that :meth:`sample` rounds
+        the generator's images to binary ones.
     data_min_ : ndarray of shape (n_features_in_,)
         Per-feature minimum of the training data (0 for binary data).
     data_range_ : ndarray of shape (n_features_in_,)
@@ -212,6 +321,11 @@ class GAN(SampleMeanMixin, SkorchEstimator):
     n_iter_ : int
         Epochs run. Training raises ``ValueError`` naming the epoch if a player's loss or a
         weight stops being finite (try a smaller ``lr``).
+    classes_ : ndarray of shape (n_classes,)
+        The labels (``conditional=True`` only).
+    class_prior_ : ndarray of shape (n_classes,)
+        The share of each class among the training rows, from which ``sample`` draws
+        classes when none are asked for (``conditional=True`` only).
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -248,6 +362,10 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         "discriminator_hidden_layer_sizes": [LayerSizes()],
         "activation": [Options(*ACTIVATIONS)],
         "discriminator_steps": [Integer(1)],
+        "loss": [Options("hinge", "non_saturating")],
+        "spectral_norm": [Boolean()],
+        "ema_decay": [None, Real(0, 1, closed="neither")],
+        "conditional": [Boolean()],
     }
     _routed_prefixes = ("optimizer__", "generator_optimizer__", "discriminator_optimizer__", "lr_scheduler__")
     _net_class = _GANNet
@@ -260,6 +378,10 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         discriminator_hidden_layer_sizes=(512, 256),
         activation="leaky_relu",
         discriminator_steps=1,
+        loss="non_saturating",
+        spectral_norm=False,
+        ema_decay=None,
+        conditional=False,
         optimizer=torch.optim.Adam,
         lr=2e-4,
         lr_scheduler=None,
@@ -276,6 +398,10 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         self.discriminator_hidden_layer_sizes = discriminator_hidden_layer_sizes
         self.activation = activation
         self.discriminator_steps = discriminator_steps
+        self.loss = loss
+        self.spectral_norm = spectral_norm
+        self.ema_decay = ema_decay
+        self.conditional = conditional
         self.optimizer = optimizer
         self.lr = lr
         self.lr_scheduler = lr_scheduler
@@ -288,14 +414,14 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         self._set_routed_params(kwargs)
 
     def fit(self, X, y=None):
-        """Train the generator and discriminator on ``X``.
+        """Train the generator and discriminator on ``X`` (and the labels ``y`` when ``conditional``).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,), default=None
+            Class labels, read by both players when ``conditional=True``; ignored otherwise.
 
         Returns
         -------
@@ -310,7 +436,10 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         else:
             self.data_min_ = X.min(axis=0)
             self.data_range_ = np.where(np.ptp(X, axis=0) > 0, np.ptp(X, axis=0), 1).astype(np.float32)
-        return self._fit_net((X - self.data_min_) / self.data_range_)
+        labels = None
+        if self.conditional:
+            labels = one_hot(encode_fit_labels(self, y, X.shape[0], "conditional"), len(self.classes_), "cpu")
+        return self._fit_net((X - self.data_min_) / self.data_range_, labels=labels)
 
     def _net_params(self):
         return dict(
@@ -320,8 +449,12 @@ class GAN(SampleMeanMixin, SkorchEstimator):
             module__generator_hidden_layer_sizes=tuple(self.generator_hidden_layer_sizes),
             module__discriminator_hidden_layer_sizes=tuple(self.discriminator_hidden_layer_sizes),
             module__activation=self.activation,
+            module__n_classes=len(self.classes_) if self.conditional else 0,
+            module__spectral_norm=self.spectral_norm,
+            module__ema_decay=self.ema_decay,
             criterion=nn.BCEWithLogitsLoss,
             discriminator_steps=self.discriminator_steps,
+            loss=self.loss,
             player_optimizer_params={
                 player: self._routed(f"{player}_optimizer__") for player in ("generator", "discriminator")
             },
@@ -337,14 +470,17 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         discriminator = _DiscriminatorLRScheduler(self.lr_scheduler, **self._routed("lr_scheduler__"))
         return [*super()._lr_scheduler_callbacks(), ("discriminator_lr_scheduler", discriminator)]
 
-    def _sample(self, n_samples, random_state, mean):
-        """G(z) for z ~ N(0, I) in the range of the training data; binary draws from it for binary data."""
+    def _sample(self, n_samples, random_state, mean, labels):
+        """G(z) (G(z, y)) for z ~ N(0, I) in the range of the training data, by the EMA generator if there is one.
+
+        For binary data, pixels above 1/2 become 1 and the others 0, unless ``mean``.
+        """
         module, device = self.net_.module_.eval(), self.net_.device
         generator = torch_generator(random_state, device)
         with torch.no_grad():
-            X = module.generate(n_samples, generator)
-            if self.binary_ and not mean:
-                X = torch.bernoulli(X, generator=generator)
+            X = module.generate(n_samples, generator, labels=labels, ema=True)
+        if self.binary_ and not mean:
+            X = (X > 0.5).float()
         return to_numpy(X) * self.data_range_ + self.data_min_
 
     def __sklearn_tags__(self):

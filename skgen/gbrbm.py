@@ -1,11 +1,14 @@
-"""Gaussian-Bernoulli restricted Boltzmann machine: real-valued visibles, binary hiddens."""
+"""Gaussian-Bernoulli restricted Boltzmann machine: real-valued visibles, binary hiddens.
+
+:class:`GaussianBernoulliRBM` is an :class:`skgen.RBM` whose hooks of the visible unit
+type are filled for Gaussian units; training, sampling and likelihoods are the RBM's.
+"""
 
 import numpy as np
 import torch
 
-from skgen._base import Boolean, Real, to_numpy
+from skgen._base import Boolean, Real, check_float32_range, float32_tensor, to_numpy
 from skgen._machines import GaussianMachine
-from skgen._partition import MAX_EXACT_UNITS
 from skgen.rbm import RBM
 
 
@@ -25,6 +28,7 @@ class GaussianBernoulliRBM(RBM):
     Following Liao, Kornblith, Ren, Fleet & Hinton (2022), the variances are learned (in
     log space, floored at ``min_variance`` so that no unit collapses onto a constant pixel)
     and persistent chains with a decaying learning rate keep training in equilibrium.
+    Centering (Melchior et al. 2016) is defined for binary visibles, so it is no parameter here.
 
     Parameters
     ----------
@@ -40,9 +44,10 @@ class GaussianBernoulliRBM(RBM):
         Clip the norm of each update's gradient (all parameters together) to this, as
         Liao et al. do: with unbounded visibles one unlucky batch can otherwise throw the
         weights far. ``None`` does not clip.
-    cd_steps, persistent, n_chains, sampler, n_temperatures, lr, max_epochs, batch_size, optimizer, lr_scheduler, ais_chains, ais_betas, device, random_state, verbose
-        As in :class:`skgen.RBM`; ``lr`` defaults to 0.01, as larger steps overshoot
+    lr : float, default=0.01
+        Learning rate of the optimizer; smaller than the RBM's, as larger steps overshoot
         with unbounded visibles.
+    %(training_parameters)s
     **kwargs
         ``optimizer__<name>=value`` and ``lr_scheduler__<name>=value`` arguments.
 
@@ -87,9 +92,6 @@ class GaussianBernoulliRBM(RBM):
     True
     """
 
-    #: centering (Melchior et al. 2016) is defined for binary visibles; not a parameter here
-    centered = False
-
     _parameter_constraints = {
         **RBM._parameter_constraints,
         "learn_variance": [Boolean()],
@@ -121,35 +123,21 @@ class GaussianBernoulliRBM(RBM):
         verbose=0,
         **kwargs,
     ):
-        self.n_components = n_components
-        self.learn_variance = learn_variance
-        self.min_variance = min_variance
-        self.max_grad_norm = max_grad_norm
-        self.cd_steps = cd_steps
-        self.persistent = persistent
-        self.n_chains = n_chains
-        self.sampler = sampler
-        self.n_temperatures = n_temperatures
-        self.lr = lr
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.lr_scheduler = lr_scheduler
-        self.ais_chains = ais_chains
-        self.ais_betas = ais_betas
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self._set_routed_params(kwargs)
+        self._set_init_params(locals())
 
-    def _check_values(self, X):
-        """Any finite value is data (scikit-learn's validation already rejects NaN and infinity)."""
+    def _check_visible_values(self, X):
+        """Any finite value within float32's range is data (scikit-learn's validation rejects NaN and infinity)."""
+        check_float32_range(X)
 
-    def _initialise_visibles(self):
+    def _is_centered(self):
+        """Never: centering (Melchior et al. 2016) is defined for binary visibles."""
+        return False
+
+    def _initialize_visibles(self):
         self.intercept_visible_ = self.visible_mean_.astype(np.float32)
         self.variances_ = np.maximum(self.visible_variance_, self.min_variance).astype(np.float32)
 
-    def _update_base_rates(self, data):
+    def _update_visible_statistics(self, data):
         # the running mean and variance of the training data, batch by batch (Chan et al.)
         n = data.shape[0]
         mean, variance = (t.double().cpu().numpy() for t in torch.var_mean(data, 0, correction=0)[::-1])
@@ -162,12 +150,14 @@ class GaussianBernoulliRBM(RBM):
             self.visible_mean_ = self.visible_mean_ + delta * n / total
         self.n_samples_seen_ += n
 
-    def _machine(self, device, training=False):
+    def _make_machine(self, device, training=False):
         """The fitted model as a :class:`skgen._machines.GaussianMachine` on ``device`` (a copy to train)."""
-        as_tensor = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device).clone()  # noqa: E731
+        def as_tensor(array):
+            return float32_tensor(array, device, copy=training)
+
         base_variance = np.maximum(self.visible_variance_, self.min_variance)
         return GaussianMachine(
-            *(as_tensor(a) for a in self._numpy_params()[:3]),
+            *(as_tensor(a) for a in (self.components_, self.intercept_visible_, self.intercept_hidden_)),
             log_sigma2=as_tensor(np.log(self.variances_)),
             base_mean=as_tensor(self.visible_mean_),
             base_log_sigma2=as_tensor(np.log(base_variance)),
@@ -175,15 +165,16 @@ class GaussianBernoulliRBM(RBM):
             min_log_sigma2=float(np.log(self.min_variance)),
         )
 
-    def _store_params(self, machine):
-        super()._store_params(machine)
-        self.variances_ = to_numpy(torch.exp(machine.log_sigma2))
+    def store_trainer(self, trainer):
+        """Take the weights, biases, variances and persistent chains of ``trainer`` as the fitted state.
 
-    def _numpy_params(self):
-        return self.components_, self.intercept_visible_, self.intercept_hidden_, self.variances_
-
-    def _enumerable(self):
-        return self.n_components <= MAX_EXACT_UNITS
+        Parameters
+        ----------
+        trainer : skgen._trainers.ContrastiveDivergence
+            A trainer from :meth:`make_trainer`, after training.
+        """
+        super().store_trainer(trainer)
+        self.variances_ = to_numpy(torch.exp(trainer.machine.log_sigma2))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

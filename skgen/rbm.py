@@ -1,7 +1,11 @@
-"""Bernoulli restricted Boltzmann machine trained by CD-k, PCD or parallel tempering, on PyTorch."""
+"""Bernoulli restricted Boltzmann machine trained by CD-k, PCD or parallel tempering, on PyTorch.
+
+:class:`RBM` fills the hooks of the energy family's template
+(:class:`skgen._energy.EnergyEstimator`) and adds its own, the visible unit type, which
+:class:`skgen.GaussianBernoulliRBM` fills again for real-valued visibles.
+"""
 
 import hashlib
-import time
 
 import numpy as np
 import torch
@@ -15,31 +19,27 @@ from skgen._base import (
     DensityMixin,
     Integer,
     Options,
-    TorchEstimator,
-    bernoulli,
-    check_finite,
     check_param,
     check_unit_interval,
-    minibatches,
+    fit_context,
+    float32_tensor,
+    inside_validated_fit,
     resolve_device,
     seed_from,
     to_numpy,
     to_tensor,
     torch_generator,
 )
+from skgen._energy import SAMPLERS, EnergyEstimator
 from skgen._machines import BernoulliMachine, ParallelTempering, gibbs_sweep
 from skgen._threads import fit_threads
+from skgen._trainers import ContrastiveDivergence
 
-#: rows of the training data on which the per-epoch reconstruction error is measured
-_MONITOR_ROWS = 1000
 #: pixel means are clipped to [eps, 1 - eps] before taking log-odds
 _EPS = 1e-3
-#: rate of the moving averages that track the centering offsets (Melchior et al. 2016)
-_CENTERING_RATE = 0.01
-_SAMPLERS = ("gibbs", "tempering")
 
 
-class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, TorchEstimator):
+class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, EnergyEstimator):
     """Bernoulli restricted Boltzmann machine (binary visible and hidden units).
 
     Trained by contrastive divergence (CD-k), persistent contrastive divergence (PCD-k) or
@@ -66,50 +66,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
     ----------
     n_components : int, default=256
         Number of hidden units.
-    cd_steps : int, default=1
-        Gibbs steps ``k`` of the negative phase per update (CD-k, PCD-k, or tempering steps).
-    persistent : bool, default=False
-        Persistent contrastive divergence: the negative chains carry on from update to
-        update instead of restarting at the data. Implied by ``sampler="tempering"``.
-    n_chains : int, default=None
-        Number of persistent chains (per temperature); ``None`` takes ``batch_size``.
-        Ignored by CD-k, whose chains are the batch.
-    sampler : {"gibbs", "tempering"}, default="gibbs"
-        Negative phase: block Gibbs sampling, or parallel tempering (Desjardins et al.
-        2010) over ``n_temperatures`` inverse temperatures between the model and its
-        base-rate model, swapping neighbours after each sweep.
-    n_temperatures : int, default=10
-        Temperatures of parallel tempering (the model's included).
-    centered : bool, default=False
-        Centre visibles and hiddens on moving averages of their data means (Melchior,
-        Fischer & Wiskott 2016). The model is the same; the gradient is better conditioned.
-    lr : float, default=0.1
-        Learning rate of the optimizer.
-    max_epochs : int, default=10
-        Passes over the training data in :meth:`fit`.
-    batch_size : int, default=10
-        Rows per minibatch.
-    optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.SGD
-        The optimizer class (or ``"sgd"``, ``"adam"``...). Its other arguments go through
-        ``optimizer__<name>=value``.
-    lr_scheduler : torch.optim.lr_scheduler.LRScheduler subclass, default=None
-        A learning-rate schedule, stepped once per epoch, with its arguments as
-        ``lr_scheduler__<name>=value``: e.g. ``lr_scheduler=torch.optim.lr_scheduler.LinearLR,
-        lr_scheduler__end_factor=0.0, lr_scheduler__total_iters=max_epochs`` decays the
-        learning rate linearly to zero.
-    ais_chains : int, default=100
-        Annealing runs of the AIS estimate of the partition function (used by
-        :meth:`score_samples` when neither layer is small enough to enumerate).
-    ais_betas : int, default=10000
-        Inverse temperatures of each AIS run, spaced as in Salakhutdinov & Murray (2008).
-    device : str, default="cpu"
-        Where to train: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``. Inference runs there too
-        when it is available, on the CPU otherwise.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, minibatch order, Gibbs sampling and AIS. The same
-        value gives the same weights on the CPU.
-    verbose : int, default=0
-        Print the reconstruction error after each epoch when positive.
+    %(training_parameters)s
     **kwargs
         ``optimizer__<name>=value`` and ``lr_scheduler__<name>=value`` arguments.
 
@@ -144,6 +101,15 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
     skgen.DBN : A stack of RBMs trained greedily.
     skgen.GaussianBernoulliRBM : The same machine with real-valued visible units.
     sklearn.neural_network.BernoulliRBM : The NumPy original this class follows.
+
+    Notes
+    -----
+    The template of the energy family (``skgen._energy.EnergyEstimator``) runs the
+    training loop; the RBM fills its hooks (``_initialize``, :meth:`make_trainer`,
+    :meth:`store_trainer`) and declares the hooks of its visible unit type, which
+    :class:`skgen.GaussianBernoulliRBM` fills again: ``_make_machine`` (the fitted model as
+    a machine of ``skgen._machines``), ``_check_visible_values``, ``_initialize_visibles``,
+    ``_update_visible_statistics``, ``_is_centered`` and :meth:`store_trainer`.
 
     References
     ----------
@@ -182,20 +148,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
     (3, 3)
     """
 
-    #: no gradient clipping: the CD gradient of binary units is bounded (the Gaussian RBM clips)
-    max_grad_norm = None
-
     _parameter_constraints = {
-        **TorchEstimator._parameter_constraints,
+        **EnergyEstimator._parameter_constraints,
         "n_components": [Integer(1)],
-        "cd_steps": [Integer(1)],
-        "persistent": [Boolean()],
-        "n_chains": [None, Integer(1)],
-        "sampler": [Options(*_SAMPLERS)],
-        "n_temperatures": [Integer(2)],
-        "centered": [Boolean()],
-        "ais_chains": [Integer(1)],
-        "ais_betas": [Integer(3)],
     }
 
     def __init__(
@@ -220,27 +175,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         verbose=0,
         **kwargs,
     ):
-        self.n_components = n_components
-        self.cd_steps = cd_steps
-        self.persistent = persistent
-        self.n_chains = n_chains
-        self.sampler = sampler
-        self.n_temperatures = n_temperatures
-        self.centered = centered
-        self.lr = lr
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.lr_scheduler = lr_scheduler
-        self.ais_chains = ais_chains
-        self.ais_betas = ais_betas
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self._set_routed_params(kwargs)
+        self._set_init_params(locals())
 
     # -- training ---------------------------------------------------------------------------
 
+    @fit_context
     def fit(self, X, y=None):
         """Fit the RBM to ``X`` for ``max_epochs`` epochs, from a fresh initialisation.
 
@@ -256,13 +195,13 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         -------
         self : RBM
         """
-        self._validate_params()
         data = self._training_tensor(X, reset=True)
         self._rng = check_random_state(self.random_state)
-        self._initialise(data, self._rng)
-        self._train(data, self.max_epochs, self._rng)
+        self._initialize(data, self._rng)
+        self._fit_epochs(data, self.max_epochs, self._rng, self.history_)
         return self
 
+    @fit_context
     def partial_fit(self, X, y=None):
         """Fit the RBM for one epoch over ``X``, continuing from the current state.
 
@@ -281,66 +220,82 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         self : RBM
         """
         first = not hasattr(self, "components_")
-        self._validate_params()
         data = self._training_tensor(X, reset=first)
         if first:
             self._rng = check_random_state(self.random_state)
-            self._initialise(data, self._rng)
+            self._initialize(data, self._rng)
         else:
-            self._update_base_rates(data)
-        self._train(data, 1, self._rng)
+            self._update_visible_statistics(data)
+        self._fit_epochs(data, 1, self._rng, self.history_)
         return self
 
     def _validate(self, X, reset):
         """``X`` checked (an array or sparse matrix) by scikit-learn, then its values' range."""
         X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
+        self._check_visible_values(X)
+        return X
+
+    def _check_visible_values(self, X):
+        """Hook of the unit type: raise ``ValueError`` unless the values of ``X`` suit the visible units.
+
+        ``X`` is an array or sparse matrix that scikit-learn validated (finite), or the
+        per-column minima and maxima of a tensor. Binary visibles take values in [0, 1].
+        """
         try:
-            self._check_values(X)
+            check_unit_interval(X)
         except ValueError:
             check_non_negative(X, type(self).__name__)  # scikit-learn's wording for negative values
             raise
-        return X
-
-    def _check_values(self, X):
-        check_unit_interval(X)
 
     def _training_tensor(self, X, reset):
-        """The training rows as a float32 tensor on the training device."""
+        """The training rows as a float32 tensor on the training device.
+
+        A tensor handed over by an enclosing fit (a DBN's layer) was checked there.
+        """
         device = resolve_device(self.device)
         if not torch.is_tensor(X):
             return to_tensor(self._validate(X, reset), device)
-        if X.ndim != 2 or not X.is_floating_point() or not torch.isfinite(X).all():
-            raise ValueError(f"X must be a 2-D floating-point tensor of finite values, got shape {tuple(X.shape)}.")
         if reset:
             self.n_features_in_ = X.shape[1]
             self.__dict__.pop("feature_names_in_", None)
-        elif X.shape[1] != self.n_features_in_:
+        if inside_validated_fit():
+            return X.to(device=device, dtype=torch.float32)
+        if X.ndim != 2 or not X.is_floating_point() or not torch.isfinite(X).all():
+            raise ValueError(f"X must be a 2-D floating-point tensor of finite values, got shape {tuple(X.shape)}.")
+        if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                              f"{self.n_features_in_} features as input.")
         if len(X):
-            self._check_values(to_numpy(torch.stack([X.amin(0), X.amax(0)])))
+            self._check_visible_values(to_numpy(torch.stack([X.amin(0), X.amax(0)])))
         return X.to(device=device, dtype=torch.float32)
 
-    def _initialise(self, data, rng):
-        generator = torch_generator(rng)
+    def _initialize(self, data, random_state):
+        generator = torch_generator(random_state)
         n_features = data.shape[1]
         self.components_ = to_numpy(0.01 * torch.randn(self.n_components, n_features, generator=generator))
         self.intercept_hidden_ = np.zeros(self.n_components, dtype=np.float32)
         self.n_samples_seen_ = 0
-        self._update_base_rates(data)
-        self._initialise_visibles()
+        self._update_visible_statistics(data)
+        self._initialize_visibles()
         self.history_ = []
         for name in ("chains_", "_chain_state", "visible_offset_", "hidden_offset_"):
             self.__dict__.pop(name, None)
-        if self.centered:
+        if self._is_centered():
             self.visible_offset_ = self.visible_base_rates_.astype(np.float32)
             self.hidden_offset_ = np.full(self.n_components, 0.5, dtype=np.float32)
 
-    def _initialise_visibles(self):
+    def _is_centered(self):
+        """Hook of the unit type: whether training is centred (the ``centered`` parameter of binary visibles)."""
+        return self.centered
+
+    def _initialize_visibles(self):
+        """Hook of the unit type: the visible parameters' starting values, from the data's statistics."""
         # visible biases start at the log-odds of the pixel means (Hinton's practical guide, 8.1)
         self.intercept_visible_ = _log_odds(self.visible_base_rates_).astype(np.float32)
 
-    def _update_base_rates(self, data):
+    def _update_visible_statistics(self, data):
+        """Hook of the unit type: fold the rows ``data`` into the running statistics of the training data
+        (here the pixel means, ``visible_base_rates_``), which define the base model, and count them."""
         n = data.shape[0]
         total = self.n_samples_seen_ + n
         batch_mean = data.mean(0).double().cpu().numpy()
@@ -350,54 +305,50 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
             self.visible_base_rates_ = (self.n_samples_seen_ * self.visible_base_rates_ + n * batch_mean) / total
         self.n_samples_seen_ = total
 
-    def _train(self, data, n_epochs, rng):
-        with fit_threads(min(self.batch_size, len(data)) * data.shape[1] * self.n_components):
-            self._run_epochs(data, n_epochs, rng)
+    def make_trainer(self, data, generator):
+        """A CD-k, PCD-k or tempering trainer of a copy of the fitted RBM, on ``data``'s device.
 
-    def _run_epochs(self, data, n_epochs, rng):
-        generator = torch_generator(rng, data.device)
-        machine = self._machine(data.device, training=True)
-        trainer = _ContrastiveDivergence(self, machine, min(self.batch_size, len(data)), generator)
+        It is set up by the training parameters (``cd_steps``, ``persistent``, ``n_chains``,
+        ``sampler``, ``n_temperatures``, ``centered``), and continues the persistent chains
+        and centering offsets of the last training. A DBN trains its top RBM with it
+        during the up-down fine-tuning; :meth:`store_trainer` takes the result back.
+
+        Parameters
+        ----------
+        data : Tensor of shape (n_samples, n_features)
+            Training rows; new persistent chains start from them.
+        generator : torch.Generator
+            On ``data``'s device.
+
+        Returns
+        -------
+        trainer : skgen._trainers.ContrastiveDivergence
+        """
+        check_is_fitted(self)
+        offsets = (self.visible_offset_, self.hidden_offset_) if self._is_centered() else None
+        trainer = ContrastiveDivergence(
+            self._make_machine(data.device, training=True), min(self.batch_size, len(data)), generator,
+            cd_steps=self.cd_steps, persistent=self.persistent, n_chains=self.n_chains or self.batch_size,
+            tempering=self.sampler == "tempering", n_temperatures=self.n_temperatures, offsets=offsets)
         trainer.start_chains(data, getattr(self, "_chain_state", None))
-        optimizer = self._make_optimizer(trainer.parameters)
-        scheduler = self._make_lr_scheduler(optimizer)
-        monitor = data[torch.randperm(len(data), generator=generator, device=data.device)[:_MONITOR_ROWS]]
-        for _ in range(n_epochs):
-            start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
-            for rows in minibatches(len(data), self.batch_size, generator):
-                batch = data[rows]
-                trainer.gradient(batch)
-                if self.max_grad_norm is not None:
-                    torch.nn.utils.clip_grad_norm_(trainer.parameters, self.max_grad_norm)
-                optimizer.step()
-                trainer.after_step(batch)
-            if scheduler is not None:
-                scheduler.step()
-            check_finite(len(self.history_) + 1, self.lr, weights=trainer.parameters)
-            self._record_epoch(machine, monitor, lr, time.perf_counter() - start)
-        self._store(machine, trainer)
+        return trainer
 
-    def _store(self, machine, trainer):
-        self._store_params(machine)
+    def store_trainer(self, trainer):
+        """Take the weights, biases, persistent chains and centering offsets of ``trainer`` as the fitted state.
+
+        Parameters
+        ----------
+        trainer : skgen._trainers.ContrastiveDivergence
+            A trainer from :meth:`make_trainer`, after training.
+        """
+        machine = trainer.machine
+        self.components_, self.intercept_visible_, self.intercept_hidden_ = (
+            to_numpy(p) for p in (machine.W, machine.b, machine.c))
         if trainer.centered:
             self.visible_offset_, self.hidden_offset_ = to_numpy(trainer.mu), to_numpy(trainer.lam)
         if trainer.chains is not None:
             self._chain_state = to_numpy(trainer.chains)
             self.chains_ = to_numpy(trainer.model_chains())
-
-    def _store_params(self, machine):
-        self.components_, self.intercept_visible_, self.intercept_hidden_ = (
-            to_numpy(p) for p in (machine.W, machine.b, machine.c))
-
-    def _record_epoch(self, machine, monitor, lr, seconds):
-        with torch.no_grad():
-            reconstruction = machine.mean_visibles(machine.mean_hiddens(monitor))
-            error = torch.mean((reconstruction - monitor) ** 2).item()
-        entry = {"epoch": len(self.history_) + 1, "reconstruction_error": error, "lr": lr, "seconds": seconds}
-        self.history_.append(entry)
-        if self.verbose:
-            print(f"[{type(self).__name__}] epoch {entry['epoch']}: reconstruction error {error:.5f}, "
-                  f"lr {lr:.3g}, {seconds:.2f}s")
 
     # -- the model as a transformer ------------------------------------------------------
 
@@ -536,7 +487,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         check_param("method", method, Options("auto", "exact", "ais", "reverse_ais"), owner=type(self).__name__)
         machine = self._machine(self._inference_device())
         if method == "auto":
-            method = "exact" if self._enumerable() else "ais"
+            method = "exact" if machine.enumerable() else "ais"
         if method == "exact":
             return machine.exact_log_partition(), 0.0
         n_chains = check_param("ais_chains", self.ais_chains if ais_chains is None else ais_chains, Integer(1))
@@ -548,9 +499,6 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         with torch.no_grad(), fit_threads(n_chains * machine.W.numel()):
             return _partition.ais_log_partition(machine, _partition.ais_schedule(n_betas), n_chains, generator,
                                                 start=start)
-
-    def _enumerable(self):
-        return min(self.components_.shape) <= _partition.MAX_EXACT_UNITS
 
     def _reverse_start(self, start, device):
         if start is None:
@@ -586,9 +534,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         return self._log_partition_cache[1]
 
     def _fingerprint(self):
+        """A digest of the fitted model's tensors: a cached log Z holds while it does."""
         digest = hashlib.blake2b(digest_size=16)
-        for array in self._numpy_params():
-            digest.update(np.ascontiguousarray(array).tobytes())
+        for value in vars(self._machine(self._inference_device())).values():
+            if torch.is_tensor(value):
+                digest.update(np.ascontiguousarray(to_numpy(value)).tobytes())
         return digest.hexdigest()
 
     # -- sampling -------------------------------------------------------------------------------
@@ -654,7 +604,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         """
         check_is_fitted(self)
         owner = type(self).__name__
-        check_param("sampler", sampler, Options(*_SAMPLERS), owner=owner)
+        check_param("sampler", sampler, Options(*SAMPLERS), owner=owner)
         check_param("n_steps", n_steps, Integer(1), owner=owner)
         check_param("n_temperatures", n_temperatures, None, Integer(2), owner=owner)
         check_param("return_probabilities", return_probabilities, Boolean(), owner=owner)
@@ -711,14 +661,18 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _numpy_params(self):
-        return self.components_, self.intercept_visible_, self.intercept_hidden_
+    def _make_machine(self, device, training=False):
+        """Hook of the unit type: the fitted model as a :class:`skgen._machines.BernoulliMachine` on ``device``.
 
-    def _machine(self, device, training=False):
-        """The fitted model as a :class:`skgen._machines.BernoulliMachine` on ``device`` (a copy to train)."""
-        W, b, c = (torch.as_tensor(a, dtype=torch.float32, device=device).clone() for a in self._numpy_params())
-        base = torch.as_tensor(_log_odds(self.visible_base_rates_), dtype=torch.float32, device=device)
-        return BernoulliMachine(W, b, c, base)
+        With ``training``, a copy that the trainer updates in place.
+        """
+        arrays = (self.components_, self.intercept_visible_, self.intercept_hidden_,
+                  _log_odds(self.visible_base_rates_))
+        return BernoulliMachine(*(float32_tensor(a, device, copy=training) for a in arrays))
+
+    def _machine(self, device):
+        """The fitted model on ``device``, kept there while the fitted state stays the same."""
+        return self._device_machine(device, self._make_machine)
 
     def _inference_rows(self, X):
         check_is_fitted(self)
@@ -730,133 +684,6 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Torch
         tags.input_tags.positive_only = True
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
-
-
-class _ContrastiveDivergence:
-    """The CD-k / PCD-k / tempering gradient of one minibatch, written into the parameters' ``.grad``.
-
-    Buffers are allocated once and every product writes into them, so that an update of
-    CD-1 does little besides its matrix products. The negative and positive phases share
-    two stacked buffers, ``inputs = [x(v_neg); x(v_data)]`` (``x(v)`` is what the hiddens
-    see: ``v`` itself for binary visibles) and ``hiddens = [P(h|v_neg); P(h|v_data)]``;
-    once the hidden rows are scaled by ``+1/m`` and ``-1/n``, the weight gradient is the
-    single product ``hiddens^T inputs`` and the bias gradients are sums over their rows.
-
-    With centering, the optimizer updates the centred biases, the machine samples with the
-    equivalent uncentred ones, and the weight gradient gets the rank-one corrections of
-    ``(h - lambda)(v - mu)^T``.
-    """
-
-    def __init__(self, rbm, machine, batch_size, generator):
-        self.machine, self.generator = machine, generator
-        self.cd_steps = rbm.cd_steps
-        self.tempering = rbm.sampler == "tempering"
-        self.persistent = rbm.persistent or self.tempering
-        self.n_chains = (rbm.n_chains or rbm.batch_size) if self.persistent else batch_size
-        self.n_temperatures = rbm.n_temperatures
-        W = machine.W
-        n_rows = self.n_chains + batch_size
-        self.inputs = torch.empty(n_rows, W.shape[1], dtype=W.dtype, device=W.device)
-        self.hiddens = torch.empty(n_rows, W.shape[0], dtype=W.dtype, device=W.device)
-        self.phase_weights = torch.empty(n_rows, dtype=W.dtype, device=W.device)
-        hidden_rows = lambda: torch.empty(self.n_chains, W.shape[0], dtype=W.dtype, device=W.device)  # noqa: E731
-        visible_rows = lambda: torch.empty(self.n_chains, W.shape[1], dtype=W.dtype, device=W.device)  # noqa: E731
-        self.h, self.h_mean = hidden_rows(), hidden_rows()
-        self.v_mean, self.negatives = visible_rows(), visible_rows()
-        self.centered = rbm.centered
-        if self.centered:
-            self.mu = torch.as_tensor(rbm.visible_offset_, device=W.device).clone()
-            self.lam = torch.as_tensor(rbm.hidden_offset_, device=W.device).clone()
-            self.b_centred = machine.b + W.T @ self.lam
-            self.c_centred = machine.c + W @ self.mu
-            self.parameters = [W, self.b_centred, self.c_centred, *machine.extra_parameters()]
-        else:
-            self.parameters = [W, machine.b, machine.c, *machine.extra_parameters()]
-        for p in self.parameters:
-            p.grad = torch.zeros_like(p)
-        self.chains = None
-
-    def start_chains(self, data, state):
-        """Persistent chains from a previous fit's ``state``, else from the data."""
-        if not self.persistent:
-            return
-        n_rows = self.n_chains * (self.n_temperatures if self.tempering else 1)
-        if state is not None and state.shape[0] == n_rows:
-            self.chains = torch.as_tensor(state, device=data.device).clone()
-        else:
-            visibles = data[torch.arange(n_rows, device=data.device) % len(data)].clone()
-            self.chains = visibles if self.tempering else bernoulli(self.machine.mean_hiddens(visibles), self.generator)
-        if self.tempering:
-            self.sampler = ParallelTempering(self.machine, self.chains, self.n_temperatures, self.generator)
-
-    def model_chains(self):
-        """The visible states of the chains at the model's temperature."""
-        if self.tempering:
-            return self.chains[:self.n_chains]
-        return self.last_negatives
-
-    def gradient(self, v0):
-        """Write the gradient of ``mean F(v0) - mean F(v_neg)`` into the parameters' ``.grad``."""
-        machine, n = self.machine, len(v0)
-        m = self.n_chains if self.persistent else n
-        inputs, hiddens, weights = self.inputs[:m + n], self.hiddens[:m + n], self.phase_weights[:m + n]
-        x0, h0 = inputs[m:], hiddens[m:]
-        machine.hidden_input(v0, out=x0)
-        torch.addmm(machine.c, x0, machine.W.T, out=h0).sigmoid_()
-        if self.centered:
-            self.data_hidden_mean = h0.mean(0)
-        vk = self._negatives(v0, h0)
-        machine.hidden_input(vk, out=inputs[:m])
-        torch.addmm(machine.c, inputs[:m], machine.W.T, out=hiddens[:m]).sigmoid_()
-        if self.persistent and not self.tempering:
-            bernoulli(hiddens[:m], self.generator, out=self.chains)
-        self.last_negatives = vk
-        weights[:m].fill_(1.0 / m)
-        weights[m:].fill_(-1.0 / n)
-        machine.extra_gradients(vk, v0, inputs, hiddens, weights)
-        hiddens.mul_(weights.unsqueeze(1))
-        W, b, c = self.parameters[:3]
-        torch.mm(hiddens.t(), inputs, out=W.grad)
-        torch.mv(inputs.t(), weights, out=b.grad)
-        torch.sum(hiddens, 0, out=c.grad)
-        if self.centered:
-            W.grad.sub_(torch.outer(self.lam, b.grad)).sub_(torch.outer(c.grad, self.mu))
-
-    def _negatives(self, v0, h0):
-        """The negative phase's visible states: CD-k from the data, PCD-k from the chains, or tempering."""
-        machine, generator = self.machine, self.generator
-        if self.tempering:
-            for _ in range(self.cd_steps):
-                v, _ = self.sampler.step()
-            self.chains = self.sampler.chains
-            return v
-        m = len(self.chains) if self.persistent else len(v0)
-        h, v_mean, v = self.h[:m], self.v_mean[:m], self.negatives[:m]
-        if self.persistent:
-            h.copy_(self.chains)
-        else:
-            bernoulli(h0, generator, out=h)
-        for step in range(self.cd_steps):
-            if step:
-                bernoulli(machine.mean_hiddens(v, out=self.h_mean[:m]), generator, out=h)
-            machine.sample_visibles(machine.mean_visibles(h, out=v_mean), h, generator, out=v)
-        return v
-
-    def after_step(self, v0):
-        """Constrain the parameters; move the centering offsets towards the batch means, keeping the model,
-        and give the machine the uncentred biases of the updated model."""
-        self.machine.constrain()
-        if not self.centered:
-            return
-        machine, rate = self.machine, _CENTERING_RATE
-        mu_step = rate * (v0.mean(0) - self.mu)
-        lam_step = rate * (self.data_hidden_mean - self.lam)
-        self.b_centred.add_(machine.W.T @ lam_step)
-        self.c_centred.add_(machine.W @ mu_step)
-        self.mu.add_(mu_step)
-        self.lam.add_(lam_step)
-        torch.addmv(self.b_centred, machine.W.T, self.lam, alpha=-1, out=machine.b)
-        torch.addmv(self.c_centred, machine.W, self.mu, alpha=-1, out=machine.c)
 
 
 def _log_odds(p):

@@ -1,8 +1,9 @@
-"""Shared fixtures: the real data home, which CI always provides."""
+"""Shared fixtures: the real data home, which CI always provides, and stand-ins for slow models."""
 
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -32,3 +33,25 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+class _InstantModel:
+    """Fits in no time: a stand-in for the demo's models."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def sample(self, n_samples, random_state=None):
+        return np.zeros((n_samples, 64))
+
+    def score(self, X, y):
+        return 1.0
+
+
+@pytest.fixture
+def instant_demo_models(monkeypatch):
+    """The demo with two instant generative models, "A" and "B", and one instant classifier, "C"."""
+    from skgen.studies import demo
+
+    monkeypatch.setattr(demo, "_generative_models", lambda random_state: {"A": _InstantModel(), "B": _InstantModel()})
+    monkeypatch.setattr(demo, "_classifiers", lambda random_state: {"C": _InstantModel()})

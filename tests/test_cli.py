@@ -154,18 +154,116 @@ def test_ctrl_c_ends_with_one_line_and_status_130_writing_nothing(tmp_path, monk
     assert signal.getsignal(signal.SIGINT) is handler_before
 
 
-def test_ctrl_c_on_the_running_demo(tmp_path):
+@pytest.mark.parametrize(("signum", "status", "word"), [(signal.SIGINT, 130, "interrupted"),
+                                                     (signal.SIGTERM, 143, "terminated")], ids=["ctrl-c", "sigterm"])
+def test_a_stopping_signal_on_the_running_demo(tmp_path, signum, status, word):
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     demo = subprocess.Popen([sys.executable, "-m", "skgen", "demo", "--out", str(out)], stderr=subprocess.PIPE, env=env)
     seen, deadline = b"", time.monotonic() + 120
-    while b"RBM" not in seen and time.monotonic() < deadline:  # the bar names the model being fitted
+    while b"demo:" not in seen and time.monotonic() < deadline:  # the bar of the fits appears
         seen += os.read(demo.stderr.fileno(), 1024)
-    demo.send_signal(signal.SIGINT)
+    demo.send_signal(signum)
     seen += demo.stderr.read()
-    assert demo.wait(timeout=60) == 130
-    assert seen.decode().splitlines()[-1].endswith("skgen: interrupted; nothing was written")
+    assert demo.wait(timeout=60) == status
+    assert seen.decode().splitlines()[-1].endswith(f"skgen: {word}; nothing was written")
     assert b"Traceback" not in seen
+    assert list(tmp_path.iterdir()) == []
+
+
+def fake_demo(*outputs, during=None):
+    """A run_demo that writes ``outputs`` (file names) and calls ``during()`` before returning."""
+    import pandas as pd
+
+    def demo(out, random_state):
+        for name in outputs:
+            (out / name).write_text(name)
+        if during is not None:
+            during()
+        table = pd.DataFrame({"model": ["fake"]})
+        table.attrs["report"] = str(out / "demo.md")
+        return table
+
+    return demo
+
+
+def test_sigterm_ends_with_one_line_and_status_143_writing_nothing(tmp_path, monkeypatch, capsys):
+    def terminate():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the signal's handler runs here
+        raise AssertionError("SIGTERM did not end the run")
+
+    monkeypatch.setattr("skgen.studies.demo.run_demo", fake_demo("demo.csv", during=terminate))
+    handler_before = signal.getsignal(signal.SIGTERM)
+    assert main(["demo", "--out", str(tmp_path / "new" / "out")]) == 143
+    assert capsys.readouterr().err == "skgen: terminated; nothing was written\n"
+    assert list(tmp_path.iterdir()) == []  # neither the folders made for the run nor a partial folder
+    assert signal.getsignal(signal.SIGTERM) is handler_before
+
+
+@pytest.mark.parametrize("target", ["missing", "missing/deeper"])
+def test_dangling_symbolic_link_in_out_exits_2_before_work(tmp_path, no_work, capsys, target):
+    (tmp_path / "link").symlink_to(tmp_path / "not-mounted")
+    assert main(["demo", "--out", str(tmp_path / "link" / target)]) == 2
+    one_line_error(capsys, str(tmp_path / "link"), "symbolic link", "not-mounted", "does not exist")
+    assert main(["demo", "--out", str(tmp_path / "link")]) == 2
+    one_line_error(capsys, "symbolic link", "does not exist")
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "link"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes into any folder")
+def test_out_without_write_permission_exits_2_before_work(tmp_path, no_work, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    assert main(["demo", "--out", str(locked / "out")]) == 2
+    one_line_error(capsys, "cannot be written", "permission", str(locked))
+
+
+def test_a_folder_in_the_way_keeps_the_finished_files_and_says_where(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("skgen.studies.demo.run_demo", fake_demo("demo.csv", "demo.md", "samples.png"))
+    out = tmp_path / "out"
+    (out / "demo.md").mkdir(parents=True)  # a folder named like an output
+    assert main(["demo", "--out", str(out)]) == 2
+    err = one_line_error(capsys, "demo.md", "kept in")
+    staging = Path(err.split("kept in ")[1].rstrip().rstrip("."))
+    assert staging.parent == out and sorted(p.name for p in staging.iterdir()) == ["demo.csv", "demo.md", "samples.png"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(["demo.md", staging.name])  # nothing half-moved
+
+
+def test_a_second_run_on_the_same_out_refuses_while_the_first_runs(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    second = {}
+
+    def start_a_second_run():
+        second["code"] = main(["demo", "--out", str(out)])
+        second["err"] = capsys.readouterr().err
+
+    monkeypatch.setattr("skgen.studies.demo.run_demo", fake_demo("demo.csv", "demo.md", during=start_a_second_run))
+    assert main(["demo", "--out", str(out)]) == 0
+    assert second["code"] == 2 and second["err"].count("\n") == 1
+    assert "being written by another skgen run" in second["err"] and f"process {os.getpid()}" in second["err"]
+    assert sorted(p.name for p in out.iterdir()) == ["demo.csv", "demo.md"]  # the first run's, and no lock
+    monkeypatch.setattr("skgen.studies.demo.run_demo", fake_demo("demo.csv", "demo.md"))
+    assert main(["demo", "--out", str(out)]) == 0  # the lock went with the first run
+
+
+def test_new_folders_follow_the_umask(tmp_path, monkeypatch):
+    monkeypatch.setattr("skgen.studies.demo.run_demo", fake_demo("demo.csv", "demo.md"))
+    previous = os.umask(0o027)
+    try:
+        assert main(["demo", "--out", str(tmp_path / "group" / "out")]) == 0
+    finally:
+        os.umask(previous)
+    for folder in (tmp_path / "group", tmp_path / "group" / "out"):
+        assert folder.stat().st_mode & 0o777 == 0o750
+    assert (tmp_path / "group" / "out" / "demo.csv").stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("command", [["demo"], ["study", "pretraining"]])
+@pytest.mark.parametrize("value", ["-1", str(2**32)])
+def test_bad_random_state_exits_2_before_work(tmp_path, no_work, capsys, command, value):
+    assert main([*command, "--random-state", value, "--out", str(tmp_path / "out")]) == 2
+    one_line_error(capsys, "--random-state", value, "[0, 4294967295]")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -187,3 +285,38 @@ def test_package_metadata_names_its_authors():
     with open(Path(__file__).parents[1] / "pyproject.toml", "rb") as f:
         project = tomllib.load(f)["project"]
     assert project["authors"] == [{"name": "skgen developers"}]
+
+
+def test_study_runs_its_fits_on_a_dask_cluster_given_by_scheduler(data_home, tmp_path, monkeypatch, capsys):
+    distributed = pytest.importorskip("distributed")
+    from skgen.studies import pretraining
+
+    two_points = {**pretraining.PROFILES["quick"], "n_layers": (1, 2), "n_units": (), "n_train": (), "layer_size": 10,
+                  "n_train_base": 300, "pretrain_epochs": 1, "max_epochs": 1, "n_test": 100}
+    monkeypatch.setitem(pretraining.PROFILES, "quick", two_points)
+    # two threads: on a cluster of one, joblib runs the tasks itself and the cluster sees none
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        out = tmp_path / "out"
+        args = ["study", "pretraining", "--scheduler", cluster.scheduler_address, "--data-home", str(data_home)]
+        assert main([*args, "--out", str(out)]) == 0
+        (worker,) = cluster.workers.values()
+        assert worker.state.executed_count >= 1  # the two points, which joblib may batch into one task
+    assert (out / "pretraining.csv").exists() and "pretraining.md" in capsys.readouterr().out
+
+
+def test_demo_runs_its_fits_on_a_dask_cluster_given_by_scheduler(tmp_path, instant_demo_models):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        assert main(["demo", "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "out")]) == 0
+        (worker,) = cluster.workers.values()
+        assert worker.state.executed_count >= 1
+    table = __import__("pandas").read_csv(tmp_path / "out" / "demo.csv")
+    assert list(table["model"]) == ["held-out digits (floor)", "A", "B", "C"]
+
+
+def test_unreachable_scheduler_exits_2_before_work(tmp_path, no_work, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("skgen.__main__.SCHEDULER_TIMEOUT_S", 1)
+    assert main(["study", "pretraining", "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "out")]) == 2
+    one_line_error(capsys, "--scheduler tcp://127.0.0.1:9", "cannot reach the dask scheduler")
+    assert list(tmp_path.iterdir()) == []

@@ -74,7 +74,8 @@ def squashed(cls):
 
     name = f"Squashed{cls.__name__}"
     if name not in globals():
-        globals()[name] = type(name, (cls,), {"_validate": _validate})  # a module attribute, so it pickles
+        # a module attribute, so it pickles (named here: an abstract base's metaclass would name the abc module)
+        globals()[name] = type(name, (cls,), {"_validate": _validate, "__module__": __name__})
     return globals()[name]
 
 

@@ -275,3 +275,53 @@ def test_joblib_round_trip_keeps_the_generative_weights(binary_digits, tmp_path)
     H = dbn.transform(X)
     np.testing.assert_array_equal(restored.transform(X), H)
     np.testing.assert_array_equal(restored.inverse_transform(H), dbn.inverse_transform(H))
+
+
+@pytest.mark.parametrize("sizes", [(8,), (8, 6, 4)])
+def test_fit_validates_its_parameters_and_data_once_whatever_the_depth(binary_digits, sizes, monkeypatch):
+    import skgen.dbn
+    import skgen.rbm
+    from skgen._base import TorchEstimator
+
+    X, _ = binary_digits
+    counts = {"parameters": 0, "data": 0, "values": 0}
+
+    def counting(key, function):
+        def counted(*args, **kwargs):
+            counts[key] += 1
+            return function(*args, **kwargs)
+        return counted
+
+    monkeypatch.setattr(TorchEstimator, "_validate_params", counting("parameters", TorchEstimator._validate_params))
+    for module in (skgen.dbn, skgen.rbm):
+        monkeypatch.setattr(module, "validate_data", counting("data", module.validate_data))
+        monkeypatch.setattr(module, "check_unit_interval", counting("values", module.check_unit_interval))
+    dbn = small(hidden_layer_sizes=sizes, max_epochs=1).fit(X)
+    assert len(dbn.rbms_) == len(sizes)
+    assert counts == {"parameters": 1, "data": 1, "values": 1}
+
+
+def test_an_rbm_fitted_alone_on_a_tensor_still_checks_it():
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        RBM(n_components=2, max_epochs=1).fit(torch.full((4, 3), 2.0))
+
+
+def test_sample_with_as_many_labels_as_start_rows_or_a_clear_error(binary_digits):
+    X, y = binary_digits
+    dbn = small(joint_labels=True, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="y has 3 labels but start has 5 rows"):
+        dbn.sample(y=[1, 2, 3], start=X[:5], n_steps=2)
+    assert dbn.sample(y=[1, 2, 3], start=X[:3], n_steps=2, random_state=0).shape == (3, 64)
+    assert dbn.sample(y=4, start=X[:5], n_steps=2, random_state=0).shape == (5, 64)
+
+
+def test_the_top_rbm_is_fine_tuned_through_its_public_trainer(binary_digits, monkeypatch):
+    X, _ = binary_digits
+    made, stored = [], []
+    original_make, original_store = RBM.make_trainer, RBM.store_trainer
+    monkeypatch.setattr(RBM, "make_trainer", lambda self, *args: made.append(self) or original_make(self, *args))
+    monkeypatch.setattr(RBM, "store_trainer",
+                        lambda self, trainer: stored.append(self) or original_store(self, trainer))
+    dbn = small(max_epochs=1, fine_tune_epochs=1).fit(X)
+    # one trainer per greedy layer, then the top RBM's again for the fine-tuning
+    assert made == [*dbn.rbms_, dbn.rbms_[-1]] and stored == made

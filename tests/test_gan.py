@@ -11,6 +11,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from skgen import GAN
+from skgen._base import torch_generator
 from skgen.datasets import load_alphadigits
 
 SMALL = {
@@ -193,3 +194,30 @@ def test_lr_scheduler_steps_both_players_once_per_epoch(digits):
 def test_divergence_is_a_value_error_at_fit(digits):
     with pytest.raises(ValueError, match=r"diverged \(non-finite discriminator_loss\) in epoch 1 .* smaller lr"):
         GAN(optimizer="sgd", lr=1e6, random_state=0, **SMALL).fit(digits)
+
+
+def test_ema_generator_differs_from_the_trained_one_and_draws_the_samples(digits):
+    gan = GAN(ema_decay=0.9, random_state=0, **SMALL).fit(digits)
+    module = gan.net_.module_.eval()
+    raw, average = module.generator.state_dict(), module.generator_ema.state_dict()
+    assert raw.keys() == average.keys()
+    assert not all(torch.equal(raw[name], average[name]) for name in raw)
+    with torch.no_grad():
+        by_ema, by_generator = (module.generate(6, torch_generator(0), ema=ema).numpy() for ema in (True, False))
+    samples = gan.sample(6, random_state=0, mean=True)
+    np.testing.assert_allclose(samples, by_ema)
+    assert not np.allclose(samples, by_generator)
+
+
+def test_hinge_loss_with_spectral_norm_trains_a_one_lipschitz_discriminator(digits):
+    gan = GAN(loss="hinge", spectral_norm=True, random_state=0, **SMALL).fit(digits)
+    assert np.isfinite(gan.net_.history[:, "discriminator_loss"]).all()
+    normalised = [layer for layer in gan.net_.module_.discriminator.modules() if hasattr(layer, "u")]
+    assert len(normalised) == 2
+    for layer in normalised:
+        assert torch.linalg.matrix_norm(layer.weight.detach(), ord=2) == pytest.approx(1.0, rel=0.05)
+
+
+def test_binary_samples_are_the_generator_images_rounded(fitted):
+    np.testing.assert_array_equal(fitted.sample(20, random_state=0),
+                                  (fitted.sample(20, random_state=0, mean=True) > 0.5).astype(np.float32))

@@ -1,14 +1,12 @@
 """GaussianBernoulliRBM: a real-valued RBM on the shared base, its density, its gradient and its samples."""
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 import torch
 
 from skgen import DBN, GaussianBernoulliRBM
 from skgen._machines import GaussianMachine
-from skgen.rbm import _ContrastiveDivergence
+from skgen._trainers import ContrastiveDivergence
 
 
 
@@ -62,9 +60,7 @@ def test_the_update_is_the_gradient_of_the_free_energy_difference_with_variances
     machine = GaussianMachine(W, b, c, log_sigma2, torch.zeros(3), torch.zeros(3), learn_variance=True,
                               min_log_sigma2=-10.0)
     data = torch.randn(5, 3, generator=generator)
-    settings = SimpleNamespace(cd_steps=2, sampler="gibbs", persistent=False, n_chains=None, batch_size=5,
-                               n_temperatures=2, centered=False)
-    trainer = _ContrastiveDivergence(settings, machine, 5, generator)
+    trainer = ContrastiveDivergence(machine, 5, generator, cd_steps=2)
     trainer.gradient(data)
     reference = GaussianMachine(*(p.detach().clone().requires_grad_() for p in (W, b, c, log_sigma2)),
                                 torch.zeros(3), torch.zeros(3))
@@ -103,3 +99,14 @@ def test_grey_level_digits_first_layer_of_a_dbn():
     assert dbn.transform(X).shape == (len(X), 16)
     samples = dbn.sample(4, n_steps=10, random_state=0)
     assert samples.shape == (4, 64) and not np.isin(samples, [0.0, 1.0]).all()
+
+
+def test_values_beyond_float32_are_a_clear_error_not_nan(fitted, two_blobs):
+    huge = two_blobs.astype(np.float64) * 1e300  # finite in float64
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        fitted.transform(huge)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        GaussianBernoulliRBM(n_components=2, max_epochs=1).fit(huge)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        DBN(hidden_layer_sizes=(2,), visible_units="gaussian", max_epochs=1).fit(huge)
+    assert np.isfinite(fitted.transform(two_blobs * 1e30)).all()

@@ -21,6 +21,7 @@ from skgen.metrics import (
     FIDScorer,
     KIDScorer,
     PrecisionRecallScorer,
+    SampleJudge,
     extract_features,
     feature_statistics,
     fid_confidence_interval,
@@ -82,6 +83,26 @@ def test_frechet_distance_closed_form_for_commuting_gaussians():
 def test_frechet_distance_closed_form_in_one_dimension():
     # N(1, 4) vs N(-2, 9): (1 - -2)^2 + (2 - 3)^2
     assert frechet_distance_from_statistics([1.0], [[4.0]], [-2.0], [[9.0]]) == pytest.approx(10.0)
+
+
+def test_frechet_distance_and_fid_on_one_feature_column(mnist_train):
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(1, 2, size=(100_000, 1)), rng.normal(-2, 3, size=(100_000, 1))
+    assert frechet_distance(a, b) == pytest.approx(10.0, rel=0.02)  # the closed form above
+    mu, sigma = feature_statistics(a)
+    assert mu.shape == (1,) and sigma.shape == (1, 1)
+    one_pixel = lambda images: np.asarray(images)[:, 400:401]  # noqa: E731
+    assert fid_score(mnist_train[:200], mnist_train[200:400], extractor=one_pixel) >= 0
+    generator = PixelBernoulli().fit(mnist_train[:500])
+    assert FIDScorer(extractor=one_pixel, n_samples=100, random_state=0)(generator, mnist_train[500:600]) <= 0
+
+
+@pytest.mark.parametrize("metric", [fid_score, fid_confidence_interval, kid_score, precision_recall_score])
+def test_image_metrics_refuse_zero_images_naming_the_argument(mnist_train, metric):
+    for real, generated, name in [(mnist_train[:0], mnist_train[:50], "X_real"),
+                                  (mnist_train[:50], np.zeros((0, 784)), "X_generated")]:
+        with pytest.raises(ValueError, match=f"{name} holds no images"):
+            metric(real, generated)
 
 
 def test_mean_term_is_squared_and_covariance_is_over_features():
@@ -433,3 +454,30 @@ def test_kid_and_precision_recall_scorers_rank_generators(mnist_train):
     with pytest.raises(ValueError, match="metric"):
         PrecisionRecallScorer(metric="f1")(good, held_out)
     assert repr(kid).startswith("KIDScorer(extractor='mnist', n_samples=300")
+
+
+def _labelled_prototypes(n_classes):
+    rng = np.random.RandomState(0)
+    prototypes = rng.rand(n_classes, 40) > 0.5
+    X = np.repeat(prototypes, 20, axis=0) ^ (rng.rand(20 * n_classes, 40) < 0.05)
+    return X, np.repeat(np.arange(n_classes), 20)
+
+
+def test_sample_judge_of_two_classes():
+    X, y = _labelled_prototypes(2)
+    judge = SampleJudge().fit(X, y)
+    assert judge.features(X).shape == (40, 1)
+    judgement = judge.judge(X, [0, 1])
+    assert judgement.recognised > 0.9 and judgement.covered == 2 and judgement.frechet_distance < 1
+
+
+@pytest.mark.parametrize("make_classes", [iter, lambda c: (k for k in c), set, tuple, np.array],
+                         ids=["iterator", "generator", "set", "tuple", "array"])
+def test_sample_judge_takes_its_classes_as_any_iterable(make_classes):
+    X, y = _labelled_prototypes(3)
+    judge = SampleJudge().fit(X, y)
+    expected = judge.judge(X, [0, 1, 2])
+    assert judge.judge(X, make_classes([0, 1, 2])) == expected
+    assert list(judge.recognise(X, make_classes([0, 1, 2]))) == list(judge.recognise(X, [0, 1, 2]))
+    with pytest.raises(ValueError, match="classes must name at least one class"):
+        judge.judge(X, iter([]))

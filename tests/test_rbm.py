@@ -3,7 +3,6 @@
 import io
 import itertools
 import pickle
-from types import SimpleNamespace
 
 import joblib
 import numpy as np
@@ -18,7 +17,7 @@ from sklearn.model_selection import GridSearchCV
 from skgen import RBM
 from skgen.datasets import load_alphadigits
 from skgen._machines import BernoulliMachine
-from skgen.rbm import _ContrastiveDivergence
+from skgen._trainers import ContrastiveDivergence
 
 def small(**params):
     return RBM(**{"n_components": 8, "max_epochs": 5, "lr": 0.05, "random_state": 0, **params})
@@ -58,9 +57,8 @@ def test_free_energy_follows_its_formula(alphadigits):
 
 
 def _trainer(machine, batch_size, generator, **options):
-    settings = {"cd_steps": 1, "sampler": "gibbs", "persistent": False, "n_chains": None, "batch_size": batch_size,
-                "n_temperatures": 3, "centered": False, **options}
-    return _ContrastiveDivergence(SimpleNamespace(**settings), machine, batch_size, generator)
+    settings = {"cd_steps": 1, "n_temperatures": 3, **options}
+    return ContrastiveDivergence(machine, batch_size, generator, **settings)
 
 
 def _random_machine(generator, n_hidden=5, n_visible=7):
@@ -70,7 +68,7 @@ def _random_machine(generator, n_hidden=5, n_visible=7):
 
 
 @pytest.mark.parametrize("options", [{"cd_steps": 3}, {"persistent": True, "n_chains": 11},
-                                     {"sampler": "tempering", "n_chains": 4}])
+                                     {"tempering": True, "n_chains": 4}])
 def test_the_update_is_the_gradient_of_the_free_energy_difference(options):
     generator = torch.Generator().manual_seed(0)
     machine = _random_machine(generator)
@@ -93,7 +91,7 @@ def _centred_trainer():
     machine = _random_machine(generator)
     data = torch.bernoulli(torch.full((6, 7), 0.4), generator=generator)
     mu, lam = torch.rand(7, generator=generator), torch.rand(5, generator=generator)
-    trainer = _trainer(machine, 6, generator, centered=True, visible_offset_=mu.numpy(), hidden_offset_=lam.numpy())
+    trainer = _trainer(machine, 6, generator, offsets=(mu.numpy(), lam.numpy()))
     return machine, data, trainer
 
 
@@ -369,8 +367,8 @@ def test_tempering_visits_both_modes_where_gibbs_stays_in_one():
 
 def test_persistent_chains_carry_across_partial_fit(alphadigits, monkeypatch):
     starts = []
-    original = _ContrastiveDivergence.start_chains
-    monkeypatch.setattr(_ContrastiveDivergence, "start_chains",
+    original = ContrastiveDivergence.start_chains
+    monkeypatch.setattr(ContrastiveDivergence, "start_chains",
                         lambda self, data, state: (starts.append(state), original(self, data, state))[1])
     rbm = small(persistent=True, n_chains=30, batch_size=10)
     rbm.partial_fit(alphadigits)

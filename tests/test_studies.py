@@ -1,5 +1,7 @@
 """The studies in their quick profiles: outputs exist and are sane."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -55,17 +57,29 @@ def test_generative_study_quick(data_home, tmp_path):
     from skgen.studies.generative import run_generative_study
 
     table = run_generative_study("quick", out=tmp_path, data_home=data_home, n_jobs=2, random_state=0)
-    table = table.set_index("model")
-    models = ["RBM", "DBN", "BetaVAE", "GAN"]
-    assert list(table.index) == ["training images (floor)", *models]
-    assert (table.loc[models, "fid"] > table.loc["training images (floor)", "fid"]).all()
-    assert (table["fid_low"] <= table["fid"]).all() and (table["fid"] <= table["fid_high"]).all()
+    floor = table.iloc[0]
+    assert floor.model == "training images (floor)"
+    assert list(zip(table.model[1:], table.sampler.str.split(" ").str[0][1:])) == [
+        ("RBM", "persistent"), ("RBM", "noise"), ("DBN", "persistent"), ("DBN", "noise"), ("BetaVAE", "z"),
+        ("GAN", "z")]
+    models = table.iloc[1:]
+    assert (models.fid > floor.fid).all()
+    np.testing.assert_allclose(table.fid_x_floor, table.fid / floor.fid)
+    assert (table.fid_low <= table.fid).all() and (table.fid <= table.fid_high).all()
     assert table[["precision", "recall"]].stack().between(0, 1).all()
-    assert table.loc[["RBM", "BetaVAE"], "log_likelihood"].between(-784 * np.log(2), 0).all()
-    assert table.loc[["DBN", "GAN"], "log_likelihood"].isna().all()
-    assert table.loc[models, "n_parameters"].gt(100_000).all()
+    assert models[models.model == "GAN"].fid_drawn.isna().all() and models[models.model != "GAN"].fid_drawn.notna().all()
+    by_model = models.groupby("model", sort=False)
+    assert by_model.log_likelihood.first()[["RBM", "BetaVAE"]].between(-784 * np.log(2), 0).all()
+    assert by_model.log_likelihood.first()[["DBN", "GAN"]].isna().all()
+    assert models.n_parameters.gt(100_000).all()
+    conditional = table.attrs["conditional"].set_index("model")
+    assert list(conditional.index) == ["RBM", "DBN", "BetaVAE", "GAN"]
+    assert conditional.asked_digit_pct.between(0, 100).all() and (conditional.fid_per_class > 0).all()
+    assert "Ranked by FID" in table.attrs["verdict"]
     report = (tmp_path / "generative.md").read_text()
-    assert all(f"samples_{m.lower()}.png" in report for m in models)
+    assert "Class-conditional generation" in report and table.attrs["verdict"] in report
+    assert all(f"samples_{name}.png" in report for name in ["rbm_short-run", "rbm_equilibrium", "betavae", "gan"])
+    assert (tmp_path / "generative_conditional.csv").exists()
 
 
 @pytest.mark.slow
@@ -122,6 +136,25 @@ def test_pretraining_study_trains_a_point_shared_by_two_experiments_once(data_ho
     assert "4/4" in capsys.readouterr().err  # 4 distinct points trained
 
 
+def test_pretraining_study_gives_both_arms_the_same_units_and_says_so(data_home, tmp_path, monkeypatch):
+    from skgen import DNNClassifier
+    from skgen.studies.pretraining import run_pretraining_study
+
+    seen = []
+    fit = DNNClassifier.fit
+
+    def recording_fit(self, X, y, sample_weight=None):
+        seen.append((self.dbn is not None, self.activation, self.early_stopping))
+        return fit(self, X, y, sample_weight)
+
+    monkeypatch.setattr(DNNClassifier, "fit", recording_fit)
+    one_point = {"n_layers": (2,), "n_units": (), "n_train": (), "n_train_base": 500, "layer_size": 20,
+                 "pretrain_epochs": 1, "max_epochs": 1, "n_test": 100}
+    table = run_pretraining_study(one_point, out=tmp_path, data_home=data_home, n_jobs=1, random_state=0)
+    assert sorted(seen) == [(False, "logistic", True)] * 2 + [(True, "logistic", True)] * 2
+    assert "Every network, pretrained or random, has logistic hidden units" in Path(table.attrs["report"]).read_text()
+
+
 def test_report_leaves_missing_values_empty(tmp_path):
     import pandas as pd
 
@@ -133,21 +166,9 @@ def test_report_leaves_missing_values_empty(tmp_path):
     assert "nan" not in report.lower() and "None" not in report
 
 
-def test_demo_shows_progress_per_model(tmp_path, monkeypatch, capsys):
+def test_demo_shows_progress_per_model(tmp_path, instant_demo_models, capsys):
     from skgen.studies import demo
 
-    class Instant:
-        def fit(self, X, y=None):
-            return self
-
-        def sample(self, n_samples, random_state=None):
-            return np.zeros((n_samples, 64))
-
-        def score(self, X, y):
-            return 1.0
-
-    monkeypatch.setattr(demo, "_generative_models", lambda random_state: {"A": Instant(), "B": Instant()})
-    monkeypatch.setattr(demo, "_classifiers", lambda random_state: {"C": Instant()})
     demo.run_demo(out=tmp_path)
     err = capsys.readouterr().err
     assert "demo" in err and "3/3" in err and "model" in err

@@ -12,6 +12,7 @@ from scipy.stats import norm
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import check_positive_only_tag_during_fit
+from skorch.callbacks import Callback
 
 from skgen import BetaVAE
 from skgen.datasets import load_alphadigits
@@ -242,3 +243,65 @@ def test_lr_scheduler_is_stepped_once_per_epoch(digits):
                   lr_scheduler__gamma=0.5, random_state=0, **SMALL).fit(X_train)
     assert vae.net_.history[:, "event_lr"] == [1e-3, 5e-4, 2.5e-4]
     assert vae.net_.optimizer_.param_groups[0]["lr"] == 1.25e-4
+
+
+def _bounds(vae, X, k, repeats, seed=0):
+    """The k-sample importance-weighted bound of each row of X, averaged over ``repeats`` draws."""
+    module = vae.net_.module_.eval()
+    X = torch.as_tensor(X)
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        bounds = [torch.logsumexp(module.log_importance_weights(
+            X, torch.randn(len(X), k, vae.latent_dim, generator=generator)), 1) - np.log(k) for _ in range(repeats)]
+    return torch.stack(bounds).mean(0).numpy()
+
+
+def test_iwae_bound_is_the_elbo_at_one_sample_and_tightens_with_k(fitted, digits):
+    _, X_test = digits
+    X = X_test[:20]
+    module = fitted.net_.module_.eval()
+    torch.manual_seed(0)
+    with torch.no_grad():
+        elbo = -np.mean([sum(module(torch.as_tensor(X))).numpy() for _ in range(2000)], axis=0)
+    np.testing.assert_allclose(_bounds(fitted, X, 1, 2000), elbo, rtol=0.01)
+    one, ten, hundred = (_bounds(fitted, X, k, 20).mean() for k in (1, 10, 100))
+    assert one < ten < hundred
+
+
+def test_iwae_training_lowers_its_bound(digits):
+    X_train, _ = digits
+    vae = BetaVAE(**{**SMALL, "max_epochs": 15}, n_train_samples=5, random_state=0).fit(X_train)
+    losses = vae.net_.history[:, "train_loss"]
+    assert losses[-1] < 0.9 * losses[0]
+    assert vae.net_.module_.n_samples == 5
+
+
+def test_iwae_needs_beta_one_and_dynamic_binarization_a_bernoulli_decoder(digits):
+    X_train, _ = digits
+    with pytest.raises(ValueError, match="beta must be 1"):
+        BetaVAE(**SMALL, n_train_samples=5, beta=4.0).fit(X_train)
+    with pytest.raises(ValueError, match="needs likelihood='bernoulli'"):
+        BetaVAE(**SMALL, dynamic_binarization=True, likelihood="gaussian").fit(X_train)
+    with pytest.raises(ValueError, match="n_train_samples must be an int"):
+        BetaVAE(**SMALL, n_train_samples=0).fit(X_train)
+
+
+class _EncoderInputs(Callback):
+    """Records what the encoder reads in each epoch."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.inputs = []
+        net.module_.encoder.register_forward_hook(lambda layer, args, output: self.inputs[-1].append(args[0].clone()))
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.inputs.append([])
+
+
+def test_dynamic_binarization_draws_new_binary_images_every_epoch():
+    intensities = np.full((40, 6), 0.5, dtype=np.float32)
+    recorder = _EncoderInputs()
+    BetaVAE(**{**SMALL, "max_epochs": 2, "batch_size": 40}, dynamic_binarization=True, callbacks=[recorder],
+            random_state=0).fit(intensities)
+    first, second = (torch.cat(epoch) for epoch in recorder.inputs)
+    assert set(torch.unique(torch.cat([first, second])).tolist()) == {0.0, 1.0}
+    assert 0.3 < first.mean() < 0.7 and not torch.equal(first, second)

@@ -12,7 +12,7 @@ Inception FIDs.
   :func:`precision_recall`.
 - On images: :func:`extract_features`, :func:`fid_score`, :func:`fid_confidence_interval`,
   :func:`kid_score`, :func:`precision_recall_score`.
-- On MNIST samples: :func:`digit_shares`, the share of each digit as the shipped
+- On MNIST samples: :func:`predict_digits` and :func:`digit_shares`, the digit and the share of each digit as the shipped
   network classifies them.
 - On labelled images: :class:`SampleJudge`, which says which class each generated
   sample is, counting only samples that lie as near to real images as real ones do.
@@ -23,7 +23,7 @@ An ``extractor`` is ``"mnist"`` (the shipped network), a ``torch.nn.Module``, a 
 scikit-learn transformer, a callable, or None for the raw pixels.
 """
 
-from skgen.metrics._digits import digit_shares
+from skgen.metrics._digits import digit_shares, predict_digits
 from skgen.metrics._extractor import MNISTFeatureNet, load_mnist_extractor
 from skgen.metrics._features import extract_features
 from skgen.metrics._frechet import (
@@ -55,6 +55,7 @@ __all__ = [
     "Judgement",
     "SampleJudge",
     "digit_shares",
+    "predict_digits",
     "KIDScorer",
     "MNISTFeatureNet",
     "PrecisionRecallScorer",

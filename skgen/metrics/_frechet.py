@@ -52,7 +52,8 @@ def feature_statistics(features):
     sigma : ndarray of shape (n_features, n_features)
     """
     features, _ = _check_features(features, features)
-    return features.mean(axis=0), np.cov(features, rowvar=False)
+    # np.cov gives a 0-d array for a single feature: keep it (1, 1) like any other covariance
+    return features.mean(axis=0), np.atleast_2d(np.cov(features, rowvar=False))
 
 
 def _psd_sqrt(sigma):

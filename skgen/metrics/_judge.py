@@ -127,9 +127,13 @@ class SampleJudge(BaseEstimator):
         return self
 
     def features(self, X):
-        """The judge's feature space: the classifier's class scores (log-odds) of each image."""
+        """The judge's feature space: the classifier's class scores (log-odds) of each image.
+
+        One column per class, or a single column of log-odds when the judge knows two classes.
+        """
         check_is_fitted(self, "classifier_")
-        return self.classifier_.decision_function(check_array(X, dtype=np.float64))
+        scores = self.classifier_.decision_function(check_array(X, dtype=np.float64))
+        return scores.reshape(len(scores), -1)
 
     def recognise(self, samples, classes):
         """The class each sample is recognised as, or None where it is not.
@@ -146,8 +150,8 @@ class SampleJudge(BaseEstimator):
         """
         check_is_fitted(self, "classifier_")
         samples = check_array(samples, dtype=np.float64)
-        classes = set(classes)
-        unknown = classes - set(self.classifier_.classes_.tolist())
+        classes = self._check_classes(classes)
+        unknown = set(classes) - set(self.classifier_.classes_.tolist())
         if unknown:
             raise ValueError(f"classes {sorted(unknown)} are not among the judge's {self.classifier_.classes_.tolist()}.")
         proba = self.classifier_.predict_proba(samples)
@@ -159,6 +163,14 @@ class SampleJudge(BaseEstimator):
                 nearest = cdist(samples[rows], self._real[k], "cityblock").min(1)
                 result[rows[nearest <= self.thresholds_[k]]] = k
         return result
+
+    @staticmethod
+    def _check_classes(classes):
+        """``classes`` as a list without repeats, in their order: any iterable, read once."""
+        classes = list(dict.fromkeys(classes))
+        if not classes:
+            raise ValueError("classes must name at least one class the generator learned; got none.")
+        return classes
 
     def judge(self, samples, classes):
         """Judge ``samples`` of a generator trained on ``classes``.
@@ -173,6 +185,7 @@ class SampleJudge(BaseEstimator):
         -------
         Judgement
         """
+        classes = self._check_classes(classes)
         recognised = self.recognise(samples, classes)
         shares = {k: float(np.mean(recognised == k)) for k in classes}
         real = np.vstack([self._real[k] for k in shares])

@@ -6,6 +6,13 @@ from skgen.metrics._kid import kernel_distance
 from skgen.metrics._precision_recall import precision_recall
 
 
+def _features_of_images(X, name, extractor, batch_size):
+    """The features of the images ``X`` (the argument ``name``); ValueError if there are none."""
+    if len(X) == 0:
+        raise ValueError(f"{name} holds no images; there is nothing to compare.")
+    return extract_features(X, extractor, batch_size=batch_size)
+
+
 def fid_score(X_real, X_generated, *, extractor="mnist", batch_size=1000):
     """The Frechet distance between the features of real and generated images (FID).
 
@@ -38,8 +45,8 @@ def fid_score(X_real, X_generated, *, extractor="mnist", batch_size=1000):
     0.0
     """
     return frechet_distance(
-        extract_features(X_real, extractor, batch_size=batch_size),
-        extract_features(X_generated, extractor, batch_size=batch_size),
+        _features_of_images(X_real, "X_real", extractor, batch_size),
+        _features_of_images(X_generated, "X_generated", extractor, batch_size),
     )
 
 
@@ -63,8 +70,8 @@ def fid_confidence_interval(
         Named tuple ``(estimate, low, high)``.
     """
     return frechet_distance_interval(
-        extract_features(X_real, extractor, batch_size=batch_size),
-        extract_features(X_generated, extractor, batch_size=batch_size),
+        _features_of_images(X_real, "X_real", extractor, batch_size),
+        _features_of_images(X_generated, "X_generated", extractor, batch_size),
         n_resamples=n_resamples,
         confidence_level=confidence_level,
         random_state=random_state,
@@ -85,8 +92,8 @@ def kid_score(
         the same distribution.
     """
     return kernel_distance(
-        extract_features(X_real, extractor, batch_size=batch_size),
-        extract_features(X_generated, extractor, batch_size=batch_size),
+        _features_of_images(X_real, "X_real", extractor, batch_size),
+        _features_of_images(X_generated, "X_generated", extractor, batch_size),
         n_subsets=n_subsets,
         subset_size=subset_size,
         random_state=random_state,
@@ -105,7 +112,7 @@ def precision_recall_score(X_real, X_generated, *, extractor="mnist", k=3, batch
         generator covers.
     """
     return precision_recall(
-        extract_features(X_real, extractor, batch_size=batch_size),
-        extract_features(X_generated, extractor, batch_size=batch_size),
+        _features_of_images(X_real, "X_real", extractor, batch_size),
+        _features_of_images(X_generated, "X_generated", extractor, batch_size),
         k=k,
     )

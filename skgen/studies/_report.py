@@ -31,7 +31,7 @@ def markdown_table(table, float_format="{:.3g}"):
     return "\n".join([header, rule, *rows])
 
 
-def write_report(out, name, title, table, figures=(), notes=""):
+def write_report(out, name, title, table, figures=(), notes="", extra=()):
     """Write ``<name>.csv`` and ``<name>.md`` (table, notes, embedded figures) into ``out``.
 
     Parameters
@@ -48,6 +48,9 @@ def write_report(out, name, title, table, figures=(), notes=""):
         PNG files inside ``out`` to embed, in order.
     notes : str
         Markdown placed between the heading and the table.
+    extra : sequence of (suffix, heading, pandas.DataFrame)
+        Further tables, each written as ``<name>_<suffix>.csv`` and as a section of the
+        report under its heading, after the main table.
 
     Returns
     -------
@@ -56,8 +59,12 @@ def write_report(out, name, title, table, figures=(), notes=""):
     """
     out = output_folder(out)
     table.to_csv(out / f"{name}.csv", index=False)
+    sections = [markdown_table(table)]
+    for suffix, heading, extra_table in extra:
+        extra_table.to_csv(out / f"{name}_{suffix}.csv", index=False)
+        sections.append(f"## {heading}\n\n{markdown_table(extra_table)}")
     images = "\n\n".join(f"![{Path(f).stem}]({Path(f).name})" for f in figures)
-    text = f"# {title}\n\n{notes.strip()}\n\n{markdown_table(table)}\n\n{images}\n"
+    text = f"# {title}\n\n{notes.strip()}\n\n" + "\n\n".join(sections) + f"\n\n{images}\n"
     report = out / f"{name}.md"
     report.write_text(text)
     return report

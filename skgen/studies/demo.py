@@ -12,8 +12,8 @@ import pandas as pd
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
-from tqdm.auto import tqdm
 
+from skgen.studies._parallel import parallel_map
 from skgen.studies._report import output_folder, write_report
 
 IMAGE_SHAPE = (8, 8)
@@ -81,13 +81,19 @@ def _fit_generative(name, model, data, features, out, random_state):
 
 
 def _fit_classifier(name, model, data):
+    """Fit ``model`` on the labelled training digits; return its row of the table and no figure."""
     X_train, X_test, y_train, y_test = data
     start = time.perf_counter()
     model.fit(X_train, y_train)
-    return {"model": name, "accuracy": model.score(X_test, y_test), "fit_s": time.perf_counter() - start}
+    return {"model": name, "accuracy": model.score(X_test, y_test), "fit_s": time.perf_counter() - start}, None
 
 
-def run_demo(out="skgen-out", random_state=0):
+def _call(function, *args):
+    """One of the demo's independent fits: ``function(*args)``."""
+    return function(*args)
+
+
+def run_demo(out="skgen-out", random_state=0, n_jobs=None):
     """Fit an RBM, a DBN, two DNNs, a beta-VAE and a GAN on the binarized digits.
 
     Writes one sample grid per generative model, ``demo.csv`` and ``demo.md`` into
@@ -95,7 +101,9 @@ def run_demo(out="skgen-out", random_state=0):
     held-out log-likelihood (nats) where a model has one, and the Frechet distance
     between 400 samples and the held-out digits in the features of a PCA fitted on
     the training digits (lower is better; held-out vs training digits gives the floor).
-    A progress bar on stderr counts the models fitted.
+    The fits are independent: joblib runs them, on ``n_jobs`` workers or on a dask cluster
+    (``joblib.parallel_config(backend="dask")``, whose workers must see ``out``). A progress
+    bar on stderr counts the models fitted.
 
     Parameters
     ----------
@@ -103,6 +111,8 @@ def run_demo(out="skgen-out", random_state=0):
         The output folder.
     random_state : int, default=0
         Seeds the split and every model.
+    n_jobs : int, default=None
+        Models fitted in parallel (joblib).
 
     Returns
     -------
@@ -114,20 +124,15 @@ def run_demo(out="skgen-out", random_state=0):
     out = output_folder(out)
     X_train, X_test, y_train, y_test = _digits(random_state)
     features = PCA(n_components=16, random_state=random_state).fit(X_train)
-    rows = [{"model": "held-out digits (floor)", "fid": fid_score(X_test, X_train, extractor=features)}]
-    figures = []
-    generative, classifiers = _generative_models(random_state), _classifiers(random_state)
-    with tqdm(total=len(generative) + len(classifiers), desc="demo", unit="model") as progress:
-        for name, model in generative.items():
-            progress.set_postfix_str(name)
-            row, figure = _fit_generative(name, model, (X_train, X_test), features, out, random_state)
-            rows.append(row)
-            figures.append(figure)
-            progress.update()
-        for name, model in classifiers.items():
-            progress.set_postfix_str(name)
-            rows.append(_fit_classifier(name, model, (X_train, X_test, y_train, y_test)))
-            progress.update()
-    table = pd.DataFrame(rows, columns=["model", "accuracy", "log_likelihood", "fid", "fit_s"])
+    floor = {"model": "held-out digits (floor)", "fid": fid_score(X_test, X_train, extractor=features)}
+    tasks = [
+        *((_fit_generative, name, model, (X_train, X_test), features, out, random_state)
+          for name, model in _generative_models(random_state).items()),
+        *((_fit_classifier, name, model, (X_train, X_test, y_train, y_test))
+          for name, model in _classifiers(random_state).items()),
+    ]
+    results = parallel_map(_call, tasks, n_jobs=n_jobs, desc="demo", unit="model")
+    figures = [figure for _, figure in results if figure is not None]
+    table = pd.DataFrame([floor, *(row for row, _ in results)], columns=["model", "accuracy", "log_likelihood", "fid", "fit_s"])
     table.attrs["report"] = write_report(out, "demo", "skgen demo on scikit-learn's digits", table, figures, NOTES)
     return table

@@ -1,10 +1,29 @@
-"""Study 3: RBM, DBN, beta-VAE and GAN on binarized MNIST, compared by FID.
+"""Study 3: RBM, DBN, beta-VAE and GAN on binarized MNIST, a contest judged one way for all.
 
-Each model is trained on MNIST binarized at 127 with a comparable number of parameters
-(reported), then judged on the official test set: FID with a bootstrap confidence
-interval, KID and precision/recall in the features of skgen's shipped MNIST network,
-and the held-out log-likelihood where the model has one (AIS for the RBM, the
-importance-weighted bound for the VAE).
+Every model trains on the same images (MNIST binarized at 127) by its own best recipe, at
+comparable parameter counts (reported with the training time), and is judged on the
+official test images:
+
+- **One rule for binary images.** Every model gives pixel probabilities (the RBM's and the
+  DBN's last mean-field visibles, the VAE's decoder means, the GAN generator's output);
+  its images are those probabilities thresholded at 1/2, as the test images are
+  thresholded. Drawn pixels (a Bernoulli draw from the same probabilities) add
+  salt-and-pepper noise that the feature network punishes; their FID is reported beside,
+  where a model has them.
+- **Two samplers for the Boltzmann machines.** *Short-run*: the persistent chains of
+  training continued a few Gibbs steps, which repeat the training dynamics; *equilibrium*:
+  chains from noise run by parallel tempering long enough to forget their start, which
+  show the model itself (Decelle, Furtlehner & Seoane 2021).
+- **Scores.** FID with a bootstrap interval, and as a multiple of the floor (training
+  images against test images), KID, precision and recall, in the features of skgen's
+  shipped MNIST network; the share of the rarest digit among the samples; the held-out
+  log-likelihood where a model has one (AIS for the RBM, the importance-weighted bound for
+  the VAE).
+- **Class-conditional generation.** Each model is trained again with the labels (the RBM
+  as a one-layer ``DBN(joint_labels=True)``, the DBN with ``joint_labels=True``,
+  ``BetaVAE(conditional=True)``, ``GAN(conditional=True)``) and asked for every digit: the
+  share of samples the shipped network reads as the asked digit, and the FID of each
+  digit's samples against that digit's test images.
 """
 
 import time
@@ -18,9 +37,11 @@ from skgen.studies._report import output_folder, write_report
 
 PROFILES = {
     "quick": {"n_train": 3000, "n_test": 1000, "n_samples": 1000, "epochs": 0.2, "n_resamples": 30,
-              "n_steps": 100, "ais_chains": 50, "ais_betas": 2000, "n_importance_samples": 50},
+              "short_run_steps": 100, "equilibrium": {"n_steps": 100, "n_temperatures": 10}, "ais_chains": 50,
+              "ais_betas": 2000, "n_importance_samples": 50, "per_class": 50, "conditional_steps": 300},
     "full": {"n_train": 60000, "n_test": 10000, "n_samples": 10000, "epochs": 1.0, "n_resamples": 200,
-             "n_steps": 100, "ais_chains": 100, "ais_betas": 10000, "n_importance_samples": 1000},
+             "short_run_steps": 100, "equilibrium": {"n_steps": 300, "n_temperatures": 10}, "ais_chains": 100,
+             "ais_betas": 10000, "n_importance_samples": 1000, "per_class": 500, "conditional_steps": 3000},
 }
 
 #: epochs of each model in the full profile (the quick profile scales them)
@@ -32,6 +53,16 @@ EPOCHS = {"RBM": 10, "DBN": 10, "BetaVAE": 100, "GAN": 100}
 RBM_TRAINING = {"persistent": True, "n_chains": 2000, "lr": 0.02, "batch_size": 100, "optimizer__momentum": 0.5,
                 "optimizer__weight_decay": 1e-4, "lr_scheduler__start_factor": 1.0, "lr_scheduler__end_factor": 0.0}
 
+#: GAN training: hinge loss against a spectrally normalised discriminator, the two time-scale
+#: learning rates and an exponential moving average of the generator (benchmarks/bench_gan.py)
+GAN_TRAINING = {"loss": "hinge", "spectral_norm": True, "ema_decay": 0.999, "discriminator_optimizer__lr": 4e-4,
+                "generator_optimizer__lr": 1e-4}
+
+#: what each row's sampler is, in the report's words
+SAMPLERS = {"short-run": "persistent chains + {short_run_steps} Gibbs steps",
+            "equilibrium": "noise + {n_steps} tempering sweeps x {n_temperatures} temperatures",
+            "prior": "z ~ N(0, I) through the decoder or generator"}
+
 
 def check_models(models):
     """Raise a ValueError unless ``models`` is a non-empty list of study 3's model names."""
@@ -39,7 +70,8 @@ def check_models(models):
         raise ValueError(f"models must be a non-empty list of {list(EPOCHS)}; got {list(models)}.")
 
 
-def _models(config, device, random_state):
+def _models(config, device, random_state, conditional=False):
+    """Study 3's estimators by name, unfitted; with ``conditional``, their class-conditional versions."""
     import torch
 
     from skgen import DBN, GAN, RBM, BetaVAE
@@ -49,15 +81,21 @@ def _models(config, device, random_state):
 
     shared = {"device": device, "random_state": random_state}
     rbm_training = {**RBM_TRAINING, "lr_scheduler": torch.optim.lr_scheduler.LinearLR, **shared}
+    if conditional:
+        rbm = DBN(hidden_layer_sizes=(500,), joint_labels=True, max_epochs=epochs("RBM"),
+                  lr_scheduler__total_iters=epochs("RBM"), **rbm_training)
+    else:
+        rbm = RBM(n_components=500, max_epochs=epochs("RBM"), ais_chains=config["ais_chains"],
+                  ais_betas=config["ais_betas"], lr_scheduler__total_iters=epochs("RBM"), **rbm_training)
     return {
-        "RBM": RBM(n_components=500, max_epochs=epochs("RBM"), ais_chains=config["ais_chains"],
-                   ais_betas=config["ais_betas"], lr_scheduler__total_iters=epochs("RBM"), **rbm_training),
-        "DBN": DBN(hidden_layer_sizes=(500, 250), max_epochs=epochs("DBN"), lr_scheduler__total_iters=epochs("DBN"),
-                   **rbm_training),
+        "RBM": rbm,
+        "DBN": DBN(hidden_layer_sizes=(500, 250), joint_labels=conditional, max_epochs=epochs("DBN"),
+                   lr_scheduler__total_iters=epochs("DBN"), **rbm_training),
         "BetaVAE": BetaVAE(latent_dim=50, hidden_layer_sizes=(200, 200), max_epochs=epochs("BetaVAE"),
-                           n_importance_samples=config["n_importance_samples"], **shared),
+                           n_importance_samples=config["n_importance_samples"], conditional=conditional, **shared),
         "GAN": GAN(latent_dim=64, generator_hidden_layer_sizes=(256, 512),
-                   discriminator_hidden_layer_sizes=(512, 256), max_epochs=epochs("GAN"), **shared),
+                   discriminator_hidden_layer_sizes=(512, 256), max_epochs=epochs("GAN"), conditional=conditional,
+                   **GAN_TRAINING, **shared),
     }
 
 
@@ -67,15 +105,28 @@ def n_parameters(model):
         return sum(n_parameters(rbm) for rbm in model.rbms_)
     if hasattr(model, "components_"):
         return model.components_.size + model.intercept_hidden_.size + model.intercept_visible_.size
-    return sum(p.numel() for p in model.net_.module_.parameters())
+    return sum(p.numel() for p in model.net_.module_.parameters() if p.requires_grad)
+
+
+def pixel_probabilities(name, model, n_samples, sampler, config, random_state, y=None):
+    """``n_samples`` pixel-probability images of ``model`` by ``sampler`` (of :data:`SAMPLERS`).
+
+    The Boltzmann machines return the mean-field visibles of their chains' last step, the
+    VAE its decoder means, the GAN its generator's output.
+    """
+    if name not in ("RBM", "DBN"):
+        return model.sample(n_samples, y=y, mean=True, random_state=random_state)
+    if sampler == "short-run":
+        options = {"start": "chains", "n_steps": config["short_run_steps"]}
+    elif y is not None:
+        options = {"start": "noise", "n_steps": config["conditional_steps"], "y": y}
+    else:
+        options = {"start": "noise", "sampler": "tempering", **config["equilibrium"]}
+    return model.sample(n_samples, return_probabilities=True, random_state=random_state, **options)
 
 
 def _scores(features_test, features, config, random_state):
-    from skgen.metrics import (
-        frechet_distance_interval,
-        kernel_distance,
-        precision_recall,
-    )
+    from skgen.metrics import frechet_distance_interval, kernel_distance, precision_recall
 
     fid = frechet_distance_interval(features_test, features, n_resamples=config["n_resamples"],
                                     random_state=random_state)
@@ -86,36 +137,100 @@ def _scores(features_test, features, config, random_state):
 
 
 def _fit_and_score(name, model, X_train, X_test, features_test, config, out, random_state):
-    """Fit one model, draw its samples and score them: its row of the table and its sample grid."""
-    from skgen.metrics import digit_shares, extract_features
+    """Fit one model and score each of its samplers: its rows of the table and its sample grids."""
+    from skgen.metrics import digit_shares, extract_features, frechet_distance
     from skgen.plotting import save_image_grid
 
     start = time.perf_counter()
     model.fit(X_train)
-    seconds = time.perf_counter() - start
-    # the RBM's and the DBN's top chains continue their persistent chains, which training kept in
-    # equilibrium and balanced; a hundred steps decorrelate the copies of a chain (2,000 chains serve
-    # 10,000 samples), while a thousand drift towards the frozen model's less even distribution
-    # (benchmarks/bench_study3_sampling.py)
-    sample_kwargs = {"start": "chains", "n_steps": config["n_steps"]} if name in ("RBM", "DBN") else {}
-    samples = model.sample(config["n_samples"], random_state=random_state, **sample_kwargs)
-    figure = save_image_grid(samples[:100], (28, 28), out / f"samples_{name.lower()}.png", n_cols=10,
-                             title=f"{name} samples")
+    fit_s = time.perf_counter() - start
     log_likelihood = model.score(X_test) if hasattr(model, "score_samples") else np.nan
-    row = {"model": name, "n_parameters": n_parameters(model), "fit_s": seconds, "log_likelihood": log_likelihood,
-           **_scores(features_test, extract_features(samples), config, random_state),
-           "min_digit_pct": 100 * digit_shares(samples).min()}
-    return row, figure
+    rows, figures = [], []
+    rng = np.random.RandomState(random_state)
+    for sampler in ("short-run", "equilibrium") if name in ("RBM", "DBN") else ("prior",):
+        start = time.perf_counter()
+        probabilities = pixel_probabilities(name, model, config["n_samples"], sampler, config, random_state)
+        sample_s = time.perf_counter() - start
+        images = (probabilities > 0.5).astype(np.float32)
+        # the GAN has no pixel distribution to draw from: its samples are its generator's images
+        drawn = None if name == "GAN" else (rng.random_sample(probabilities.shape) < probabilities).astype(np.float32)
+        label = name if sampler == "prior" else f"{name}, {sampler}"
+        figures.append(save_image_grid(images[:100], (28, 28), out / f"samples_{label.lower().replace(', ', '_')}.png",
+                                       n_cols=10, title=f"{label} samples"))
+        rows.append({"model": name, "sampler": SAMPLERS[sampler].format(**config, **config["equilibrium"]),
+                     "n_parameters": n_parameters(model), "fit_s": fit_s, "sample_s": sample_s,
+                     **_scores(features_test, extract_features(images), config, random_state),
+                     "fid_drawn": np.nan if drawn is None else frechet_distance(features_test, extract_features(drawn)),
+                     "min_digit_pct": 100 * digit_shares(images).min(), "log_likelihood": log_likelihood})
+    return rows, figures
+
+
+def _fit_and_ask(name, model, X_train, y_train, X_test, y_test, config, random_state):
+    """Fit one class-conditional model, ask it for every digit: its row of the conditional table."""
+    from skgen.metrics import extract_features, frechet_distance, predict_digits
+
+    start = time.perf_counter()
+    model.fit(X_train, y_train)
+    fit_s = time.perf_counter() - start
+    asked = np.repeat(np.arange(10), config["per_class"])
+    images = (pixel_probabilities(name, model, len(asked), "conditional", config, random_state, y=asked) > 0.5)
+    images = images.astype(np.float32)
+    agreement = np.array([(predict_digits(images[asked == digit]) == digit).mean() for digit in range(10)])
+    features = extract_features(images)
+    fids = [frechet_distance(extract_features(X_test[y_test == digit]), features[asked == digit]) for digit in range(10)]
+    return {"model": name, "n_parameters": n_parameters(model), "fit_s": fit_s,
+            "asked_digit_pct": 100 * agreement.mean(), "worst_digit_pct": 100 * agreement.min(),
+            "fid_per_class": float(np.mean(fids)), "worst_class_fid": float(np.max(fids))}
+
+
+def verdict(table, conditional=None):
+    """A few sentences read off the study's tables: the ranking by FID and what it says.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The main table of :func:`run_generative_study` (its first row is the floor).
+    conditional : pandas.DataFrame, default=None
+        Its conditional table.
+
+    Returns
+    -------
+    text : str
+    """
+    floor, rows = table.iloc[0], table.iloc[1:].sort_values("fid")
+    names = [row.model if row.sampler == SAMPLERS["prior"] else f"{row.model} ({row.sampler.split(' +')[0]})"
+             for row in rows.itertuples()]
+    ranking = ", then ".join(f"{name} at FID {row.fid:.1f} ({row.fid / floor.fid:.0f}x the floor)"
+                             for name, row in zip(names, rows.itertuples()))
+    sentences = [f"Ranked by FID under the one rule (thresholded pixel probabilities): {ranking}."]
+    boltzmann = rows[rows.model.isin(["RBM", "DBN"])]
+    for model, group in boltzmann.groupby("model"):
+        if len(group) == 2:
+            short, equilibrium = (group[group.sampler.str.startswith(start)].fid.iloc[0]
+                                  for start in ("persistent", "noise"))
+            sentences.append(f"The {model}'s short-run samples score {short:.1f} and its equilibrium samples "
+                             f"{equilibrium:.1f}: the model itself is {'worse' if equilibrium > short else 'better'} "
+                             "than its training chains suggest.")
+    drawn = rows.dropna(subset=["fid_drawn"])
+    if len(drawn):
+        worst = drawn.loc[(drawn.fid_drawn - drawn.fid).idxmax()]
+        sentences.append(f"Drawing pixels instead of thresholding costs up to {worst.fid_drawn - worst.fid:.0f} FID "
+                         f"points ({worst.model}).")
+    if conditional is not None and len(conditional):
+        best = conditional.loc[conditional.asked_digit_pct.idxmax()]
+        sentences.append(f"Asked for a digit, {best.model} draws it most reliably ({best.asked_digit_pct:.1f}% of "
+                         f"samples, the worst digit {best.worst_digit_pct:.1f}%).")
+    return " ".join(sentences)
 
 
 def run_generative_study(profile="quick", *, out="skgen-out/generative", data_home=None, device="cpu",
-                         n_jobs=None, random_state=0, models=tuple(EPOCHS)):
-    """Run study 3 and write its sample grids, table and report into ``out``.
+                         n_jobs=None, random_state=0, models=tuple(EPOCHS), conditional=True):
+    """Run study 3 and write its sample grids, tables and report into ``out``.
 
     Parameters
     ----------
     profile : {"quick", "full"}, default="quick"
-        ``"quick"``: 6,000 training images and short trainings (minutes on 2 cores);
+        ``"quick"``: 3,000 training images and short trainings (minutes on 2 cores);
         ``"full"``: all 60,000 images, the full test set and longer trainings.
     out : path-like, default="skgen-out/generative"
         Output folder.
@@ -124,20 +239,25 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     device : str, default="cpu"
         Where the models train.
     n_jobs : int, default=None
-        Models trained in parallel (joblib), up to four.
+        Models trained in parallel (joblib).
     random_state : int, default=0
         Seeds every model, sampler and bootstrap.
     models : sequence of str, default=("RBM", "DBN", "BetaVAE", "GAN")
         The models to run. Each is trained, sampled and scored the same way whichever
         others run beside it, so one model can be rerun alone.
+    conditional : bool, default=True
+        Also train each model's class-conditional version and ask it for every digit.
 
     Returns
     -------
     table : pandas.DataFrame
-        One row per model (and one for held-out real images, the floor): n_parameters,
-        fit_s, fid with its 95% bootstrap interval (fid_low, fid_high), kid, precision,
-        recall, log_likelihood (nats per image, NaN where the model has none).
-        ``table.attrs["report"]`` is the report's path.
+        One row per model and sampler (and one for held-out real images, the floor):
+        n_parameters, fit_s, sample_s, fid with its 95% bootstrap interval (fid_low,
+        fid_high), fid_x_floor, fid_drawn (drawn pixels; NaN for the GAN), kid, precision,
+        recall, min_digit_pct, log_likelihood (nats per image, NaN where the model has
+        none). ``table.attrs["conditional"]`` is the conditional table (asked_digit_pct,
+        worst_digit_pct, fid_per_class, worst_class_fid), ``table.attrs["verdict"]`` the
+        verdict and ``table.attrs["report"]`` the report's path.
     """
     from skgen.metrics import extract_features
 
@@ -147,32 +267,67 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     config = PROFILES[profile]
     out = output_folder(out)
     rng = np.random.RandomState(random_state)
-    X_train, _ = load_mnist("train", data_home=data_home, return_X_y=True)
-    X_test, _ = load_mnist("test", data_home=data_home, return_X_y=True)
-    X_train = X_train[rng.permutation(len(X_train))[: config["n_train"]]]
-    X_test = X_test[rng.permutation(len(X_test))[: config["n_test"]]]
+    X_train, y_train = load_mnist("train", data_home=data_home, return_X_y=True)
+    X_test, y_test = load_mnist("test", data_home=data_home, return_X_y=True)
+    train, test = rng.permutation(len(X_train))[: config["n_train"]], rng.permutation(len(X_test))[: config["n_test"]]
+    X_train, y_train, X_test, y_test = X_train[train], y_train[train], X_test[test], y_test[test]
     features_test = extract_features(X_test)
     floor = _scores(features_test, extract_features(X_train[: config["n_samples"]]), config, random_state)
-    rows = [{"model": "training images (floor)", **floor}]
-    tasks = ((name, model, X_train, X_test, features_test, config, out, random_state)
-             for name, model in _models(config, device, random_state).items() if name in models)
-    results = parallel_map(_fit_and_score, tasks, n_jobs=n_jobs, desc="study 3 models", unit="model")
-    rows += [row for row, _ in results]
-    figures = [figure for _, figure in results]
-    columns = ["model", "n_parameters", "fit_s", "fid", "fid_low", "fid_high", "kid", "precision", "recall",
-               "min_digit_pct", "log_likelihood"]
-    table = pd.DataFrame(rows, columns=columns)
-    notes = (f"Profile `{profile}`: {len(X_train)} training images binarized at 127, {len(X_test)} test images, "
-             f"{config['n_samples']} samples per model. FID, KID and precision/recall (k=3) are computed in the "
-             "penultimate-layer features of skgen's shipped MNIST network, against the test images; the first row "
-             "scores training images, the floor a perfect model would reach. FID intervals are 95% bootstrap "
-             "percentiles. min_digit_pct is the share of the rarest digit among the samples, as the shipped network "
-             "classifies them (10 for a generator that covers every digit evenly). The RBM and the DBN are trained by "
-             "PCD with 2,000 persistent chains and a learning rate decaying linearly to zero; their samples continue "
-             f"those chains for {config['n_steps']} Gibbs steps (the DBN's in its top RBM, then a down pass), each "
-             "chain serving several samples; longer runs drift towards the trained model's own, less even "
-             "distribution (benchmarks/bench_study3_sampling.py). "
-             "Log-likelihoods are in nats per image.")
-    table.attrs["report"] = write_report(out, "generative", "Study 3: generative models on binarized MNIST",
-                                         table, figures, notes)
+    tasks = [(_fit_and_score, (name, model, X_train, X_test, features_test, config, out, random_state))
+             for name, model in _models(config, device, random_state).items() if name in models]
+    if conditional:
+        tasks += [(_fit_and_ask, (name, model, X_train, y_train, X_test, y_test, config, random_state))
+                  for name, model in _models(config, device, random_state, conditional=True).items() if name in models]
+    results = parallel_map(_run, tasks, n_jobs=n_jobs, desc="study 3 models", unit="model")
+    scored, asked = results[:len(models)], results[len(models):]
+    table = pd.DataFrame([{"model": "training images (floor)", "sampler": "", **floor},
+                          *(row for rows, _ in scored for row in rows)])
+    table.insert(table.columns.get_loc("fid_high") + 1, "fid_x_floor", table.fid / floor["fid"])
+    columns = ["model", "sampler", "n_parameters", "fit_s", "sample_s", "fid", "fid_low", "fid_high", "fid_x_floor",
+               "fid_drawn", "kid", "precision", "recall", "min_digit_pct", "log_likelihood"]
+    table = table.reindex(columns=columns)
+    conditional_table = pd.DataFrame(asked, columns=["model", "n_parameters", "fit_s", "asked_digit_pct",
+                                                     "worst_digit_pct", "fid_per_class", "worst_class_fid"])
+    table.attrs["conditional"] = conditional_table
+    table.attrs["verdict"] = verdict(table, conditional_table)
+    figures = [figure for _, model_figures in scored for figure in model_figures]
+    table.attrs["report"] = write_report(out, "generative", "Study 3: generative models on binarized MNIST", table,
+                                         figures, _notes(profile, config, len(X_train), len(X_test), table),
+                                         extra=[("conditional", "Class-conditional generation", conditional_table)])
     return table
+
+
+def _run(function, arguments):
+    """``function(*arguments)``: one task of the study, for :func:`parallel_map`."""
+    return function(*arguments)
+
+
+def _notes(profile, config, n_train, n_test, table):
+    return (
+        f"Profile `{profile}`: {n_train} training images binarized at 127, {n_test} test images, "
+        f"{config['n_samples']} samples per model and sampler.\n\n**Verdict.** {table.attrs['verdict']}\n\n"
+        "**How every model is judged.** One rule makes every model's binary images: its pixel probabilities "
+        "(the Boltzmann machines' last mean-field visibles, the VAE's decoder means, the GAN generator's output) "
+        "thresholded at 1/2, as the test images are; `fid_drawn` scores Bernoulli draws from the same "
+        "probabilities, whose salt-and-pepper noise the feature network punishes. FID (with its 95% bootstrap "
+        "interval and as a multiple of the floor), KID and precision/recall (k=3) are computed in the "
+        "penultimate-layer features of skgen's shipped MNIST network against the test images; the first row "
+        "scores training images, the floor a perfect model would reach. min_digit_pct is the share of the "
+        "rarest digit (10 for even coverage). Log-likelihoods are in nats per image (AIS for the RBM, the "
+        "importance-weighted bound for the VAE).\n\n"
+        "**Recipes.** RBM (500 hidden) and DBN (500-250): PCD-1 with 2,000 persistent chains, SGD with momentum "
+        "0.5, lr 0.02 decaying linearly to 0. Their *short-run* samples continue the persistent chains "
+        f"{config['short_run_steps']} Gibbs steps (several samples per chain); their *equilibrium* samples start "
+        f"from noise and run {config['equilibrium']['n_steps']} sweeps of parallel tempering at "
+        f"{config['equilibrium']['n_temperatures']} temperatures. beta-VAE: 784-200-200-50, tanh, the ELBO "
+        "(beta=1), Adam lr 1e-3. GAN: 64-256-512-784 generator with batch norm, 784-512-256 discriminator with "
+        "minibatch standard deviation, hinge loss, spectral normalisation, Adam lr 1e-4 (G) and 4e-4 (D), "
+        "samples from an exponential moving average (0.999) of the generator. `fit_s` is each model's "
+        "training time.\n\n"
+        "**Class-conditional generation.** The same recipes with the labels: the RBM as a one-layer "
+        "DBN(joint_labels=True), the DBN with joint_labels=True (label units clamped, chains from noise, "
+        f"{config['conditional_steps']} Gibbs steps), BetaVAE(conditional=True), GAN(conditional=True); "
+        f"{config['per_class']} samples per digit. asked_digit_pct is the share the shipped network reads as the "
+        "asked digit (worst_digit_pct for the worst digit); fid_per_class the mean over digits of the FID between "
+        "a digit's samples and that digit's test images."
+    )

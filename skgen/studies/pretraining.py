@@ -1,8 +1,8 @@
 """Study 2: does DBN pretraining help a deep classifier of MNIST, and does Adam beat SGD?
 
-Sigmoid networks are trained on MNIST binarized at 127, either from random weights or from
-the weights of a DBN pretrained on the same training images, and fine-tuned with plain SGD
-or with Adam. Early stopping holds out 10% of the training images; the error is measured on
+Networks of logistic (sigmoid) units, in both arms, are trained on MNIST binarized at 127,
+either from random weights or from the weights of a DBN pretrained on the same training
+images, and fine-tuned with plain SGD or with Adam. Early stopping holds out 10% of the training images; the error is measured on
 the official 10,000 test images. Three experiments vary one thing each:
 
 - ``layers``: 2 to 5 hidden layers of 200 units;
@@ -58,6 +58,9 @@ OPTIMIZERS = {
 }
 _OPTIMIZER_LABELS = {"sgd": "SGD", "adam": "Adam"}
 
+#: the hidden units of both arms: a DBN's are logistic, so the random networks' are too
+ACTIVATION = "logistic"
+
 #: DBN pretraining: CD-1 with small batches, the same for every point
 PRETRAINING = {"lr": 0.1, "batch_size": 20}
 FINE_TUNING_BATCH_SIZE = 50
@@ -102,9 +105,10 @@ def _one_point(n_layers, n_units, n_train, config, data, device, seed):
     rows = []
     for init, pretrained in (("pretrained", FrozenEstimator(dbn)), ("random", None)):
         for name, (optimizer, settings) in OPTIMIZERS.items():
-            clf = DNNClassifier(hidden_layer_sizes=sizes, dbn=pretrained, optimizer=optimizer, **settings,
-                                batch_size=FINE_TUNING_BATCH_SIZE, max_epochs=config["max_epochs"],
-                                n_iter_no_change=config["patience"], device=device, random_state=seed)
+            clf = DNNClassifier(hidden_layer_sizes=sizes, dbn=pretrained, activation=ACTIVATION, optimizer=optimizer,
+                                **settings, batch_size=FINE_TUNING_BATCH_SIZE, max_epochs=config["max_epochs"],
+                                early_stopping=True, n_iter_no_change=config["patience"], device=device,
+                                random_state=seed)
             start = time.perf_counter()
             clf.fit(X_train, y_train)
             rows.append({
@@ -208,7 +212,8 @@ def run_pretraining_study(profile="quick", *, out="skgen-out/pretraining", data_
     figures = _figures(out, table)
     notes = (
         f"Profile `{profile if isinstance(profile, str) else 'custom'}`. MNIST binarized at 127; test error on "
-        f"{len(X_test)} official test images; early stopping on 10% of the training images. DBN pretraining: "
+        f"{len(X_test)} official test images; early stopping on 10% of the training images. Every network, "
+        f"pretrained or random, has {ACTIVATION} hidden units, the units of the DBN. DBN pretraining: "
         f"CD-1, {config['pretrain_epochs']} epochs per layer. Fine-tuning: plain SGD (lr 0.1) or Adam (lr 1e-3), "
         f"batches of {FINE_TUNING_BATCH_SIZE}, at most {config['max_epochs']} epochs. "
         f"Mean test error: {_summary(table)}."

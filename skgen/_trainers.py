@@ -1,0 +1,259 @@
+"""Trainers of the energy family: what one minibatch does to a machine's parameters.
+
+A trainer is built from a machine (:mod:`skgen._machines`) and explicit settings, never
+from an estimator, and serves :meth:`skgen._energy.EnergyEstimator._fit_epochs`, the one
+training loop of the energy family, through four members:
+
+- ``parameters``: the tensors the optimizer updates, their ``.grad`` allocated once;
+- ``gradient(batch)``: write the minibatch's gradient into those ``.grad``;
+- ``after_step(batch)``: constrain the parameters after the optimizer's step;
+- ``reconstruction_error(rows)``: the mean squared error of the mean-field
+  reconstruction of ``rows``, the per-epoch record.
+
+:class:`ContrastiveDivergence` trains a restricted Boltzmann machine by CD-k, PCD-k or
+parallel tempering; :class:`UpDown` fine-tunes a deep belief network by the up-down
+algorithm, its top RBM by a :class:`ContrastiveDivergence`.
+"""
+
+import torch
+
+from skgen._base import bernoulli
+from skgen._machines import ParallelTempering
+
+#: rate of the moving averages that track the centering offsets (Melchior et al. 2016)
+CENTERING_RATE = 0.01
+
+
+class ContrastiveDivergence:
+    """The CD-k / PCD-k / tempering gradient of one minibatch, written into the parameters' ``.grad``.
+
+    Buffers are allocated once and every product writes into them, so that an update of
+    CD-1 does little besides its matrix products. The negative and positive phases share
+    two stacked buffers, ``inputs = [x(v_neg); x(v_data)]`` (``x(v)`` is what the hiddens
+    see: ``v`` itself for binary visibles) and ``hiddens = [P(h|v_neg); P(h|v_data)]``;
+    once the hidden rows are scaled by ``+1/m`` and ``-1/n``, the weight gradient is the
+    single product ``hiddens^T inputs`` and the bias gradients are sums over their rows.
+
+    With centering, the optimizer updates the centred biases, the machine samples with the
+    equivalent uncentred ones, and the weight gradient gets the rank-one corrections of
+    ``(h - lambda)(v - mu)^T``.
+
+    Parameters
+    ----------
+    machine : BernoulliMachine or GaussianMachine
+        The model to train, in place.
+    batch_size : int
+        The largest minibatch :meth:`gradient` will get.
+    generator : torch.Generator
+        On the machine's device.
+    cd_steps : int, default=1
+        Gibbs steps (or tempering steps) of the negative phase.
+    persistent : bool, default=False
+        Carry the negative chains across updates (PCD) instead of starting them at the data.
+    n_chains : int, default=None
+        Persistent chains (per temperature); ``None`` takes ``batch_size``.
+    tempering : bool, default=False
+        Parallel tempering over ``n_temperatures`` temperatures (implies ``persistent``).
+    n_temperatures : int, default=10
+    offsets : pair of arrays or tensors (mu, lambda), default=None
+        Centering offsets of the visibles and hiddens; ``None`` trains uncentred.
+    """
+
+    def __init__(self, machine, batch_size, generator, *, cd_steps=1, persistent=False, n_chains=None,
+                 tempering=False, n_temperatures=10, offsets=None):
+        self.machine, self.generator = machine, generator
+        self.cd_steps = cd_steps
+        self.tempering = tempering
+        self.persistent = persistent or tempering
+        self.n_chains = (n_chains or batch_size) if self.persistent else batch_size
+        self.n_temperatures = n_temperatures
+        W = machine.W
+        n_rows = self.n_chains + batch_size
+        self.inputs = torch.empty(n_rows, W.shape[1], dtype=W.dtype, device=W.device)
+        self.hiddens = torch.empty(n_rows, W.shape[0], dtype=W.dtype, device=W.device)
+        self.phase_weights = torch.empty(n_rows, dtype=W.dtype, device=W.device)
+        hidden_rows = lambda: torch.empty(self.n_chains, W.shape[0], dtype=W.dtype, device=W.device)  # noqa: E731
+        visible_rows = lambda: torch.empty(self.n_chains, W.shape[1], dtype=W.dtype, device=W.device)  # noqa: E731
+        self.h, self.h_mean = hidden_rows(), hidden_rows()
+        self.v_mean, self.negatives = visible_rows(), visible_rows()
+        self.centered = offsets is not None
+        if self.centered:
+            self.mu, self.lam = (torch.as_tensor(offset, device=W.device).clone() for offset in offsets)
+            self.b_centred = machine.b + W.T @ self.lam
+            self.c_centred = machine.c + W @ self.mu
+            self.parameters = [W, self.b_centred, self.c_centred, *machine.extra_parameters()]
+        else:
+            self.parameters = [W, machine.b, machine.c, *machine.extra_parameters()]
+        for p in self.parameters:
+            p.grad = torch.zeros_like(p)
+        self.chains = None
+
+    def start_chains(self, data, state):
+        """Persistent chains from a previous training's ``state`` (:attr:`chains`), else from the data."""
+        if not self.persistent:
+            return
+        n_rows = self.n_chains * (self.n_temperatures if self.tempering else 1)
+        if state is not None and state.shape[0] == n_rows:
+            self.chains = torch.as_tensor(state, device=data.device).clone()
+        else:
+            visibles = data[torch.arange(n_rows, device=data.device) % len(data)].clone()
+            self.chains = visibles if self.tempering else bernoulli(self.machine.mean_hiddens(visibles), self.generator)
+        if self.tempering:
+            self.sampler = ParallelTempering(self.machine, self.chains, self.n_temperatures, self.generator)
+
+    def model_chains(self):
+        """The visible states of the chains at the model's temperature."""
+        if self.tempering:
+            return self.chains[:self.n_chains]
+        return self.last_negatives
+
+    def gradient(self, v0):
+        """Write the gradient of ``mean F(v0) - mean F(v_neg)`` into the parameters' ``.grad``."""
+        machine, n = self.machine, len(v0)
+        m = self.n_chains if self.persistent else n
+        inputs, hiddens, weights = self.inputs[:m + n], self.hiddens[:m + n], self.phase_weights[:m + n]
+        x0, h0 = inputs[m:], hiddens[m:]
+        machine.hidden_input(v0, out=x0)
+        torch.addmm(machine.c, x0, machine.W.T, out=h0).sigmoid_()
+        if self.centered:
+            self.data_hidden_mean = h0.mean(0)
+        vk = self._negatives(v0, h0)
+        machine.hidden_input(vk, out=inputs[:m])
+        torch.addmm(machine.c, inputs[:m], machine.W.T, out=hiddens[:m]).sigmoid_()
+        if self.persistent and not self.tempering:
+            bernoulli(hiddens[:m], self.generator, out=self.chains)
+        self.last_negatives = vk
+        weights[:m].fill_(1.0 / m)
+        weights[m:].fill_(-1.0 / n)
+        machine.extra_gradients(vk, v0, inputs, hiddens, weights)
+        hiddens.mul_(weights.unsqueeze(1))
+        W, b, c = self.parameters[:3]
+        torch.mm(hiddens.t(), inputs, out=W.grad)
+        torch.mv(inputs.t(), weights, out=b.grad)
+        torch.sum(hiddens, 0, out=c.grad)
+        if self.centered:
+            W.grad.sub_(torch.outer(self.lam, b.grad)).sub_(torch.outer(c.grad, self.mu))
+
+    def _negatives(self, v0, h0):
+        """The negative phase's visible states: CD-k from the data, PCD-k from the chains, or tempering."""
+        machine, generator = self.machine, self.generator
+        if self.tempering:
+            for _ in range(self.cd_steps):
+                v, _ = self.sampler.step()
+            self.chains = self.sampler.chains
+            return v
+        m = len(self.chains) if self.persistent else len(v0)
+        h, v_mean, v = self.h[:m], self.v_mean[:m], self.negatives[:m]
+        if self.persistent:
+            h.copy_(self.chains)
+        else:
+            bernoulli(h0, generator, out=h)
+        for step in range(self.cd_steps):
+            if step:
+                bernoulli(machine.mean_hiddens(v, out=self.h_mean[:m]), generator, out=h)
+            machine.sample_visibles(machine.mean_visibles(h, out=v_mean), h, generator, out=v)
+        return v
+
+    def after_step(self, v0):
+        """Constrain the parameters; move the centering offsets towards the batch means, keeping the model,
+        and give the machine the uncentred biases of the updated model."""
+        self.machine.constrain()
+        if not self.centered:
+            return
+        machine, rate = self.machine, CENTERING_RATE
+        mu_step = rate * (v0.mean(0) - self.mu)
+        lam_step = rate * (self.data_hidden_mean - self.lam)
+        self.b_centred.add_(machine.W.T @ lam_step)
+        self.c_centred.add_(machine.W @ mu_step)
+        self.mu.add_(mu_step)
+        self.lam.add_(lam_step)
+        torch.addmv(self.b_centred, machine.W.T, self.lam, alpha=-1, out=machine.b)
+        torch.addmv(self.c_centred, machine.W, self.mu, alpha=-1, out=machine.c)
+
+    def reconstruction_error(self, rows):
+        """Mean squared error of the mean-field reconstruction ``E[v | P(h | rows)]`` of ``rows``."""
+        with torch.no_grad():
+            reconstruction = self.machine.mean_visibles(self.machine.mean_hiddens(rows))
+            return torch.mean((reconstruction - rows) ** 2).item()
+
+
+class UpDown:
+    """The up-down algorithm's gradient for one minibatch (Hinton, Osindero & Teh 2006, appendix B).
+
+    The lower layers of a deep belief network are untied into recognition layers, which
+    drive the data up, and generative layers, which drive the top RBM's negative states
+    down; the top RBM keeps tied weights and its own negative phase. A minibatch holds the
+    visible rows followed by ``n_labels`` one-hot label columns, which join the top RBM's
+    visibles.
+
+    Parameters
+    ----------
+    top : ContrastiveDivergence
+        The top RBM's trainer, its chains started.
+    recognition, generative : list of skgen._machines.SigmoidLayer
+        The lower layers, bottom first, trained in place.
+    generator : torch.Generator
+    n_labels : int, default=0
+    """
+
+    def __init__(self, top, recognition, generative, generator, n_labels=0):
+        self.top, self.recognition, self.generative = top, recognition, generative
+        self.generator, self.n_labels = generator, n_labels
+        self.n_top_features = top.machine.W.shape[1] - n_labels
+        layers = [p for layer in recognition + generative for p in (layer.weights, layer.bias)]
+        for parameter in layers:
+            parameter.grad = torch.zeros_like(parameter)
+        self.parameters = [*top.parameters, *layers]
+
+    def _split(self, batch):
+        """The visible rows and the label columns (or None) of a minibatch."""
+        if not self.n_labels:
+            return batch, None
+        return batch[:, :-self.n_labels].contiguous(), batch[:, -self.n_labels:].contiguous()
+
+    def gradient(self, batch):
+        """Write the up-down gradient of a minibatch of visible rows (and one-hot labels) into ``.grad``."""
+        visibles, labels = self._split(batch)
+        wake = self.wake_phase(visibles)
+        self.top_visibles = wake[-1] if labels is None else torch.cat([wake[-1], labels], 1)
+        self.top.gradient(self.top_visibles)
+        sleep = self.sleep_phase(self.top.model_chains()[:, :self.n_top_features])
+        for layer, below, above in zip(self.generative, wake, wake[1:]):
+            layer.delta_rule(above, below)
+        for layer, below, above in zip(self.recognition, sleep, sleep[1:]):
+            layer.delta_rule(below, above)
+
+    def wake_phase(self, visibles):
+        """States of every layer, bottom first, drawn up from the data through the recognition weights."""
+        states = [visibles]
+        for layer in self.recognition:
+            states.append(layer.sample(states[-1], self.generator))
+        return states
+
+    def sleep_phase(self, top_states):
+        """States of every layer, bottom first, drawn down from the top RBM's through the generative weights."""
+        states = [top_states]
+        for layer in reversed(self.generative):
+            states.insert(0, layer.sample(states[0], self.generator))
+        return states
+
+    def after_step(self, batch):
+        """The top RBM's constraints and centering offsets after an optimizer step."""
+        self.top.after_step(self.top_visibles)
+
+    def reconstruction_error(self, rows):
+        """Mean squared error of the visibles reached by the mean-field up pass (no label known), the top
+        RBM's mean visibles and the generative down pass."""
+        visibles, _ = self._split(rows)
+        with torch.no_grad():
+            states = visibles
+            for layer in self.recognition:
+                states = layer.probabilities(states)
+            if self.n_labels:
+                states = torch.cat([states, torch.full((len(states), self.n_labels), 1 / self.n_labels,
+                                                       device=states.device)], 1)
+            machine = self.top.machine
+            states = machine.mean_visibles(machine.mean_hiddens(states))[:, :self.n_top_features]
+            for layer in reversed(self.generative):
+                states = layer.probabilities(states)
+            return torch.mean((states - visibles) ** 2).item()

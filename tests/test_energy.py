@@ -1,0 +1,138 @@
+"""skgen._energy: the energy family's template, its one training loop, its parameters, its weights on the device."""
+
+import pickle
+import re
+
+import numpy as np
+import pytest
+import torch
+
+import skgen
+from skgen import RBM
+from skgen._base import fit_context
+from skgen._energy import DOC_MARKER, TRAINING_PARAMETERS, EnergyEstimator
+
+ENERGY = {name: getattr(skgen, name) for name in skgen._ESTIMATORS if issubclass(getattr(skgen, name), EnergyEstimator)}
+
+
+def test_the_registry_holds_the_energy_family():
+    assert {"RBM", "GaussianBernoulliRBM", "DBN"} <= set(ENERGY)
+
+
+@pytest.mark.parametrize("name", ENERGY)
+def test_every_parameter_is_declared_and_documented_with_its_default(name):
+    cls = ENERGY[name]
+    params = cls().get_params(deep=False)
+    assert set(params) <= set(cls._parameter_constraints)
+    assert DOC_MARKER not in cls.__doc__
+    for param, default in params.items():
+        entry = re.search(rf"^    {param} : (.*)$", cls.__doc__, re.MULTILINE)
+        assert entry, f"{name} does not document {param}"
+        if param in TRAINING_PARAMETERS and isinstance(default, (int, float, str)) and not isinstance(default, bool):
+            shown = f'"{default}"' if isinstance(default, str) else repr(default)
+            assert entry.group(1).endswith(f"default={shown}"), entry.group(0)
+
+
+class Quadratic:
+    """A trainer of one parameter ``w`` towards the mean of the rows, whose loss can be made to diverge."""
+
+    def __init__(self, w):
+        self.w = w
+        self.parameters = [w]
+        w.grad = torch.zeros_like(w)
+
+    def gradient(self, batch):
+        self.w.grad.copy_(self.w - batch.mean(0))
+
+    def after_step(self, batch):
+        pass
+
+    def reconstruction_error(self, rows):
+        return torch.mean((rows - self.w) ** 2).item()
+
+
+class Toy(EnergyEstimator):
+    """An energy model of the least kind: the hooks filled, the loop inherited."""
+
+    def __init__(self, lr=0.5, max_epochs=3, batch_size=4, optimizer=torch.optim.SGD, lr_scheduler=None,
+                 device="cpu", random_state=0, verbose=0, **kwargs):
+        self.lr, self.max_epochs, self.batch_size, self.optimizer = lr, max_epochs, batch_size, optimizer
+        self.lr_scheduler, self.device, self.random_state, self.verbose = lr_scheduler, device, random_state, verbose
+        self._set_routed_params(kwargs)
+
+    @fit_context
+    def fit(self, X):
+        data = torch.as_tensor(X, dtype=torch.float32)
+        self._initialize(data, self.random_state)
+        self._fit_epochs(data, self.max_epochs, self.random_state, self.history_)
+        return self
+
+    def _initialize(self, data, random_state):
+        self.w_ = np.zeros(data.shape[1], dtype=np.float32)
+        self.history_ = []
+
+    def make_trainer(self, data, generator):
+        return Quadratic(torch.tensor(self.w_))
+
+    def store_trainer(self, trainer):
+        self.w_ = trainer.w.numpy().copy()
+
+
+def test_an_energy_model_must_fill_every_hook():
+    class Incomplete(EnergyEstimator):
+        def _initialize(self, data, random_state):
+            pass
+
+    with pytest.raises(TypeError, match="make_trainer"):
+        Incomplete()
+
+
+def test_the_loop_trains_schedules_records_and_stores(capsys):
+    X = np.arange(24, dtype=np.float32).reshape(12, 2)
+    toy = Toy(max_epochs=4, verbose=1, lr_scheduler=torch.optim.lr_scheduler.StepLR, lr_scheduler__step_size=1,
+              lr_scheduler__gamma=0.5).fit(X)
+    assert [entry["epoch"] for entry in toy.history_] == [1, 2, 3, 4]
+    np.testing.assert_allclose([entry["lr"] for entry in toy.history_], [0.5, 0.25, 0.125, 0.0625])
+    errors = [entry["reconstruction_error"] for entry in toy.history_]
+    assert errors == sorted(errors, reverse=True)
+    assert np.all(np.abs(toy.w_ - X.mean(0)) < np.abs(X.mean(0)))
+    assert "[Toy] epoch 4: reconstruction error" in capsys.readouterr().out
+
+
+def test_the_divergence_guard_names_the_epoch():
+    X = np.arange(24, dtype=np.float32).reshape(12, 2) * 1e30
+    with pytest.raises(ValueError, match="non-finite weights\\) in epoch 1 with lr=1000.0"):
+        Toy(lr=1e3, max_epochs=3).fit(X)
+
+
+def test_the_loop_validates_parameters_first():
+    with pytest.raises(ValueError, match="batch_size must be an int"):
+        Toy(batch_size=0).fit(np.zeros((4, 2)))
+
+
+@pytest.fixture
+def rbm():
+    X = (np.random.RandomState(0).uniform(size=(40, 6)) > 0.5).astype(np.float32)
+    return RBM(n_components=3, max_epochs=2, random_state=0).fit(X), X
+
+
+def test_the_fitted_machine_is_built_once_and_again_when_the_state_changes(rbm, monkeypatch):
+    rbm, X = rbm
+    built = []
+    original = RBM._make_machine
+    monkeypatch.setattr(RBM, "_make_machine", lambda self, *args, **kwargs: built.append(1) or original(self, *args,
+                                                                                                        **kwargs))
+    first = rbm.transform(X)
+    rbm.transform(X), rbm.sample(2, n_steps=3, random_state=0), rbm.score_samples(X)
+    assert len(built) == 1
+    rbm.intercept_hidden_ = rbm.intercept_hidden_ + 1.0
+    np.testing.assert_array_less(first, rbm.transform(X))
+    assert len(built) == 2
+
+
+def test_pickles_hold_numpy_state_only(rbm):
+    rbm, X = rbm
+    expected = rbm.transform(X)
+    state = pickle.loads(pickle.dumps(rbm)).__dict__
+    assert not any(isinstance(value, torch.Tensor) for value in state.values())
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(rbm)).transform(X), expected)
