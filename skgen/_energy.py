@@ -9,8 +9,9 @@ owns what every energy model shares and declares, as abstract methods, what each
   becomes their documentation with the defaults of its signature;
 - the one training loop, :meth:`EnergyEstimator._fit_epochs`: epochs of minibatches, the
   optimizer and ``lr_scheduler`` (stepped once per epoch), the divergence guard, the
-  per-epoch ``history`` record and ``verbose`` print, one CPU thread
-  (:func:`skgen._threads.fit_threads`); each minibatch goes through
+  per-epoch ``history`` record and ``verbose`` print, the CPU threads of
+  :func:`skgen._threads.fit_threads` for the loop's largest product, chosen again before
+  each epoch (:func:`skgen._threads.refresh_threads`); each minibatch goes through
   :meth:`EnergyEstimator._training_step`, the one place where a gradient is computed;
 - the hooks, which a subclass fills: ``_initialize`` (a fresh fitted state),
   ``make_trainer`` (a trainer of :mod:`skgen._trainers` over a copy of that state on the
@@ -45,7 +46,7 @@ from skgen._base import (
     minibatches,
     torch_generator,
 )
-from skgen._threads import fit_threads
+from skgen._threads import fit_threads, refresh_threads
 
 #: rows of the training data on which the per-epoch reconstruction error is measured
 MONITOR_ROWS = 1000
@@ -216,8 +217,10 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
         optimizer = self._make_optimizer(trainer.parameters)
         scheduler = self._make_lr_scheduler(optimizer)
         monitor = data[torch.randperm(len(data), generator=generator, device=data.device)[:MONITOR_ROWS]]
-        with fit_threads():
+        largest_weights = max((p.numel() for p in trainer.parameters), default=0)  # a layer's inputs x outputs
+        with fit_threads(min(self.batch_size, len(data)) * largest_weights):
             for _ in range(n_epochs):
+                refresh_threads()
                 start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
                 for rows in minibatches(len(data), self.batch_size, generator):
                     self._training_step(trainer, optimizer, data[rows])

@@ -6,7 +6,9 @@
 estimator one training face: early stopping spelled as scikit-learn's ``MLPClassifier``
 spells it (``early_stopping``, ``validation_fraction``, ``n_iter_no_change``),
 ``lr_scheduler`` routed to skorch's ``LRScheduler`` callback and stepped once per epoch,
-``callbacks`` checked, the divergence guard, seeding, and one batch iterator.
+``callbacks`` checked, the divergence guard, seeding, and one batch iterator. The training
+runs on the threads :func:`skgen._threads.fit_threads` gives its largest product, and at the
+estimator's ``precision`` through :class:`MixedPrecisionNet`.
 """
 
 import math
@@ -26,14 +28,16 @@ from skgen._base import (
     TorchEstimator,
     check_finite,
     check_param,
+    check_precision,
     minibatches,
+    precision_context,
     resolve_device,
     resolve_optimizer,
     seeded_torch,
     to_tensor,
 )
 from skgen._labels import check_sample_labels, draw_sample_labels, one_hot
-from skgen._threads import fit_threads
+from skgen._threads import fit_threads, refresh_threads
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -102,6 +106,13 @@ def _take(X, rows):
     return {key: value[rows] for key, value in X.items()} if isinstance(X, dict) else X[rows]
 
 
+def largest_layer(module):
+    """Inputs x outputs of the largest linear layer in ``module`` (0 without one): the
+    multiply-adds per row of its largest product, for :func:`skgen._threads.fit_threads`."""
+    return max((layer.in_features * layer.out_features for layer in module.modules() if isinstance(layer, nn.Linear)),
+               default=0)
+
+
 def batched(function, X, batch_size, *row_inputs):
     """Apply ``function`` to ``X`` in row batches without autograd; concatenate.
 
@@ -143,6 +154,58 @@ class DivergenceGuard(Callback):
         check_finite(len(net.history), net.lr, **losses, weights=list(net.module_.parameters()))
 
 
+class MixedPrecisionNet:
+    """A skorch net mixin: forward passes and losses at the net's ``precision``.
+
+    ``precision="bfloat16"`` runs :meth:`infer` (every forward pass: training, validation,
+    prediction) and :meth:`get_loss` under :func:`skgen._base.precision_context`; the
+    backward pass and the optimizer step stay outside it, so weights, gradients and updates
+    are float32. Outputs come back as float32, for the losses and for NumPy. A net whose
+    ``train_step`` calls its module directly (a GAN's two players) runs those calls in
+    ``with self.autocast():`` itself. Put the mixin before the skorch class:
+    ``class _Net(MixedPrecisionNet, NeuralNetClassifier)``.
+    """
+
+    def __init__(self, *args, precision="float32", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.precision = precision
+
+    def autocast(self):
+        """The context of this net's forward passes (see :func:`skgen._base.precision_context`)."""
+        return precision_context(torch.device(self.device), self.precision)
+
+    def infer(self, x, **fit_params):
+        with self.autocast():
+            return _float32(super().infer(x, **fit_params))
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        with self.autocast():
+            return _float32(super().get_loss(y_pred, y_true, X=X, training=training))
+
+
+class PrecisionNeuralNet(MixedPrecisionNet, NeuralNet):
+    """skorch's :class:`~skorch.NeuralNet` with :class:`MixedPrecisionNet`."""
+
+
+def _float32(output):
+    """``output`` (a tensor or a tuple, list or dict of them) with bfloat16 tensors as float32."""
+    if torch.is_tensor(output):
+        return output.float() if output.dtype == torch.bfloat16 else output
+    if isinstance(output, (tuple, list)):
+        return type(output)(map(_float32, output))
+    if isinstance(output, dict):
+        return {key: _float32(value) for key, value in output.items()}
+    return output
+
+
+class ThreadRefresh(Callback):
+    """Choose the fit's thread count again before each epoch, for the machine's load then
+    (:func:`skgen._threads.refresh_threads`)."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        refresh_threads()
+
+
 def _discard(message):
     """The sink of skorch's EarlyStopping message at ``verbose=0``."""
 
@@ -157,8 +220,8 @@ class SkorchEstimator(TorchEstimator):
     """
 
     _parameter_constraints = {**TorchEstimator._parameter_constraints, "callbacks": [None, Callbacks()]}
-    #: the skorch net class
-    _net_class = NeuralNet
+    #: the skorch net class; :class:`MixedPrecisionNet` among its bases gives it ``precision``
+    _net_class = PrecisionNeuralNet
     #: history entries (per epoch) that the divergence guard requires to be finite
     _monitored_losses = ("train_loss",)
 
@@ -193,7 +256,8 @@ class SkorchEstimator(TorchEstimator):
         return [("lr_scheduler", LRScheduler(self.lr_scheduler, **self._routed("lr_scheduler__")))]
 
     def _callbacks(self):
-        callbacks = [("divergence_guard", DivergenceGuard(self._monitored_losses)),
+        callbacks = [("thread_refresh", ThreadRefresh()),
+                     ("divergence_guard", DivergenceGuard(self._monitored_losses)),
                      *self._step_callbacks(), *self._lr_scheduler_callbacks(), *(self.callbacks or [])]
         if getattr(self, "early_stopping", False):
             sink = print if self.verbose else _discard
@@ -207,16 +271,19 @@ class SkorchEstimator(TorchEstimator):
         ``random_state``; torch's global generator is restored afterwards. ``row_inputs``
         that are not None (``sample_weight=`` weights, ``labels=`` one-hot classes), each
         with one value or row per row of ``X``, travel with the rows as
-        ``X={"X": rows, name: values}``, for a module or a ``get_loss`` that reads them.
+        ``X={"X": rows, name: values}``, for a module or a ``get_loss`` that reads them. The
+        estimator's ``precision`` (float32 where it has none) goes to a net with
+        :class:`MixedPrecisionNet`.
         """
         device = resolve_device(self.device)
+        precision_options = self._precision_options(device)
         X = to_tensor(X, device)
         row_inputs = {name: to_tensor(value, device) for name, value in row_inputs.items() if value is not None}
         if row_inputs:
             X = {"X": X, **row_inputs}
         y = None if y is None else torch.as_tensor(y, device=device)
         optimizer_params = {**self._optimizer_defaults(), **self._routed("optimizer__")}
-        with fit_threads(), seeded_torch(self.random_state, device) as seed:
+        with seeded_torch(self.random_state, device) as seed:
             self.net_ = self._net_class(
                 **self._net_params(),
                 optimizer=resolve_optimizer(self.optimizer),
@@ -230,13 +297,28 @@ class SkorchEstimator(TorchEstimator):
                 callbacks=self._callbacks(),
                 device=str(device),
                 verbose=self.verbose,
+                **precision_options,
                 **{f"optimizer__{name}": value for name, value in optimizer_params.items()},
             )
             self.net_.initialize()
             self._initialize_module(self.net_.module_)
-            self.net_.partial_fit(X, y)
+            with fit_threads(self.batch_size * largest_layer(self.net_.module_)):
+                self.net_.partial_fit(X, y)
         self.n_iter_ = len(self.net_.history)
         return self
+
+
+    def _precision_options(self, device):
+        """``{"precision": ...}`` for a net with :class:`MixedPrecisionNet`; ValueError where the
+        device lacks bfloat16 units, or the net cannot run anything but float32."""
+        precision = getattr(self, "precision", "float32")
+        check_precision(device, precision)
+        if issubclass(self._net_class, MixedPrecisionNet):
+            return {"precision": precision}
+        if precision != "float32":
+            raise ValueError(f"{type(self).__name__} trains only in float32 (its net has no MixedPrecisionNet); "
+                             f"got precision={precision!r}.")
+        return {}
 
 
 class SampleMeanMixin(SampleMixin):

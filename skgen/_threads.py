@@ -1,69 +1,211 @@
-"""How many CPU threads a fit runs torch's operations on: one.
+"""How many CPU threads a fit runs torch's operations on: one, unless its products are large
+and cores are free.
 
-skgen's estimators train multilayer perceptrons on minibatches, so every step is many small
-operations (a 32 x 128 by 128 x 128 product, an Adam update of a 16,384-value weight). With
-torch's default of one thread per core, each of them that torch or MKL parallelises opens an
-OpenMP parallel region and ends at a barrier. libgomp's threads wait at that barrier by
-spinning (its default ``OMP_WAIT_POLICY``), which costs little on an idle machine, but when
-another program holds a core the spinning thread keeps its core busy waiting for a partner
-that the scheduler has set aside: each barrier then lasts a scheduler time slice instead of
-microseconds. On 2 cores beside two busy processes (``benchmarks/bench_load.py``, machine
-load average 5-9), a 6-epoch GAN and BetaVAE on scikit-learn's digits took 133 s and 101 s
-with torch's two threads, 7.1 s and 5.6 s with one. On an idle machine the two take about
-the same time: a small minibatch's operations gain little from a second core.
+Two measurements decide it (``benchmarks/bench_threads.py``: plain training steps on 1 and 2
+threads alternating in one process; ``benchmarks/RESULTS.md`` has the tables):
 
-The waiting policy cannot be changed once libgomp is loaded (it reads ``OMP_WAIT_POLICY``
-and ``GOMP_SPINCOUNT`` when torch is imported, often before skgen), so skgen removes the
-barriers instead: a fit runs its operations on one thread, and parallelism comes from
-running independent fits side by side (``n_jobs`` of the studies and of scikit-learn's
-searches), which scales without barriers. One thread also makes a fit's numbers independent
-of the machine's core count, since the rounding of a multithreaded reduction depends on how
-it is split.
+- **Work per step.** A minibatch step is a few matrix products and element-wise
+  operations. Each one that torch parallelises opens an OpenMP parallel region that ends at
+  a barrier. On 2 idle cores (load average 0.1-0.6) a second thread gained nothing (0.99-1.01x)
+  for steps whose largest product is 0.5 M multiply-adds (the small GAN of
+  ``benchmarks/bench_load.py``: 32 x 128 by 128 x 128) up to 3.2 M, and 1.23-1.59x from
+  12.5 M on: 1.53x for 100 x 784 by 784 x 500 (39 M, an RBM's CD step), 1.59x for a
+  784-2000-2000 network at batch 128 (512 M). Below :data:`PARALLEL_WORK` multiply-adds per
+  step (batch rows x the largest layer's inputs x outputs) a fit runs on one thread.
+- **Free cores.** libgomp's threads wait at a barrier by spinning, so when another program
+  holds a core a fit's second thread keeps its own core busy waiting for a partner the
+  scheduler has set aside, and each barrier lasts a time slice instead of microseconds.
+  Beside other programs (load average 10 to 13 on the 2 cores) the same steps ran 1.3-100x
+  slower on two threads than on one, the large ones included. The waiting policy cannot be
+  changed once libgomp is loaded (``OMP_WAIT_POLICY`` is read when torch is imported, often
+  before skgen), and a passive policy made small fits 3x slower even on idle cores. So a
+  fit counts the cores that no other runnable task holds as it starts (:func:`free_cores`:
+  the fewest runnable tasks in ``/proc/stat`` over a few milliseconds, which ignores a
+  passing process, and the fits running in this process's other threads) and uses at most
+  that many threads; its loop counts again between epochs (:func:`refresh_threads`), so
+  that load arriving during a long fit costs it one epoch at most.
+
+The count is also capped by the calling thread's ``torch.get_num_threads()``, so the user's
+``torch.set_num_threads`` and ``OMP_NUM_THREADS`` are upper bounds; joblib's process
+workers (``n_jobs`` in the studies and in scikit-learn's searches) start with
+``OMP_NUM_THREADS`` set to their share of the cores (1 each with ``n_jobs`` equal to the
+cores), so a fit inside one never oversubscribes, and fits in threads see one another.
+
+The rounding of a parallel reduction depends on how it is split: a fit's numbers are
+identical run to run at the same thread count, and differ in the last float32 bits between
+one thread and several. Where bit-identical results matter whatever the machine's load, set
+``torch.set_num_threads(1)``.
 """
 
+import os
 import threading
+import time
 from contextlib import contextmanager
 
 import torch
 
-#: Intra-op threads torch uses while an estimator fits.
-FIT_THREADS = 1
+#: Multiply-adds per minibatch step (batch rows x the largest layer's inputs x outputs)
+#: from which a fit uses more than one thread where cores are free.
+PARALLEL_WORK = 8_000_000
 
 _lock = threading.Lock()
-_active_fits = 0
-_threads_before = None
+_local = threading.local()
+_fitting_threads = 0
+_count_outside_fits = None
+
+
+def choose_threads(work_per_step, free_cores, cap):
+    """The number of torch threads for a fit: one for small steps, else the free cores up to ``cap``.
+
+    Parameters
+    ----------
+    work_per_step : int
+        Multiply-adds of the largest product in one step: batch rows x the largest layer's
+        inputs x outputs.
+    free_cores : int
+        Cores that no other runnable task holds (see :func:`free_cores`).
+    cap : int
+        The most threads the caller allows (its ``torch.get_num_threads()``).
+
+    Returns
+    -------
+    n_threads : int
+        At least 1.
+
+    Examples
+    --------
+    >>> from skgen._threads import choose_threads
+    >>> choose_threads(32 * 128 * 128, free_cores=16, cap=16)   # a small GAN's step
+    1
+    >>> choose_threads(100 * 784 * 500, free_cores=16, cap=16)  # an RBM's CD step
+    16
+    >>> choose_threads(100 * 784 * 500, free_cores=16, cap=4)   # torch.set_num_threads(4)
+    4
+    >>> choose_threads(100 * 784 * 500, free_cores=1, cap=16)   # beside busy programs
+    1
+    """
+    if work_per_step < PARALLEL_WORK:
+        return 1
+    return max(1, min(cap, free_cores))
+
+
+def free_cores(other_fits=0, samples=3, interval=0.005):
+    """Cores of this process's CPU set that no other runnable task holds now.
+
+    Reads the number of runnable tasks (``procs_running`` of ``/proc/stat``, the caller
+    included) ``samples`` times, ``interval`` seconds apart, and keeps the fewest: a
+    program that keeps a core busy is runnable in every sample, a passing one is not.
+    ``other_fits``, the fits running in this process's other threads, count as busy even
+    while they wait for Python's lock. Where ``/proc/stat`` is missing (macOS), the
+    1-minute load average stands in for the runnable tasks.
+
+    Examples
+    --------
+    >>> import os
+    >>> from skgen._threads import free_cores
+    >>> 0 <= free_cores() <= len(os.sched_getaffinity(0))
+    True
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    runnable = []
+    for sample in range(samples):
+        if sample:
+            time.sleep(interval)
+        runnable.append(_runnable_tasks())
+    busy = max(min(runnable) - 1, other_fits)
+    return max(0, cores - busy)
+
+
+def _runnable_tasks():
+    """Tasks running or ready to run on the machine now, the caller included."""
+    try:
+        with open("/proc/stat") as stat:
+            for line in stat:
+                if line.startswith("procs_running"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 1 + int(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 1
+
+
+def _fits_here():
+    """``[(work_per_step, cap)]`` of the fits running in the calling thread, innermost last."""
+    if not hasattr(_local, "fits"):
+        _local.fits = []
+    return _local.fits
+
+
+def refresh_threads():
+    """Choose again the thread count of the innermost fit running in this thread, for the load now.
+
+    A fit's loop calls it between epochs, so that a long fit started on idle cores gives
+    them up when other programs arrive, and takes them back when they leave. Outside a fit
+    it does nothing.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen._threads import fit_threads, refresh_threads
+    >>> with fit_threads(32 * 128 * 128):
+    ...     refresh_threads()
+    ...     torch.get_num_threads()
+    1
+    """
+    if not _fits_here():
+        return
+    work_per_step, cap = _fits_here()[-1]
+    with _lock:
+        other_fits = _fitting_threads - 1
+    free = free_cores(other_fits) if work_per_step >= PARALLEL_WORK and cap > 1 else 1
+    torch.set_num_threads(choose_threads(work_per_step, free, cap))
 
 
 @contextmanager
-def fit_threads():
-    """Run the enclosed fit with torch limited to :data:`FIT_THREADS` intra-op threads.
+def fit_threads(work_per_step=0):
+    """Run the enclosed fit on the threads :func:`choose_threads` gives, restoring the count after.
 
-    The limit is process-wide (torch has one thread pool), so it is counted: the first fit
-    to enter sets it, the last to leave restores the count found on entry, and fits run
-    concurrently in Python threads (joblib's threading backend) never restore it under
-    one another. Nested fits (a DBN fitting its RBMs) simply count twice.
+    torch's thread count belongs to each OS thread, so each fit restores the count of the
+    thread it ran in, also after an error. One subtlety: torch gives a thread that has not
+    yet used a thread count the one last set in any thread, which while fits overlap is a
+    fit's, so a thread whose fit starts while fits run in other threads gets back the count
+    found by the first of the overlapping fits. A nested fit (a DBN fitting its RBMs) is
+    capped by the count of the fit around it. The fit's loop calls :func:`refresh_threads`
+    between epochs.
+
+    Parameters
+    ----------
+    work_per_step : int, default=0
+        Multiply-adds of the largest product in one step (batch rows x the largest layer's
+        inputs x outputs); the default runs the fit on one thread.
 
     Examples
     --------
     >>> import torch
     >>> from skgen._threads import fit_threads
     >>> before = torch.get_num_threads()
-    >>> with fit_threads():
+    >>> with fit_threads(32 * 128 * 128):
     ...     torch.get_num_threads()
     1
     >>> torch.get_num_threads() == before
     True
     """
-    global _active_fits, _threads_before
+    global _fitting_threads, _count_outside_fits
+    depth = len(_fits_here())
+    cap = restore = torch.get_num_threads()
     with _lock:
-        if _active_fits == 0:
-            _threads_before = torch.get_num_threads()
-            torch.set_num_threads(FIT_THREADS)
-        _active_fits += 1
+        if depth == 0:
+            if _fitting_threads == 0:
+                _count_outside_fits = restore
+            else:
+                restore = _count_outside_fits
+            _fitting_threads += 1
+    _fits_here().append((work_per_step, cap))
     try:
+        refresh_threads()
         yield
     finally:
-        with _lock:
-            _active_fits -= 1
-            if _active_fits == 0:
-                torch.set_num_threads(_threads_before)
+        torch.set_num_threads(restore)
+        _fits_here().pop()
+        if depth == 0:
+            with _lock:
+                _fitting_threads -= 1

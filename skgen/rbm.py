@@ -496,7 +496,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
                                     machine.W.device)
         if method == "reverse_ais":
             start = self._reverse_start(start, machine.W.device)
-        with torch.no_grad(), fit_threads():
+        with torch.no_grad(), fit_threads(n_chains * machine.W.numel()):
             return _partition.ais_log_partition(machine, _partition.ais_schedule(n_betas), n_chains, generator,
                                                 start=start)
 
@@ -612,7 +612,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         generator = torch_generator(random_state, machine.W.device)
         v = self._start_states(start, n_samples, machine, generator)
         clamp = self._clamp(clamp, len(v), machine.W.device)
-        with torch.no_grad(), fit_threads():
+        with torch.no_grad(), fit_threads(len(v) * machine.W.numel()):
             if clamp is not None:
                 v[:, clamp[0]] = clamp[1]
             if sampler == "gibbs":

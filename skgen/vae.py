@@ -36,9 +36,9 @@ _IWAE_CHUNK_ELEMENTS = 2**22
 class _VAEModule(nn.Module):
     """Gaussian encoder q(z|x) and an MLP decoder p(x|z) (or p(x|z, y)), Bernoulli or diagonal Gaussian.
 
-    ``n_classes > 0`` makes the decoder class-conditional: it reads the one-hot label beside
-    z. The encoder reads x alone, so that :meth:`BetaVAE.transform` needs no labels; any
-    q(z|x) gives a lower bound on log p(x|y). ``n_samples`` is the k of the training
+    ``n_classes > 0`` makes both class-conditional (Sohn et al. 2015): the encoder reads the
+    one-hot label beside x and the decoder beside z, so that the code need not carry the
+    class, which the decoder is told. ``n_samples`` is the k of the training
     bound (1: the ELBO; more: the importance-weighted bound), and ``binarize`` draws fresh
     binary images from intensities at every forward pass.
     """
@@ -50,23 +50,19 @@ class _VAEModule(nn.Module):
         self.latent_dim = latent_dim
         self.n_samples = n_samples
         self.binarize = binarize
-        self.encoder = mlp((n_features, *hidden_layer_sizes, 2 * latent_dim), activation)
+        self.encoder = mlp((n_features + n_classes, *hidden_layer_sizes, 2 * latent_dim), activation)
         self.decoder = mlp((latent_dim + n_classes, *reversed(hidden_layer_sizes), n_features), activation)
         if likelihood == "gaussian":
             self.decoder_log_var = nn.Parameter(torch.zeros(n_features))
 
-    def encode(self, X):
-        """Posterior mean and log-variance of q(z|x)."""
-        mean, log_var = self.encoder(X).chunk(2, dim=-1)
+    def encode(self, X, labels=None):
+        """Posterior mean and log-variance of q(z|x) (q(z|x, y) given one-hot ``labels``)."""
+        mean, log_var = self.encoder(_with_labels(X, labels)).chunk(2, dim=-1)
         return mean, log_var
 
     def decode(self, Z, labels=None):
-        """Parameters of p(x|z) (or p(x|z, y) given one-hot ``labels``): Bernoulli logits, or Gaussian means."""
-        if labels is not None:
-            while labels.dim() < Z.dim():
-                labels = labels.unsqueeze(-2)
-            Z = torch.cat([Z, labels.expand(*Z.shape[:-1], labels.shape[-1])], -1)
-        return self.decoder(Z)
+        """Parameters of p(x|z) (p(x|z, y) given one-hot ``labels``): Bernoulli logits, or Gaussian means."""
+        return self.decoder(_with_labels(Z, labels))
 
     def log_likelihood(self, X, decoded):
         """log p(x|z), summed over features."""
@@ -92,7 +88,7 @@ class _VAEModule(nn.Module):
         ``eps`` is (k, latent_dim), shared by the rows of ``X``, or (rows, k, latent_dim);
         the result is (rows, k).
         """
-        mean, log_var = self.encode(X)
+        mean, log_var = self.encode(X, labels)
         Z = mean[:, None] + torch.exp(0.5 * log_var)[:, None] * eps
         log_q = -0.5 * (eps.square() + log_var[:, None] + _LOG_2PI).sum(-1)
         log_prior = -0.5 * (Z.square() + _LOG_2PI).sum(-1)
@@ -110,11 +106,23 @@ class _VAEModule(nn.Module):
         if self.n_samples > 1:
             eps = torch.randn(len(X), self.n_samples, self.latent_dim, device=X.device)
             return (self.log_importance_weights(X, eps, labels),)
-        mean, log_var = self.encode(X)
+        mean, log_var = self.encode(X, labels)
         # Reparameterisation: z = mu + sigma * eps keeps z differentiable in (mu, sigma).
         Z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
         kl = 0.5 * (mean.square() + log_var.exp() - 1.0 - log_var).sum(-1)
         return -self.log_likelihood(X, self.decode(Z, labels)), kl
+
+
+def _with_labels(inputs, labels):
+    """``inputs`` with the one-hot ``labels`` of their rows joined as extra columns (None: unchanged).
+
+    ``inputs`` may have a sample axis more than ``labels`` (rows, k, features).
+    """
+    if labels is None:
+        return inputs
+    while labels.dim() < inputs.dim():
+        labels = labels.unsqueeze(-2)
+    return torch.cat([inputs, labels.expand(*inputs.shape[:-1], labels.shape[-1])], -1)
 
 
 class _NegativeELBO(nn.Module):
@@ -176,9 +184,10 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         images drawn from them (Bernoulli(x) per pixel), so that the model cannot memorise
         one binarization. Needs ``likelihood="bernoulli"``.
     conditional : bool, default=False
-        Fit ``(X, y)`` and decode ``p(x|z, y)``: the decoder reads the one-hot label beside
-        z, and ``sample(n, y=labels)`` draws the asked classes. The encoder reads x alone,
-        so :meth:`transform` needs no labels.
+        Fit ``(X, y)``, encode ``q(z|x, y)`` and decode ``p(x|z, y)`` (Sohn et al. 2015): both
+        networks read the one-hot label, so the code need not carry the class, which the
+        decoder is told, and ``sample(n, y=labels)`` draws the asked classes. ``transform``,
+        ``inverse_transform`` and ``score_samples`` then take the rows' classes as ``y``.
     optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
         Optimizer class; extra arguments as ``optimizer__name=value``.
     lr : float, default=1e-3
@@ -239,6 +248,8 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
     Higgins, I. et al. (2017). beta-VAE: learning basic visual concepts with a
     constrained variational framework. ICLR.
     Burda, Y., Grosse, R. & Salakhutdinov, R. (2016). Importance weighted autoencoders. ICLR.
+    Sohn, K., Lee, H. & Yan, X. (2015). Learning structured output representation using deep
+    conditional generative models. NeurIPS.
 
     Examples
     --------
@@ -380,20 +391,38 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         check_is_fitted(self)
         return self.net_.module_.eval(), self.net_.device
 
-    def transform(self, X):
-        """Posterior means E[z|x] of q(z|x).
+    def transform(self, X, y=None):
+        """Posterior means E[z|x] of q(z|x) (E[z|x, y] of a conditional model).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+            The rows' classes, needed by a conditional model.
 
         Returns
         -------
         Z : ndarray of shape (n_samples, latent_dim)
         """
         module, device = self._fitted_module()
-        X = self._validate_X(X)
-        return to_numpy(batched(lambda Xb: module.encode(Xb)[0], to_tensor(X, device), self.batch_size))
+        X = to_tensor(self._validate_X(X), device)
+        labels = self._labels(y, len(X), device)
+        return to_numpy(batched(lambda Xb, yb: module.encode(Xb, yb)[0], X, self.batch_size, labels))
+
+    def fit_transform(self, X, y=None):
+        """Fit, then return the posterior means of ``X`` (given ``y`` for a conditional model).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+            Class labels (``conditional=True``); ignored otherwise.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, latent_dim)
+        """
+        return self.fit(X, y).transform(X, y if self.conditional else None)
 
     def inverse_transform(self, X, y=None):
         """Decoder means E[x|z] (pixel probabilities for Bernoulli) of codes ``X``.

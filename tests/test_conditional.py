@@ -107,8 +107,12 @@ def test_conditional_vae_scores_and_decodes_with_labels(vae, digits):
     assert right > wrong
     with pytest.raises(ValueError, match="needs the class of each row"):
         vae.score_samples(X[:5])
-    codes = vae.transform(X[:5])
+    with pytest.raises(ValueError, match="needs the class of each row"):
+        vae.transform(X[:5])
+    codes = vae.transform(X[:5], y[:5])
     assert vae.inverse_transform(codes, y=y[:5]).shape == (5, 64)
+    small = BetaVAE(latent_dim=2, hidden_layer_sizes=(8,), max_epochs=1, conditional=True, random_state=0)
+    np.testing.assert_allclose(small.fit_transform(X, y)[:5], small.transform(X[:5], y[:5]), rtol=1e-5)
 
 
 def test_grid_search_and_pipeline_pass_y_to_a_conditional_model(digits):
