@@ -226,9 +226,9 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
         optimizer = self._make_optimizer(trainer.parameters)
         scheduler = self._make_lr_scheduler(optimizer)
         monitor = data[torch.randperm(len(data), generator=generator, device=data.device)[:MONITOR_ROWS]]
-        largest_layer = max(p.numel() for p in trainer.parameters if p.dim() == 2)
+        largest_weights = max((p.numel() for p in trainer.parameters), default=0)  # a layer's inputs x outputs
         precision = precision_context(data.device, self.precision)
-        with fit_threads(min(self.batch_size, len(data)) * largest_layer):
+        with fit_threads(min(self.batch_size, len(data)) * largest_weights):
             for _ in range(n_epochs):
                 refresh_threads()
                 start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
