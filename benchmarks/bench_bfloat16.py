@@ -1,4 +1,4 @@
-"""What bfloat16 buys and costs on this CPU: a product's speed, the skorch paths' epochs, and quality.
+"""What bfloat16 buys and costs on this CPU: a product's speed, the estimators' epochs, and quality.
 
 Three parts, each comparing float32 with bfloat16 under ``torch.autocast`` in one process,
 alternating, on one torch thread (so that the machine's other load touches both alike),
@@ -9,15 +9,18 @@ measures the neighbours too):
   timing); also run with ``ONEDNN_MAX_CPU_ISA=AVX512_CORE``, which hides the CPU's bfloat16
   instructions from oneDNN, to show what autocast costs on a CPU without bfloat16 units;
 - ``epochs``: one epoch of DNNClassifier (784-500-500-10, batch 128) and BetaVAE
-  (784-200-200-50, batch 100) on ``--rows`` MNIST rows through skgen's skorch path with
-  :class:`skgen._nets.MixedPrecisionNet` (the estimators' ``precision`` parameter is not
-  wired yet), and a GAN's plain PyTorch epoch (``benchmarks/gpu_check.py``'s loop);
+  (784-200-200-50, batch 100) on 2,000 MNIST rows, through the estimators' ``precision``
+  parameter, and a GAN's plain PyTorch epoch (``benchmarks/gpu_check.py``'s loop);
 - ``quality``: the same DNNClassifier and BetaVAE trained ``--epochs`` epochs on ``--rows``
   rows in each precision from the same seed, then scored on the 10,000 test images: the
   classifier's test error (it predicts at the precision it trained in), and the VAE's
-  negative evidence lower bound in nats per image (computed in float32).
+  negative evidence lower bound in nats per image (computed in float32);
+- ``rbm``: the RBM (784-500, CD-1, batch 100) of the issue's bar: one epoch on ``--rows``
+  rows in each precision, alternating, then ``--epochs`` epochs from the same seed in each
+  and the test log-likelihood of the 10,000 test images (AIS in float32, ``--ais-betas``
+  inverse temperatures, 100 runs, the same seed).
 
-    python benchmarks/bench_bfloat16.py --parts matmul epochs quality --rows 10000 --epochs 5
+    python benchmarks/bench_bfloat16.py --parts matmul epochs quality rbm --rows 10000 --epochs 5
 """
 
 import argparse
@@ -30,8 +33,7 @@ import time
 import numpy as np
 import torch
 
-from skgen import BetaVAE, DNNClassifier
-from skgen._nets import MixedPrecisionNet
+from skgen import RBM, BetaVAE, DNNClassifier
 from skgen.datasets import load_mnist
 
 from _output import report
@@ -65,22 +67,19 @@ def matmul_without_bfloat16_units(repeats, rounds):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def mixed(estimator_class, precision, **params):
-    """``estimator_class(**params)`` whose skorch net runs its forward passes at ``precision``."""
-    net_class = type(f"Mixed{estimator_class._net_class.__name__}", (MixedPrecisionNet, estimator_class._net_class), {})
-    estimator = type(f"Mixed{estimator_class.__name__}", (estimator_class,), {"_net_class": net_class})(**params)
-    estimator.precision = precision
-    return estimator
-
-
 def dnn(precision, epochs):
-    return mixed(DNNClassifier, precision, hidden_layer_sizes=(500, 500), lr=1e-3, batch_size=128,
-                 max_epochs=epochs, early_stopping=False, random_state=0)
+    return DNNClassifier(hidden_layer_sizes=(500, 500), lr=1e-3, batch_size=128, max_epochs=epochs,
+                         early_stopping=False, random_state=0, precision=precision)
 
 
 def vae(precision, epochs):
-    return mixed(BetaVAE, precision, latent_dim=50, hidden_layer_sizes=(200, 200), batch_size=100,
-                 max_epochs=epochs, random_state=0)
+    return BetaVAE(latent_dim=50, hidden_layer_sizes=(200, 200), batch_size=100, max_epochs=epochs, random_state=0,
+                   precision=precision)
+
+
+def rbm(precision, epochs, ais_betas=10000):
+    return RBM(n_components=500, lr=0.05, batch_size=100, max_epochs=epochs, ais_betas=ais_betas, random_state=0,
+               precision=precision)
 
 
 def epochs(X, y, rounds):
@@ -122,13 +121,32 @@ def quality(X, y, X_test, y_test, n_epochs):
     return result
 
 
+def rbm_part(X, X_test, n_epochs, rounds, ais_betas):
+    """The RBM's epoch in each precision (alternating), then its test log-likelihood after ``n_epochs``."""
+    times = time_alternating({p: lambda p=p: rbm(p, 1).fit(X) for p in PRECISIONS}, rounds)
+    result = {f"epoch {p} s {clock}": round(times[clock][p], 3) for clock in times for p in PRECISIONS} | {
+        f"epoch float32 / bfloat16 {clock}": round(times[clock]["float32"] / times[clock]["bfloat16"], 2)
+        for clock in times}
+    for precision in PRECISIONS:
+        model = rbm(precision, n_epochs, ais_betas).fit(X)
+        log_z, std_error = model.log_partition("ais")
+        result[f"{precision} after {n_epochs} epochs"] = {
+            "test log-likelihood nats": round(float(np.mean(-model.free_energy(X_test))) - log_z, 2),
+            "AIS log Z std error": round(std_error, 2),
+            "train seconds": round(sum(entry["seconds"] for entry in model.history_), 1),
+        }
+        print(precision, result[f"{precision} after {n_epochs} epochs"], flush=True)
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", nargs="+", default=["matmul", "epochs", "quality"])
+    parser.add_argument("--parts", nargs="+", default=["matmul", "epochs", "quality", "rbm"])
     parser.add_argument("--rows", type=int, default=10000)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--ais-betas", type=int, default=10000)
     parser.add_argument("--out")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -136,14 +154,18 @@ def main():
     if "matmul" in args.parts:
         result["matmul"] = matmul(args.repeats, args.rounds)
         result["matmul without bfloat16 units"] = matmul_without_bfloat16_units(args.repeats, args.rounds)
-    if {"epochs", "quality"} & set(args.parts):
+    if {"epochs", "quality", "rbm"} & set(args.parts):
         X, y = load_mnist("train", return_X_y=True)
         X, y = X[:args.rows].astype(np.float32), y[:args.rows]
     if "epochs" in args.parts:
         result["epochs"] = epochs(X[:2000], y[:2000], args.rounds)
-    if "quality" in args.parts:
+    if {"quality", "rbm"} & set(args.parts):
         X_test, y_test = load_mnist("test", return_X_y=True)
-        result["quality"] = quality(X, y, X_test.astype(np.float32), y_test, args.epochs)
+        X_test = X_test.astype(np.float32)
+    if "quality" in args.parts:
+        result["quality"] = quality(X, y, X_test, y_test, args.epochs)
+    if "rbm" in args.parts:
+        result["rbm"] = rbm_part(X, X_test, args.epochs, args.rounds, args.ais_betas)
     result["load_average_end"] = round(os.getloadavg()[0], 2)
     report(result, args.out)
 

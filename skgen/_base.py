@@ -21,7 +21,8 @@
   :data:`PRECISION_CONSTRAINTS`),
   :func:`check_precision` (``ValueError`` where the device has no bfloat16 units) and
   :func:`precision_context`, the :func:`torch.autocast` context a training step runs its
-  forward pass and loss in; weights and their updates stay float32.
+  forward pass and loss in; weights and their updates stay float32;
+  :func:`autocast_product`, a matrix product into a float32 buffer that autocast reaches.
 
 Fitted state is kept as NumPy arrays or CPU tensors, so a model fitted on ``cuda``
 pickles and loads on a CPU-only machine.
@@ -399,11 +400,17 @@ class TorchEstimator(RoutedParamsMixin, BaseEstimator):
     }
 
     def _validate_params(self):
-        """Check every parameter in ``_parameter_constraints``; ValueError naming the first bad one."""
+        """Check every parameter in ``_parameter_constraints``; ValueError naming the first bad one.
+
+        A ``precision`` the device cannot run (bfloat16 without bfloat16 units) is refused
+        here too, so that the error comes before any work.
+        """
         params = self.get_params(deep=False)
         for name, constraints in self._parameter_constraints.items():
             if name in params:
                 check_param(name, params[name], *constraints, owner=type(self).__name__)
+        if params.get("precision", "float32") != "float32":
+            check_precision(resolve_device(params["device"]), params["precision"])
 
     def _make_optimizer(self, parameters, prefix="optimizer"):
         """Build the optimizer ``self.<prefix>`` over ``parameters`` with ``self.lr`` and ``<prefix>__*``."""
@@ -584,6 +591,21 @@ def check_float32_range(X, name="X"):
             f"{name} holds values beyond float32's range (largest magnitude {largest:g}, float32's limit is "
             f"{limit:g}); skgen computes in float32: rescale {name}, e.g. with sklearn.preprocessing.StandardScaler."
         )
+
+
+def autocast_product(product, *operands, out=None, **options):
+    """``product(*operands, **options)`` (``torch.mm``, ``torch.addmm``...), as float32, into ``out`` if given.
+
+    :func:`torch.autocast` passes by calls with ``out=``: they run in float32. Under
+    autocast the product is therefore computed out of place, at autocast's dtype, and
+    copied into ``out`` (or cast back); outside it, this is ``product(..., out=out)``.
+    Either way the result is float32, so that the states, chains and gradients built from
+    it stay float32 (and NumPy can store them).
+    """
+    if not torch.is_autocast_enabled(operands[-1].device.type):
+        return product(*operands, out=out, **options)
+    result = product(*operands, **options)
+    return result.float() if out is None else out.copy_(result)
 
 
 def bernoulli(probabilities, generator, out=None):

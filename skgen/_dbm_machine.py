@@ -31,7 +31,7 @@ import math
 import torch
 from torch.nn.functional import softplus
 
-from skgen._base import bernoulli
+from skgen._base import autocast_product, bernoulli
 
 #: enumerate exactly when the smaller of the even and the odd layers has at most this many units
 MAX_EXACT_UNITS = 20
@@ -68,9 +68,9 @@ class DeepBoltzmannMachine:
         """Total input of ``layer`` from its neighbours' ``states`` (states or means) at ``beta``."""
         field = self.biases[layer]
         if layer > 0:
-            field = torch.addmm(field, states[layer - 1], self.weights[layer - 1].T)
+            field = autocast_product(torch.addmm, field, states[layer - 1], self.weights[layer - 1].T)
         if layer + 1 < self.n_layers:
-            field = torch.addmm(field, states[layer + 1], self.weights[layer])
+            field = autocast_product(torch.addmm, field, states[layer + 1], self.weights[layer])
         if _is_one(beta):
             return field
         return beta * field + (1 - beta) * self.base_biases[layer]
@@ -93,7 +93,8 @@ class DeepBoltzmannMachine:
         means = [v]
         for layer in range(1, self.n_layers):
             scale = 1.0 if layer == self.n_layers - 1 else 2.0
-            means.append(torch.addmm(self.biases[layer], means[-1], self.weights[layer - 1].T, alpha=scale).sigmoid_())
+            means.append(autocast_product(torch.addmm, self.biases[layer], means[-1], self.weights[layer - 1].T,
+                                          alpha=scale).sigmoid_())
         return means
 
     def mean_field(self, v, n_steps, means=None):
@@ -145,7 +146,8 @@ class DeepBoltzmannMachine:
     def sufficient_statistics(self, states, row_weights):
         """``sum_rows w x_{l+1} x_l^T`` of each weight, then ``sum_rows w x_l`` of each bias, as :meth:`parameters`."""
         weighted = [x * row_weights.unsqueeze(1) for x in states]
-        pair_terms = [weighted[layer + 1].T @ states[layer] for layer in range(len(self.weights))]
+        pair_terms = [autocast_product(torch.mm, weighted[layer + 1].T, states[layer])
+                      for layer in range(len(self.weights))]
         return pair_terms + [x.sum(0) for x in weighted]
 
     def write_gradient(self, data_states, model_states):

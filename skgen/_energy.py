@@ -38,12 +38,14 @@ from abc import ABCMeta, abstractmethod
 import torch
 
 from skgen._base import (
+    PRECISION_CONSTRAINTS,
     Boolean,
     Integer,
     Options,
     TorchEstimator,
     check_finite,
     minibatches,
+    precision_context,
     torch_generator,
 )
 from skgen._threads import fit_threads, refresh_threads
@@ -85,6 +87,11 @@ TRAINING_PARAMETERS = {
                    "``score_samples`` when no layer is small enough to enumerate)."),
     "ais_betas": ([Integer(3)], "int", "Inverse temperatures of each AIS run, spaced as in Salakhutdinov & Murray "
                   "(2008)."),
+    "precision": (PRECISION_CONSTRAINTS["precision"], "{\"float32\", \"bfloat16\"}", "Arithmetic of the "
+                  "training products: ``\"bfloat16\"`` computes each minibatch's gradient (its Gibbs steps and "
+                  "products) under :func:`torch.autocast` in bfloat16, while the weights, their gradients and "
+                  "updates, sampling, AIS and scores stay float32. Faster where the device has bfloat16 units (see "
+                  "the user guide's speed page); elsewhere ``fit`` refuses it with a ``ValueError``."),
     "device": (TorchEstimator._parameter_constraints["device"], "str", "Where to train: ``\"cpu\"``, ``\"cuda\"`` or "
                "``\"cuda:N\"``. Inference runs there too when it is available, on the CPU otherwise."),
     "random_state": (TorchEstimator._parameter_constraints["random_state"], "int, RandomState instance or None",
@@ -146,6 +153,8 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
 
     #: clip each update's gradient norm to this (a parameter where a subclass takes it); None does not clip
     max_grad_norm = None
+    #: arithmetic of the training products (a parameter of every public energy model, from TRAINING_PARAMETERS)
+    precision = "float32"
 
     def _set_init_params(self, arguments):
         """Store the arguments of ``__init__`` (its ``locals()``) as the parameters of the same names, and
@@ -218,12 +227,13 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
         scheduler = self._make_lr_scheduler(optimizer)
         monitor = data[torch.randperm(len(data), generator=generator, device=data.device)[:MONITOR_ROWS]]
         largest_weights = max((p.numel() for p in trainer.parameters), default=0)  # a layer's inputs x outputs
+        precision = precision_context(data.device, self.precision)
         with fit_threads(min(self.batch_size, len(data)) * largest_weights):
             for _ in range(n_epochs):
                 refresh_threads()
                 start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
                 for rows in minibatches(len(data), self.batch_size, generator):
-                    self._training_step(trainer, optimizer, data[rows])
+                    self._training_step(trainer, optimizer, data[rows], precision)
                 if scheduler is not None:
                     scheduler.step()
                 check_finite(len(history) + 1, self.lr, weights=trainer.parameters)
@@ -231,14 +241,19 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
                                    stage)
         self.store_trainer(trainer)
 
-    def _training_step(self, trainer, optimizer, batch):
+    def _training_step(self, trainer, optimizer, batch, precision):
         """One update: the minibatch's gradient, clipped to ``max_grad_norm``, a step of the optimizer,
         and the trainer's constraints.
 
-        ``trainer.gradient`` is the one place where the family computes a gradient, so that
-        a precision policy (``torch.autocast`` around it) or a thread policy is one edit here.
+        ``trainer.gradient`` is the one place where the family computes a gradient, and it
+        runs in ``precision`` (:func:`skgen._base.precision_context`, made once per fit: it
+        reads the CPU's flags): with bfloat16, its products run under :func:`torch.autocast`
+        while clipping, the optimizer's step and the constraints stay float32. The trainers
+        write their products through :func:`skgen._base.autocast_product`, which autocast
+        reaches and which hands back float32.
         """
-        trainer.gradient(batch)
+        with precision:
+            trainer.gradient(batch)
         if self.max_grad_norm is not None:
             torch.nn.utils.clip_grad_norm_(trainer.parameters, self.max_grad_norm)
         optimizer.step()

@@ -26,7 +26,7 @@ import math
 import torch
 from torch.nn.functional import softplus
 
-from skgen._base import bernoulli
+from skgen._base import autocast_product, bernoulli
 from skgen._partition import MAX_EXACT_UNITS, exact_log_partition, exact_log_partition_gaussian
 
 
@@ -51,7 +51,7 @@ class BernoulliMachine:
 
     def hidden_field(self, v, out=None):
         """The hiddens' total input ``W x(v) + c`` (at ``beta=1``), into ``out`` if given."""
-        return torch.addmm(self.c, self.hidden_input(v), self.W.T, out=out)
+        return autocast_product(torch.addmm, self.c, self.hidden_input(v), self.W.T, out=out)
 
     def extra_parameters(self):
         """Trained parameters beyond ``W``, ``b`` and ``c``."""
@@ -70,7 +70,7 @@ class BernoulliMachine:
 
     def mean_visibles(self, h, beta=1.0, out=None):
         """``E[v | h]`` at inverse temperature ``beta``, into ``out`` if given."""
-        field = torch.addmm(self.b, h, self.W, out=out)
+        field = autocast_product(torch.addmm, self.b, h, self.W, out=out)
         if _is_one(beta):
             return field.sigmoid_()
         return field.mul_(beta).add_((1 - beta) * self.base_b).sigmoid_()
@@ -162,7 +162,7 @@ class GaussianMachine(BernoulliMachine):
         return 1 / (beta * torch.exp(-self.log_sigma2) + (1 - beta) * torch.exp(-self.base_log_sigma2))
 
     def mean_visibles(self, h, beta=1.0, out=None):
-        mean = torch.addmm(self.b, h, self.W, out=out)
+        mean = autocast_product(torch.addmm, self.b, h, self.W, out=out)
         if _is_one(beta):
             return mean
         base_part = (1 - beta) * torch.exp(-self.base_log_sigma2) * self.base_b
@@ -272,8 +272,10 @@ class ParallelTempering:
         states = self.chains.view(K, m, -1)
         low, high = states[pairs], states[pairs + 1]  # low: colder (larger beta)
         beta_low, beta_high = self.ladder[pairs], self.ladder[pairs + 1]  # (P, 1)
-        log_p_low, log_p_high = self._log_p(low), self._log_p(high)
-        log_ratio = (log_p_high(beta_low) + log_p_low(beta_high)) - (log_p_low(beta_low) + log_p_high(beta_high))
+        # log-probabilities of hundreds of nats, which bfloat16 would round by a nat or more: float32 under autocast
+        with torch.autocast(self.chains.device.type, enabled=False):
+            log_p_low, log_p_high = self._log_p(low), self._log_p(high)
+            log_ratio = (log_p_high(beta_low) + log_p_low(beta_high)) - (log_p_low(beta_low) + log_p_high(beta_high))
         accept = torch.rand(log_ratio.shape, generator=self.generator, device=log_ratio.device).log() < log_ratio
         self.swaps_accepted += int(accept.sum())
         self.swaps_proposed += accept.numel()
@@ -316,9 +318,8 @@ class SigmoidLayer:
 
     def probabilities(self, causes):
         """``P(effect=1 | causes)``."""
-        if self.upward:
-            return torch.addmm(self.bias, causes, self.weights.T).sigmoid_()
-        return torch.addmm(self.bias, causes, self.weights).sigmoid_()
+        weights = self.weights.T if self.upward else self.weights
+        return autocast_product(torch.addmm, self.bias, causes, weights).sigmoid_()
 
     def sample(self, causes, generator):
         """Binary effects drawn given ``causes``."""
@@ -332,7 +333,7 @@ class SigmoidLayer:
         """
         error = self.probabilities(causes).sub_(effects).div_(len(causes))
         if self.upward:
-            torch.mm(error.T, causes, out=self.weights.grad)
+            autocast_product(torch.mm, error.T, causes, out=self.weights.grad)
         else:
-            torch.mm(causes.T, error, out=self.weights.grad)
+            autocast_product(torch.mm, causes.T, error, out=self.weights.grad)
         torch.sum(error, 0, out=self.bias.grad)

@@ -19,7 +19,7 @@ chains.
 
 import torch
 
-from skgen._base import bernoulli
+from skgen._base import autocast_product, bernoulli
 from skgen._machines import ParallelTempering
 
 #: rate of the moving averages that track the centering offsets (Melchior et al. 2016)
@@ -116,12 +116,12 @@ class ContrastiveDivergence:
         inputs, hiddens, weights = self.inputs[:m + n], self.hiddens[:m + n], self.phase_weights[:m + n]
         x0, h0 = inputs[m:], hiddens[m:]
         machine.hidden_input(v0, out=x0)
-        torch.addmm(machine.c, x0, machine.W.T, out=h0).sigmoid_()
+        autocast_product(torch.addmm, machine.c, x0, machine.W.T, out=h0).sigmoid_()
         if self.centered:
             self.data_hidden_mean = h0.mean(0)
         vk = self._negatives(v0, h0)
         machine.hidden_input(vk, out=inputs[:m])
-        torch.addmm(machine.c, inputs[:m], machine.W.T, out=hiddens[:m]).sigmoid_()
+        autocast_product(torch.addmm, machine.c, inputs[:m], machine.W.T, out=hiddens[:m]).sigmoid_()
         if self.persistent and not self.tempering:
             bernoulli(hiddens[:m], self.generator, out=self.chains)
         self.last_negatives = vk
@@ -130,7 +130,7 @@ class ContrastiveDivergence:
         machine.extra_gradients(vk, v0, inputs, hiddens, weights)
         hiddens.mul_(weights.unsqueeze(1))
         W, b, c = self.parameters[:3]
-        torch.mm(hiddens.t(), inputs, out=W.grad)
+        autocast_product(torch.mm, hiddens.t(), inputs, out=W.grad)
         torch.mv(inputs.t(), weights, out=b.grad)
         torch.sum(hiddens, 0, out=c.grad)
         if self.centered:

@@ -183,6 +183,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         lr_scheduler=torch.optim.lr_scheduler.PolynomialLR,
         ais_chains=100,
         ais_betas=10000,
+        precision="float32",
         device="cpu",
         random_state=None,
         verbose=0,
@@ -264,7 +265,8 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
     def _pretraining_rbm(self, size, seed):
         optimizer_arguments = {key: getattr(self, key) for key in self._routed_keys() if key.startswith("optimizer__")}
         return RBM(n_components=size, lr=self.pretrain_lr, max_epochs=self.pretrain_epochs,
-                   batch_size=self.batch_size, optimizer=self.optimizer, device=self.device, random_state=seed,
+                   batch_size=self.batch_size, optimizer=self.optimizer, precision=self.precision, device=self.device,
+                   random_state=seed,
                    **optimizer_arguments)
 
     def _machine_from(self, weights, biases, device):

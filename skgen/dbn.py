@@ -180,6 +180,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         lr_scheduler=None,
         joint_labels=False,
         fine_tune_epochs=0,
+        precision="float32",
         device="cpu",
         random_state=None,
         verbose=0,

@@ -118,6 +118,7 @@ class GaussianBernoulliRBM(RBM):
         lr_scheduler=None,
         ais_chains=100,
         ais_betas=10000,
+        precision="float32",
         device="cpu",
         random_state=None,
         verbose=0,

@@ -1,13 +1,26 @@
-"""Mixed precision: the precision constraint, the autocast context, the refusal, the skorch nets' steps."""
+"""Mixed precision: the precision constraint, the autocast context, the refusal, the skorch nets' steps,
+and the ``precision`` parameter of every public estimator."""
 
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from torch import nn
 
+import skgen
 from skgen import _base
-from skgen._base import PRECISION_CONSTRAINTS, check_precision, cpu_has_bfloat16, precision_context
+from skgen._base import (
+    PRECISION_CONSTRAINTS,
+    autocast_product,
+    bfloat16_supported,
+    check_precision,
+    cpu_has_bfloat16,
+    precision_context,
+)
 from skgen._nets import PrecisionNeuralNet, SkorchEstimator
 
 CPU = torch.device("cpu")
@@ -151,3 +164,155 @@ def test_the_net_keeps_its_precision_through_get_params():
     net = PrecisionNeuralNet(module=nn.Linear, module__in_features=2, module__out_features=1,
                              criterion=nn.MSELoss, precision="bfloat16")
     assert net.get_params()["precision"] == "bfloat16"
+
+
+# -- the precision parameter of every public estimator ---------------------------------------------
+
+#: small settings under which each estimator learns something from 8x8 digits in a few epochs
+SMALL = {
+    "RBM": dict(n_components=32, max_epochs=4, lr=0.05, random_state=0),
+    "GaussianBernoulliRBM": dict(n_components=32, max_epochs=4, random_state=0),
+    "DBN": dict(hidden_layer_sizes=(32, 16), max_epochs=3, fine_tune_epochs=1, random_state=0),
+    "DBM": dict(hidden_layer_sizes=(32, 16), pretrain_epochs=2, max_epochs=4, lr=0.05, batch_size=20,
+                random_state=0),
+    "DNNClassifier": dict(hidden_layer_sizes=(32,), max_epochs=4, random_state=0),
+    "BetaVAE": dict(latent_dim=4, hidden_layer_sizes=(32,), max_epochs=4, random_state=0),
+    "GAN": dict(latent_dim=4, generator_hidden_layer_sizes=(32,), discriminator_hidden_layer_sizes=(32,),
+                max_epochs=2, random_state=0),
+}
+
+
+def test_every_public_estimator_is_covered():
+    assert set(SMALL) == set(skgen._ESTIMATORS)
+
+
+def make(name, **params):
+    return getattr(skgen, name)(**{**SMALL[name], **params})
+
+
+@pytest.fixture(scope="module")
+def digits():
+    data = load_digits()
+    return (data.data > 7).astype(np.float32), data.data.astype(np.float32) / 16, data.target
+
+
+def fit(est, digits):
+    binary, scaled, y = digits
+    if type(est).__name__ == "GaussianBernoulliRBM":
+        return est.fit(scaled)
+    return est.fit(binary, y) if type(est).__name__ == "DNNClassifier" else est.fit(binary)
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_precision_is_a_parameter_that_clone_keeps(name):
+    est = make(name)
+    assert est.get_params()["precision"] == "float32"
+    assert clone(est.set_params(precision="bfloat16")).get_params()["precision"] == "bfloat16"
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_an_unknown_precision_is_refused_by_name_in_fit(name, digits):
+    with pytest.raises(ValueError, match=f"{name}: precision must be one of 'float32', 'bfloat16', got 'float16'"):
+        fit(make(name, precision="float16"), digits)
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_bfloat16_without_units_is_refused_before_any_work(name, digits, bfloat16_units):
+    bfloat16_units(False)
+    est = make(name, precision="bfloat16")
+    with pytest.raises(ValueError, match="precision='bfloat16'.*no bfloat16 units"):
+        fit(est, digits)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+
+
+def needs_bfloat16_units():
+    if not bfloat16_supported(CPU):
+        pytest.skip("this CPU has no bfloat16 units: precision='bfloat16' is refused here")
+
+
+def float32_arrays(est):
+    """Every NumPy array of the fitted state (lists of them included)."""
+    values = [v for name, v in vars(est).items() if name.endswith("_") and not name.startswith("_")]
+    arrays = [v for v in values if isinstance(v, np.ndarray)]
+    arrays += [a for v in values if isinstance(v, list) for a in v if isinstance(a, np.ndarray)]
+    return [a for a in arrays if a.dtype.kind == "f"]
+
+
+def falls(history, key):
+    return history[-1][key] < history[0][key]
+
+
+@pytest.mark.parametrize("name", ["RBM", "GaussianBernoulliRBM", "DBM"])
+def test_an_energy_model_learns_in_bfloat16_with_float32_weights(name, digits):
+    needs_bfloat16_units()
+    est = fit(make(name, precision="bfloat16"), digits)
+    assert falls(est.history_, "reconstruction_error")
+    weights = float32_arrays(est)
+    assert weights and all(a.dtype in (np.float32, np.float64) for a in weights)
+    assert np.all(np.isfinite(est.score_samples(digits[1 if name == "GaussianBernoulliRBM" else 0][:20])))
+
+
+def test_a_dbn_passes_bfloat16_to_its_layers_and_learns(digits):
+    needs_bfloat16_units()
+    dbn = fit(make("DBN", precision="bfloat16"), digits)
+    assert [rbm.precision for rbm in dbn.rbms_] == ["bfloat16", "bfloat16"]
+    assert all(falls(rbm.history_, "reconstruction_error") for rbm in dbn.rbms_)
+    assert all(rbm.components_.dtype == np.float32 for rbm in dbn.rbms_)
+
+
+def test_a_dnn_classifier_learns_in_bfloat16_and_pretrains_its_dbn_so(digits):
+    needs_bfloat16_units()
+    binary, _, y = digits
+    clf = make("DNNClassifier", precision="bfloat16").fit(binary, y)
+    assert clf.score(binary, y) > 0.5  # chance is 0.1
+    assert all(p.dtype == torch.float32 for p in clf.net_.module_.parameters())
+    assert clf.predict_proba(binary[:5]).dtype == np.float64
+    pretrained = make("DNNClassifier", hidden_layer_sizes=None, precision="bfloat16",
+                      dbn=skgen.DBN(hidden_layer_sizes=(32,), max_epochs=1, random_state=0)).fit(binary, y)
+    assert pretrained.dbn_.precision == "bfloat16"
+
+
+def test_a_vae_learns_in_bfloat16_with_float32_weights(digits):
+    needs_bfloat16_units()
+    vae = make("BetaVAE", precision="bfloat16").fit(digits[0])
+    assert vae.net_.history[-1, "train_loss"] < vae.net_.history[0, "train_loss"]
+    assert all(p.dtype == torch.float32 for p in vae.net_.module_.parameters())
+    assert vae.transform(digits[0][:5]).dtype == np.float32
+
+
+@pytest.mark.parametrize("loss", ["non_saturating", "hinge"])
+def test_a_gan_trains_both_players_in_bfloat16_with_float32_weights(digits, loss):
+    needs_bfloat16_units()
+    before = make("GAN", loss=loss, max_epochs=1).fit(digits[0]).net_.module_.state_dict()
+    gan = make("GAN", loss=loss, precision="bfloat16").fit(digits[0])
+    after = gan.net_.module_.state_dict()
+    assert all(p.dtype == torch.float32 for p in gan.net_.module_.parameters())
+    assert any(not torch.equal(before[key], after[key]) for key in before if after[key].is_floating_point())
+    assert np.isfinite(gan.net_.history[:, "generator_loss"]).all()
+    assert gan.sample(3, random_state=0).dtype == np.float32
+
+
+def test_a_bfloat16_energy_fit_computes_in_bfloat16(bfloat16_units, digits):
+    """autocast skips ``out=`` products: the trainers' products must reach it, so the weights differ
+    from float32's, if only a little (autocast runs on any CPU, slowly where it has no units)."""
+    bfloat16_units(True)
+    binary = digits[0][:200]
+    float32 = make("RBM", max_epochs=2).fit(binary).components_
+    bfloat16 = make("RBM", max_epochs=2, precision="bfloat16").fit(binary).components_
+    assert not np.array_equal(float32, bfloat16)
+    assert np.abs(float32 - bfloat16).max() < 0.1 * np.abs(float32).max()
+
+
+def test_autocast_product_reaches_autocast_and_returns_float32(bfloat16_units):
+    bfloat16_units(True)
+    generator = torch.Generator().manual_seed(0)
+    a, b, c = (torch.randn(*shape, generator=generator) for shape in ((16, 64), (64, 8), (8,)))
+    out = torch.empty(16, 8)
+    assert torch.equal(autocast_product(torch.addmm, c, a, b, out=out), torch.addmm(c, a, b))
+    with precision_context(CPU, "bfloat16"):
+        expected = torch.addmm(c, a, b).float()
+        into, returned = autocast_product(torch.addmm, c, a, b, out=out), autocast_product(torch.mm, a, b)
+    assert into is out and torch.equal(out, expected)
+    assert returned.dtype == torch.float32
+    assert not torch.equal(out, torch.addmm(c, a, b))
