@@ -354,9 +354,9 @@ class SampleMeanMixin(SampleMixin):
         """
         self._check_sample_request(n_samples)
         check_param("mean", mean, Boolean(), owner=type(self).__name__)
-        labels = check_sample_labels(self, y, n_samples, "conditional")
-        if self.conditional:
-            random_state = check_random_state(random_state)
-            classes = draw_sample_labels(self, y, n_samples, "conditional", random_state)
-            labels, n_samples = one_hot(classes, len(self.classes_), "cpu"), len(classes)
-        return self._sample(n_samples, random_state, mean, labels)
+        if not self.conditional:
+            check_sample_labels(self, y, n_samples, "conditional")  # refuses any y
+            return self._sample(n_samples, random_state, mean, None)
+        random_state = check_random_state(random_state)
+        classes = draw_sample_labels(self, y, n_samples, "conditional", random_state)
+        return self._sample(len(classes), random_state, mean, one_hot(classes, len(self.classes_), "cpu"))
