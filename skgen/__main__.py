@@ -70,7 +70,8 @@ def build_parser():
     _add_scheduler(study)
     study.add_argument("--random-state", type=int, default=0, help=f"seed, in [0, {MAX_RANDOM_STATE}] (default: 0)")
     study.add_argument("--models", nargs="+", default=None, metavar="MODEL",
-                       help="study generative only: the models to run (default: RBM DBN BetaVAE GAN)")
+                       help="study generative only: the models to run (default: RBM DBN BetaVAE GAN); the "
+                            "other models' rows are kept from an earlier run of the same profile in --out")
     return parser
 
 
@@ -298,7 +299,7 @@ def _run(args, staging):
         return run_demo(out=staging, random_state=args.random_state)
     module, function = STUDIES[args.name]
     run = getattr(importlib.import_module(module), function)
-    models = {} if args.models is None else {"models": args.models}
+    models = {} if args.models is None else {"models": args.models, "previous": _earlier_run(args)}
     return run(
         profile=args.profile,
         out=staging,
@@ -308,6 +309,12 @@ def _run(args, staging):
         random_state=args.random_state,
         **models,
     )
+
+
+def _earlier_run(args):
+    """``--out`` where it holds an earlier run of study 3 whose other models' rows a partial rerun keeps."""
+    out = _output_folder(args)
+    return out if (out / "generative_run.json").exists() else None
 
 
 def _output_folder(args):

@@ -111,7 +111,12 @@ def test_models_reach_the_generative_study(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr("skgen.studies.generative.run_generative_study", study)
     assert main(["study", "generative", "--models", "DBN", "GAN", "--out", str(tmp_path / "out")]) == 0
-    assert seen["models"] == ["DBN", "GAN"]
+    assert seen["models"] == ["DBN", "GAN"] and seen["previous"] is None
+    # a second partial run keeps the first run's other rows: the study is told where they are
+    (tmp_path / "out").mkdir(exist_ok=True)
+    (tmp_path / "out" / "generative_run.json").write_text("{}")
+    assert main(["study", "generative", "--models", "GAN", "--out", str(tmp_path / "out")]) == 0
+    assert seen["previous"] == tmp_path / "out"
 
 
 def test_cuda_without_cuda_exits_2_before_work(tmp_path, no_work, capsys):

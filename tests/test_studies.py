@@ -1,5 +1,6 @@
 """The studies in their quick profiles: outputs exist and are sane."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,28 @@ def test_generative_study_quick(data_home, tmp_path):
     assert "Class-conditional generation" in report and table.attrs["verdict"] in report
     assert all(f"samples_{name}.png" in report for name in ["rbm_short-run", "rbm_equilibrium", "betavae", "gan"])
     assert (tmp_path / "generative_conditional.csv").exists()
+
+    # one model rerun keeps the other models' rows, conditional rows and sample grids
+    rerun = run_generative_study("quick", out=tmp_path / "rerun", data_home=data_home, random_state=0,
+                                 models=["BetaVAE"], previous=tmp_path)
+    assert list(rerun.model) == list(table.model) and list(rerun.sampler) == list(table.sampler)
+    others = rerun.model != "BetaVAE"
+    np.testing.assert_allclose(rerun.fid[others].to_numpy(), table.fid[others].to_numpy(), rtol=1e-6)
+    assert list(rerun.attrs["conditional"].model) == ["RBM", "DBN", "BetaVAE", "GAN"]
+    report = (tmp_path / "rerun" / "generative.md").read_text()
+    assert all((tmp_path / "rerun" / f"samples_{name}.png").exists() and f"samples_{name}.png" in report
+               for name in ["rbm_short-run", "dbn_equilibrium", "betavae", "gan"])
+
+
+@pytest.mark.parametrize("earlier", [None, {"profile": "full", "random_state": 0}, {"profile": "quick", "random_state": 1}])
+def test_generative_study_refuses_rows_of_another_run_before_any_work(tmp_path, earlier):
+    from skgen.studies.generative import run_generative_study
+
+    if earlier is not None:
+        (tmp_path / "generative_run.json").write_text(json.dumps(earlier))
+    with pytest.raises(ValueError, match="no earlier run|do not compare"):
+        run_generative_study("quick", out=tmp_path / "out", data_home=tmp_path / "no-data", models=["GAN"],
+                             previous=tmp_path, random_state=0)
 
 
 @pytest.mark.slow

@@ -26,7 +26,10 @@ official test images:
   digit's samples against that digit's test images.
 """
 
+import json
+import shutil
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -57,6 +60,10 @@ RBM_TRAINING = {"persistent": True, "n_chains": 2000, "lr": 0.02, "batch_size": 
 #: learning rates and an exponential moving average of the generator (benchmarks/bench_gan.py)
 GAN_TRAINING = {"loss": "hinge", "spectral_norm": True, "ema_decay": 0.999, "discriminator_optimizer__lr": 4e-4,
                 "generator_optimizer__lr": 1e-4}
+
+#: the columns of the class-conditional table
+CONDITIONAL_COLUMNS = ["model", "n_parameters", "fit_s", "asked_digit_pct", "worst_digit_pct", "fid_per_class",
+                       "worst_class_fid"]
 
 #: what each row's sampler is, in the report's words
 SAMPLERS = {"short-run": "persistent chains + {short_run_steps} Gibbs steps",
@@ -224,7 +231,7 @@ def verdict(table, conditional=None):
 
 
 def run_generative_study(profile="quick", *, out="skgen-out/generative", data_home=None, device="cpu",
-                         n_jobs=None, random_state=0, models=tuple(EPOCHS), conditional=True):
+                         n_jobs=None, random_state=0, models=tuple(EPOCHS), conditional=True, previous=None):
     """Run study 3 and write its sample grids, tables and report into ``out``.
 
     Parameters
@@ -247,6 +254,10 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
         others run beside it, so one model can be rerun alone.
     conditional : bool, default=True
         Also train each model's class-conditional version and ask it for every digit.
+    previous : path-like, default=None
+        The folder of an earlier run of the same profile and ``random_state``: the rows
+        (and sample grids) of the models not in ``models`` are taken from its tables, so
+        that rerunning one model updates the whole report.
 
     Returns
     -------
@@ -266,6 +277,8 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     check_models(models)
     config = PROFILES[profile]
     out = output_folder(out)
+    run = {"profile": profile, "random_state": random_state}
+    kept, kept_conditional, kept_figures = _earlier_rows(previous, run, models, conditional, out)
     rng = np.random.RandomState(random_state)
     X_train, y_train = load_mnist("train", data_home=data_home, return_X_y=True)
     X_test, y_test = load_mnist("test", data_home=data_home, return_X_y=True)
@@ -282,19 +295,63 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     scored, asked = results[:len(models)], results[len(models):]
     table = pd.DataFrame([{"model": "training images (floor)", "sampler": "", **floor},
                           *(row for rows, _ in scored for row in rows)])
+    table = _with_rows(table, kept.drop(columns="fid_x_floor", errors="ignore"))
     table.insert(table.columns.get_loc("fid_high") + 1, "fid_x_floor", table.fid / floor["fid"])
     columns = ["model", "sampler", "n_parameters", "fit_s", "sample_s", "fid", "fid_low", "fid_high", "fid_x_floor",
                "fid_drawn", "kid", "precision", "recall", "min_digit_pct", "log_likelihood"]
     table = table.reindex(columns=columns)
-    conditional_table = pd.DataFrame(asked, columns=["model", "n_parameters", "fit_s", "asked_digit_pct",
-                                                     "worst_digit_pct", "fid_per_class", "worst_class_fid"])
+    conditional_table = pd.DataFrame(asked, columns=CONDITIONAL_COLUMNS)
+    conditional_table = _with_rows(conditional_table, kept_conditional)
     table.attrs["conditional"] = conditional_table
     table.attrs["verdict"] = verdict(table, conditional_table)
-    figures = [figure for _, model_figures in scored for figure in model_figures]
+    figures = sorted([figure for _, model_figures in scored for figure in model_figures] + kept_figures,
+                     key=lambda figure: _model_rank(Path(figure).stem.split("_")[1]))
+    (out / "generative_run.json").write_text(json.dumps(run))
     table.attrs["report"] = write_report(out, "generative", "Study 3: generative models on binarized MNIST", table,
                                          figures, _notes(profile, config, len(X_train), len(X_test), table),
                                          extra=[("conditional", "Class-conditional generation", conditional_table)])
     return table
+
+
+def _model_rank(name):
+    """Position of a model (by name, any case) in the study's order; the floor and unknown names first."""
+    names = [model.lower() for model in EPOCHS]
+    return names.index(name.lower()) + 1 if name.lower() in names else 0
+
+
+def _with_rows(table, rows):
+    """``table`` and ``rows`` in one table, in the study's model order (the floor first, samplers kept in order)."""
+    table = pd.concat([table, rows], ignore_index=True) if len(rows) else table
+    rank = table.model.map(_model_rank).to_numpy(dtype=int)
+    return table.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
+
+
+def _earlier_rows(previous, run, models, conditional, out):
+    """The rows and sample grids, copied into ``out``, of the models not rerun, from the run in ``previous``."""
+    empty = pd.DataFrame(columns=["model"])
+    if previous is None:
+        return empty, empty, []
+    previous = Path(previous)
+    try:
+        earlier = json.loads((previous / "generative_run.json").read_text())
+    except FileNotFoundError:
+        raise ValueError(f"{previous} holds no earlier run of study 3 (no generative_run.json).") from None
+    if earlier != run:
+        raise ValueError(f"the earlier run in {previous} used {earlier}, this run {run}: their rows do not compare.")
+    others = [name for name in EPOCHS if name not in models]
+    table = pd.read_csv(previous / "generative.csv")
+    kept = table[table.model.isin(others)]
+    kept_conditional = empty
+    if conditional and (previous / "generative_conditional.csv").exists():
+        kept_conditional = pd.read_csv(previous / "generative_conditional.csv")
+        kept_conditional = kept_conditional[kept_conditional.model.isin(others)]
+    figures = []
+    for name in others:
+        for figure in sorted(previous.glob(f"samples_{name.lower()}*.png")):
+            if figure.resolve() != (out / figure.name).resolve():
+                shutil.copy2(figure, out / figure.name)
+            figures.append(out / figure.name)
+    return kept, kept_conditional, figures
 
 
 def _run(function, arguments):
