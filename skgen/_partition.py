@@ -11,6 +11,7 @@ the RBM, from above.
 """
 
 import math
+import warnings
 
 import torch
 from torch.nn.functional import softplus
@@ -148,3 +149,19 @@ def ais_log_partition(machine, betas, n_chains, generator, start=None):
     std_error = (relative_w.std() / (relative_w.mean() * math.sqrt(len(v)))).item() if len(v) > 1 else math.inf
     log_z_base = machine.log_base_partition()
     return (log_z_base - log_mean_w if reverse else log_z_base + log_mean_w), std_error
+
+
+def checked_estimate(estimate, n_chains):
+    """An AIS ``(log_z, std_error)``, with a warning when a few of its runs carry all its weight.
+
+    The standard error implies the effective number of runs, ``n / (1 + n se^2)``: below a
+    tenth of the runs (and below 2), the estimate rests on the luckiest runs and ``log Z``
+    is likely far too low, so log-likelihoods come out far too high.
+    """
+    log_z, std_error = estimate
+    effective = n_chains / (1 + n_chains * std_error**2)
+    if n_chains > 1 and effective < max(2.0, 0.1 * n_chains):
+        warnings.warn(f"The AIS estimate of log Z is unreliable: {effective:.1f} of its {n_chains} annealing runs "
+                      f"carry its weight (standard error {std_error:.2f}); raise ais_betas or ais_chains.",
+                      RuntimeWarning, stacklevel=3)
+    return estimate

@@ -28,7 +28,7 @@ from skgen._base import (
 )
 from skgen._dbm_machine import MAX_EXACT_UNITS, DeepBoltzmannMachine, ais_log_partition
 from skgen._energy import EnergyEstimator
-from skgen._partition import ais_schedule
+from skgen._partition import ais_schedule, checked_estimate
 from skgen._threads import fit_threads
 from skgen._trainers import StochasticApproximation
 from skgen.rbm import RBM
@@ -441,6 +441,12 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         log_z : float
         std_error : float
             0.0 for the exact value.
+
+        Warns
+        -----
+        RuntimeWarning
+            When fewer than a tenth of the AIS runs carry the estimate's weight (judged
+            from its standard error): ``log Z`` is then likely far too low.
         """
         check_is_fitted(self)
         check_param("method", method, Options("auto", "exact", "ais"), owner=type(self).__name__)
@@ -454,7 +460,8 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         generator = torch_generator(seed_from(self.random_state if random_state is None else random_state),
                                     machine.weights[0].device)
         with torch.no_grad(), fit_threads():
-            return ais_log_partition(machine, ais_schedule(n_betas), n_chains, generator)
+            estimate = ais_log_partition(machine, ais_schedule(n_betas), n_chains, generator)
+        return checked_estimate(estimate, n_chains)
 
     def _enumerable(self):
         sizes = [self.n_features_in_, *(W.shape[0] for W in self.weights_)]

@@ -483,6 +483,12 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         log_z : float
         std_error : float
             0.0 for the exact value.
+
+        Warns
+        -----
+        RuntimeWarning
+            When fewer than a tenth of the AIS runs carry the estimate's weight (judged
+            from its standard error): ``log Z`` is then likely far too low.
         """
         check_is_fitted(self)
         check_param("method", method, Options("auto", "exact", "ais", "reverse_ais"), owner=type(self).__name__)
@@ -498,8 +504,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         if method == "reverse_ais":
             start = self._reverse_start(start, machine.W.device)
         with torch.no_grad(), fit_threads(n_chains * machine.W.numel()):
-            return _partition.ais_log_partition(machine, _partition.ais_schedule(n_betas), n_chains, generator,
-                                                start=start)
+            estimate = _partition.ais_log_partition(machine, _partition.ais_schedule(n_betas), n_chains, generator,
+                                                    start=start)
+        return _partition.checked_estimate(estimate, len(start) if method == "reverse_ais" else n_chains)
 
     def _reverse_start(self, start, device):
         if start is None:

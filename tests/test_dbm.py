@@ -218,6 +218,10 @@ def test_ais_agrees_with_exact_enumeration_of_a_fitted_dbm(binary_digits):
         assert abs(estimate - exact) < max(4 * std_error, 0.1)
     with pytest.raises(ValueError, match="method"):
         dbm.log_partition("reverse_ais")
+    # with strong weights, three temperatures leave one lucky run carrying the estimate
+    dbm.weights_ = [4 * W for W in dbm.weights_]
+    with pytest.warns(RuntimeWarning, match="unreliable"):
+        dbm.log_partition("ais", ais_chains=100, ais_betas=3, random_state=0)
 
 
 def test_samples_resemble_scikit_learn_digits(binary_digits, digits_dbm):

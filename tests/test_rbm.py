@@ -3,6 +3,7 @@
 import io
 import itertools
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -193,6 +194,16 @@ def test_ais_agrees_with_exact_enumeration(binary_digits):
         estimate, std_error = rbm.log_partition("ais", ais_chains=100, ais_betas=1000, random_state=seed)
         assert abs(estimate - exact) < 0.1
         assert 0 < std_error < 0.1
+
+
+def test_ais_warns_when_a_few_runs_carry_the_estimate(binary_digits):
+    rbm = RBM(n_components=16, max_epochs=20, lr=0.05, random_state=0, optimizer__momentum=0.5).fit(binary_digits)
+    # three temperatures jump from the base model to the RBM: one lucky run carries the weight
+    with pytest.warns(RuntimeWarning, match="unreliable.*raise ais_betas"):
+        rbm.log_partition("ais", ais_chains=100, ais_betas=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rbm.log_partition("ais", ais_chains=100, ais_betas=1000, random_state=0)
 
 
 def test_forward_and_reverse_ais_bracket_the_exact_value(binary_digits):
