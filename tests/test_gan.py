@@ -154,6 +154,7 @@ def test_unfitted_model_raises_not_fitted():
         ({"generator_hidden_layer_sizes": 5.5}, "generator_hidden_layer_sizes"),
         ({"discriminator_hidden_layer_sizes": (True,)}, "discriminator_hidden_layer_sizes"),
         ({"callbacks": "x"}, "callbacks"),
+        ({"gradient_penalty": -1.0}, "gradient_penalty"),
     ],
 )
 def test_bad_hyperparameters_are_refused_clearly(params, message):
@@ -216,6 +217,20 @@ def test_hinge_loss_with_spectral_norm_trains_a_one_lipschitz_discriminator(digi
     assert len(normalised) == 2
     for layer in normalised:
         assert torch.linalg.matrix_norm(layer.weight.detach(), ord=2) == pytest.approx(1.0, rel=0.05)
+
+
+def _data_gradient_norm(gan, X):
+    """Mean squared norm of the gradient of D's score with respect to the real rows."""
+    X = torch.as_tensor(X, dtype=torch.float32).requires_grad_(True)
+    (gradient,) = torch.autograd.grad(gan.net_.module_.discriminator(X).sum(), X)
+    return gradient.pow(2).sum(1).mean().item()
+
+
+def test_r1_gradient_penalty_flattens_the_discriminator_on_the_data(digits):
+    params = {**SMALL, "max_epochs": 10, "random_state": 0}
+    free, penalised = GAN(**params).fit(digits), GAN(gradient_penalty=10.0, **params).fit(digits)
+    assert np.isfinite(penalised.net_.history[:, "discriminator_loss"]).all()
+    assert _data_gradient_norm(penalised, digits) < 0.5 * _data_gradient_norm(free, digits)
 
 
 def test_binary_samples_are_the_generator_images_rounded(fitted):
