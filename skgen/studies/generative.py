@@ -278,7 +278,8 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     config = PROFILES[profile]
     out = output_folder(out)
     run = {"profile": profile, "random_state": random_state}
-    kept, kept_conditional, kept_figures = _earlier_rows(previous, run, models, conditional, out)
+    if previous is not None:
+        _check_earlier_run(previous, run)
     rng = np.random.RandomState(random_state)
     X_train, y_train = load_mnist("train", data_home=data_home, return_X_y=True)
     X_test, y_test = load_mnist("test", data_home=data_home, return_X_y=True)
@@ -292,6 +293,7 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
         tasks += [(_fit_and_ask, (name, model, X_train, y_train, X_test, y_test, config, random_state))
                   for name, model in _models(config, device, random_state, conditional=True).items() if name in models]
     results = parallel_map(_run, tasks, n_jobs=n_jobs, desc="study 3 models", unit="model")
+    kept, kept_conditional, kept_figures = _earlier_rows(previous, models, conditional, out)
     scored, asked = results[:len(models)], results[len(models):]
     table = pd.DataFrame([{"model": "training images (floor)", "sampler": "", **floor},
                           *(row for rows, _ in scored for row in rows)])
@@ -326,18 +328,22 @@ def _with_rows(table, rows):
     return table.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
 
 
-def _earlier_rows(previous, run, models, conditional, out):
+def _check_earlier_run(previous, run):
+    """Raise a ValueError unless ``previous`` holds a run of study 3 with the settings ``run``."""
+    try:
+        earlier = json.loads((Path(previous) / "generative_run.json").read_text())
+    except FileNotFoundError:
+        raise ValueError(f"{previous} holds no earlier run of study 3 (no generative_run.json).") from None
+    if earlier != run:
+        raise ValueError(f"the earlier run in {previous} used {earlier}, this run {run}: their rows do not compare.")
+
+
+def _earlier_rows(previous, models, conditional, out):
     """The rows and sample grids, copied into ``out``, of the models not rerun, from the run in ``previous``."""
     empty = pd.DataFrame(columns=["model"])
     if previous is None:
         return empty, empty, []
     previous = Path(previous)
-    try:
-        earlier = json.loads((previous / "generative_run.json").read_text())
-    except FileNotFoundError:
-        raise ValueError(f"{previous} holds no earlier run of study 3 (no generative_run.json).") from None
-    if earlier != run:
-        raise ValueError(f"the earlier run in {previous} used {earlier}, this run {run}: their rows do not compare.")
     others = [name for name in EPOCHS if name not in models]
     table = pd.read_csv(previous / "generative.csv")
     kept = table[table.model.isin(others)]
