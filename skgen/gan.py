@@ -84,21 +84,25 @@ class _MinibatchStdDiscriminator(nn.Module):
     (Miyato et al. 2018), which keeps D 1-Lipschitz and its gradients useful to G.
     """
 
-    def __init__(self, n_features, hidden_layer_sizes, activation, n_classes=0, spectral_norm=False):
+    def __init__(self, n_features, hidden_layer_sizes, activation, n_classes=0, spectral_norm=False,
+                 latent_categories=0):
         super().__init__()
         self.features = nn.Sequential(mlp((n_features, *hidden_layer_sizes), activation), _activation(activation))
         self.output = nn.Linear(hidden_layer_sizes[-1] + 1, 1)
         self.embedding = nn.Linear(n_classes, hidden_layer_sizes[-1], bias=False) if n_classes else None
         if spectral_norm:
             _spectrally_normalised(self)
+        # InfoGAN's Q: the categorical code's logits, read off D's hidden features
+        self.code = nn.Linear(hidden_layer_sizes[-1], latent_categories) if latent_categories else None
 
-    def forward(self, X, labels=None):
+    def forward(self, X, labels=None, return_code=False):
+        """D's score of each row (and, with ``return_code``, the logits of its categorical code)."""
         hidden = self.features(X)
         spread = hidden.std(dim=0, unbiased=False).mean().expand(len(hidden), 1)
         score = self.output(torch.cat([hidden, spread], dim=1))
-        if self.embedding is None:
-            return score
-        return score + (self.embedding(labels) * hidden).sum(1, keepdim=True)
+        if self.embedding is not None:
+            score = score + (self.embedding(labels) * hidden).sum(1, keepdim=True)
+        return (score, self.code(hidden)) if return_code else score
 
 
 class _GANModule(nn.Module):
@@ -106,32 +110,45 @@ class _GANModule(nn.Module):
 
     With ``ema_decay``, ``generator_ema`` holds an exponential moving average of G's
     weights (and batch-norm statistics), updated after every generator step and used to sample.
+    With ``latent_categories`` K, G also reads a one-hot code c ~ Uniform{0..K-1} and D has
+    a head that recovers c from G's images (InfoGAN's Q).
     """
 
     def __init__(self, n_features, latent_dim, generator_hidden_layer_sizes, discriminator_hidden_layer_sizes,
-                 activation, n_classes=0, spectral_norm=False, ema_decay=None):
+                 activation, n_classes=0, spectral_norm=False, ema_decay=None, latent_categories=0):
         super().__init__()
         self.latent_dim = latent_dim
+        self.latent_categories = latent_categories
         self.ema_decay = ema_decay
         # Batch normalisation in the generator (Radford et al.) keeps it from collapsing onto a
         # few modes: without it, samples on binarized MNIST collapse to one or two digits.
         self.generator = nn.Sequential(
-            mlp((latent_dim + n_classes, *generator_hidden_layer_sizes, n_features), activation, batch_norm=True),
+            mlp((latent_dim + latent_categories + n_classes, *generator_hidden_layer_sizes, n_features), activation,
+                batch_norm=True),
             nn.Sigmoid(),
         )
         self.discriminator = _MinibatchStdDiscriminator(n_features, discriminator_hidden_layer_sizes, activation,
-                                                        n_classes, spectral_norm)
+                                                        n_classes, spectral_norm, latent_categories)
         self.generator_ema = None
         if ema_decay is not None:
             self.generator_ema = copy.deepcopy(self.generator).requires_grad_(False)
 
-    def generate(self, n_samples, generator=None, labels=None, ema=False):
-        """G(z) (G(z, y) given one-hot ``labels``) for ``n_samples`` codes z ~ N(0, I); the EMA's with ``ema``."""
+    def generate(self, n_samples, generator=None, labels=None, ema=False, return_code=False):
+        """G(z) (G(z, y) given one-hot ``labels``) for ``n_samples`` codes z ~ N(0, I); the EMA's with ``ema``.
+
+        With ``latent_categories``, each row also draws its categorical code, returned
+        beside the images with ``return_code``.
+        """
         device = next(self.parameters()).device
         Z = torch.randn(n_samples, self.latent_dim, generator=generator, device=device)
+        code = None
+        if self.latent_categories:
+            code = torch.randint(self.latent_categories, (n_samples,), generator=generator, device=device)
+            Z = torch.cat([Z, F.one_hot(code, self.latent_categories).to(Z.dtype)], 1)
         if labels is not None:
             Z = torch.cat([Z, labels.to(device)], 1)
-        return (self.generator_ema if ema and self.generator_ema is not None else self.generator)(Z)
+        X = (self.generator_ema if ema and self.generator_ema is not None else self.generator)(Z)
+        return (X, code) if return_code else X
 
     @torch.no_grad()
     def update_ema(self):
@@ -156,7 +173,9 @@ class _GANNet(MixedPrecisionNet, NeuralNet):
     by one generator step. ``loss`` is ``"non_saturating"`` (D minimises the cross-entropy
     of real against fake, G minimises -log D(G(z)); Goodfellow et al. 2014) or ``"hinge"``
     (D minimises relu(1 - D(x)) + relu(1 + D(G(z))), G minimises -D(G(z)); Lim & Ye 2017,
-    Miyato et al. 2018). With ``gradient_penalty`` gamma, D's loss also gains the R1 penalty
+    Miyato et al. 2018). With a categorical code, both players also minimise the cross-entropy
+    of D's code head on the fakes' codes (InfoGAN's mutual-information bound, weight 1).
+    With ``gradient_penalty`` gamma, D's loss also gains the R1 penalty
     ``gamma / 2 E ||grad_x D(x)||^2`` on the real batch (Mescheder et al. 2018). A conditional
     game draws its fakes with the real batch's labels.
     """
@@ -198,8 +217,16 @@ class _GANNet(MixedPrecisionNet, NeuralNet):
         return {"loss": discriminator_loss, "y_pred": None}
 
     def _fakes(self, labels):
-        """A batch of G's samples, with the real batch's labels in a conditional game."""
-        return self.module_.generate(self.batch_size if labels is None else len(labels), labels=labels)
+        """A batch of G's samples and their categorical codes (None without), with the real batch's labels."""
+        return self.module_.generate(self.batch_size if labels is None else len(labels), labels=labels,
+                                     return_code=True)
+
+    def _scores(self, X, labels, code):
+        """D's scores of ``X`` as float32, plus the code's cross-entropy (0 without a code)."""
+        if code is None:
+            return self.module_.discriminator(X, labels).float(), 0.0
+        score, logits = self.module_.discriminator(X, labels, return_code=True)
+        return score.float(), F.cross_entropy(logits.float(), code)
 
     def _discriminator_step(self, X_real, labels):
         """One step of D on the real batch against a batch of fakes, the generator held fixed."""
@@ -208,13 +235,15 @@ class _GANNet(MixedPrecisionNet, NeuralNet):
             X_real = X_real.detach().requires_grad_(True)
         with self.autocast():
             with torch.no_grad():
-                X_fake = self._fakes(labels)
+                X_fake, code = self._fakes(labels)
             # the scores as float32: the hinge loss's means would otherwise run in bfloat16
-            real, fake = discriminator(X_real, labels).float(), discriminator(X_fake, labels).float()
+            real = discriminator(X_real, labels).float()
+            fake, code_loss = self._scores(X_fake, labels, code)
             if self.loss == "hinge":
                 loss = F.relu(1 - real).mean() + F.relu(1 + fake).mean()
             else:
                 loss = self.criterion_(real, torch.ones_like(real)) + self.criterion_(fake, torch.zeros_like(fake))
+            loss = loss + code_loss
         if self.gradient_penalty:
             (gradient,) = torch.autograd.grad(real.sum(), X_real, create_graph=True)
             loss = loss + self.gradient_penalty / 2 * gradient.float().pow(2).sum(1).mean()
@@ -226,8 +255,10 @@ class _GANNet(MixedPrecisionNet, NeuralNet):
     def _generator_step(self, labels):
         """One step of G on -D(G(z)) (hinge) or the non-saturating -log D(G(z)), which keeps gradients alive."""
         with self.autocast():
-            fake = self.module_.discriminator(self._fakes(labels), labels).float()
+            X_fake, code = self._fakes(labels)
+            fake, code_loss = self._scores(X_fake, labels, code)
             loss = -fake.mean() if self.loss == "hinge" else self.criterion_(fake, torch.ones_like(fake))
+            loss = loss + code_loss
         self.optimizer_.zero_grad()
         loss.backward()
         self.optimizer_.step()
@@ -293,6 +324,15 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         the discriminator's loss (Mescheder, Geiger & Nowozin 2018), which keeps D from
         growing steep around the data, the alternative to ``spectral_norm`` of StyleGAN's
         recipe; it costs a second backward pass per discriminator step. None or 0: no penalty.
+    latent_categories : int, default=0
+        Size K of a categorical latent code (InfoGAN, Chen et al. 2016): the generator
+        reads a one-hot code c ~ Uniform{0, ..., K-1} beside z, and a head on the
+        discriminator's last hidden layer learns to recover c from the generated images,
+        both players minimising its cross-entropy (a lower bound on the mutual information
+        of c and G(z, c)). A generator fed only Gaussian noise must map one connected
+        space onto data with separate modes (the ten digits) and draws blends between
+        them; the code gives it a discrete choice, which it learns to spend on the modes,
+        without labels. 0: no code.
     ema_decay : float in (0, 1) or None, default=None
         Keep an exponential moving average of the generator's weights and batch-norm
         statistics, updated after each generator step with this decay, and sample from it
@@ -399,6 +439,7 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         "loss": [Options("hinge", "non_saturating")],
         "spectral_norm": [Boolean()],
         "gradient_penalty": [None, Real(0)],
+        "latent_categories": [Integer(0)],
         "ema_decay": [None, Real(0, 1, closed="neither")],
         "conditional": [Boolean()],
     }
@@ -416,6 +457,7 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         loss="non_saturating",
         spectral_norm=False,
         gradient_penalty=None,
+        latent_categories=0,
         ema_decay=None,
         conditional=False,
         optimizer=torch.optim.Adam,
@@ -438,6 +480,7 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         self.loss = loss
         self.spectral_norm = spectral_norm
         self.gradient_penalty = gradient_penalty
+        self.latent_categories = latent_categories
         self.ema_decay = ema_decay
         self.conditional = conditional
         self.optimizer = optimizer
@@ -491,6 +534,7 @@ class GAN(SampleMeanMixin, SkorchEstimator):
             module__n_classes=len(self.classes_) if self.conditional else 0,
             module__spectral_norm=self.spectral_norm,
             module__ema_decay=self.ema_decay,
+            module__latent_categories=self.latent_categories,
             criterion=nn.BCEWithLogitsLoss,
             discriminator_steps=self.discriminator_steps,
             loss=self.loss,

@@ -91,6 +91,22 @@ def test_learns_both_modes_of_a_two_mode_distribution():
     assert min(shares) > 0.2 and sum(shares) > 0.8
 
 
+def test_categorical_code_spends_its_values_on_separate_modes():
+    patterns = np.eye(4, dtype=np.float32).repeat(4, axis=1)
+    X = patterns[np.random.RandomState(0).randint(4, size=1024)]
+    gan = GAN(latent_dim=4, latent_categories=4, generator_hidden_layer_sizes=(32,),
+              discriminator_hidden_layer_sizes=(32,), lr=2e-3, max_epochs=30, random_state=1).fit(X)
+    with torch.no_grad():
+        images, code = gan.net_.module_.eval().generate(2000, torch.Generator().manual_seed(0), return_code=True)
+    matches = (images.round().numpy()[:, None, :] == patterns).all(2)
+    pattern = np.where(matches.any(1), matches.argmax(1), -1)
+    # each value of the code draws one pattern, a different one for each value: no labels were given
+    majority = [np.bincount(pattern[code.numpy() == value] + 1, minlength=5) for value in range(4)]
+    pure = [counts.argmax() for counts in majority if counts.max() > 0.9 * counts.sum() and counts.argmax() > 0]
+    assert len(pure) >= 3 and len(set(pure)) == len(pure)
+    assert gan.sample(5, random_state=0).shape == (5, 16)
+
+
 def test_real_valued_samples_stay_in_the_training_range():
     rng = np.random.RandomState(0)
     X = rng.uniform([-5, 0, 100], [5, 1, 300], size=(200, 3))
@@ -155,6 +171,7 @@ def test_unfitted_model_raises_not_fitted():
         ({"discriminator_hidden_layer_sizes": (True,)}, "discriminator_hidden_layer_sizes"),
         ({"callbacks": "x"}, "callbacks"),
         ({"gradient_penalty": -1.0}, "gradient_penalty"),
+        ({"latent_categories": -1}, "latent_categories"),
     ],
 )
 def test_bad_hyperparameters_are_refused_clearly(params, message):
