@@ -158,7 +158,7 @@ def checked_estimate(estimate, n_chains):
     tenth of the runs (and below 2), the estimate rests on the luckiest runs and ``log Z``
     is likely far too low, so log-likelihoods come out far too high.
     """
-    log_z, std_error = estimate
+    _, std_error = estimate
     effective = n_chains / (1 + n_chains * std_error**2)
     if n_chains > 1 and effective < max(2.0, 0.1 * n_chains):
         warnings.warn(f"The AIS estimate of log Z is unreliable: {effective:.1f} of its {n_chains} annealing runs "

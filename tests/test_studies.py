@@ -94,13 +94,46 @@ def test_generative_study_quick(data_home, tmp_path):
                for name in ["rbm_short-run", "dbn_equilibrium", "betavae", "gan"])
 
 
+def _fake_run(folder, models, fid, profile="quick"):
+    """A folder as a run of study 3 of ``models`` leaves it, every FID ``fid`` (the floor 2)."""
+    import pandas as pd
+
+    folder.mkdir()
+    (folder / "generative_run.json").write_text(json.dumps({"profile": profile, "random_state": 0}))
+    rows = [{"model": "training images (floor)", "sampler": "", "fid": 2.0}]
+    rows += [{"model": name, "sampler": "z ~ N(0, I) through the decoder or generator", "fid": fid} for name in models]
+    pd.DataFrame(rows).to_csv(folder / "generative.csv", index=False)
+    pd.DataFrame([{"model": name, "asked_digit_pct": fid, "worst_digit_pct": fid} for name in models]).to_csv(
+        folder / "generative_conditional.csv", index=False)
+    for name in models:
+        (folder / f"samples_{name.lower()}.png").write_bytes(b"png")
+
+
+def test_merged_runs_take_each_model_from_the_last_run_that_has_it(tmp_path):
+    from skgen.studies.generative import merge_generative_runs
+
+    _fake_run(tmp_path / "a", ["GAN", "BetaVAE", "RBM"], fid=10.0)
+    _fake_run(tmp_path / "b", ["GAN"], fid=4.0)
+    table = merge_generative_runs([tmp_path / "a", tmp_path / "b"], tmp_path / "out")
+    assert list(table.model) == ["training images (floor)", "RBM", "BetaVAE", "GAN"]
+    assert list(table.fid) == [2.0, 10.0, 10.0, 4.0] and list(table.fid_x_floor) == [1.0, 5.0, 5.0, 2.0]
+    assert list(table.attrs["conditional"].asked_digit_pct) == [10.0, 10.0, 4.0]
+    assert table.attrs["verdict"].startswith("Ranked by FID under the one rule (thresholded pixel probabilities): GAN")
+    report = (tmp_path / "out" / "generative.md").read_text()
+    assert all(f"samples_{name}.png" in report and (tmp_path / "out" / f"samples_{name}.png").exists()
+               for name in ["rbm", "betavae", "gan"])
+    _fake_run(tmp_path / "c", ["DBN"], fid=5.0, profile="full")
+    with pytest.raises(ValueError, match="do not compare"):
+        merge_generative_runs([tmp_path / "a", tmp_path / "c"], tmp_path / "out")
+
+
 @pytest.mark.parametrize("earlier", [None, {"profile": "full", "random_state": 0}, {"profile": "quick", "random_state": 1}])
 def test_generative_study_refuses_rows_of_another_run_before_any_work(tmp_path, earlier):
     from skgen.studies.generative import run_generative_study
 
     if earlier is not None:
         (tmp_path / "generative_run.json").write_text(json.dumps(earlier))
-    with pytest.raises(ValueError, match="no earlier run|do not compare"):
+    with pytest.raises(ValueError, match="no run of study 3|do not compare"):
         run_generative_study("quick", out=tmp_path / "out", data_home=tmp_path / "no-data", models=["GAN"],
                              previous=tmp_path, random_state=0)
 

@@ -2,7 +2,8 @@
 
 - :func:`run_alphadigits_study`: RBM and DBN generating Binary AlphaDigits;
 - :func:`run_pretraining_study`: DBN pretraining and SGD vs Adam for a DNN on MNIST;
-- :func:`run_generative_study`: RBM, DBN, beta-VAE and GAN on binarized MNIST, by FID.
+- :func:`run_generative_study`: RBM, DBN, beta-VAE and GAN on binarized MNIST, by FID
+  (:func:`merge_generative_runs` combines runs of some of its models).
 
 Each takes ``profile="quick"|"full"``, ``out``, ``data_home``, ``device``, ``n_jobs`` and
 ``random_state``; the command line runs them as ``skgen study NAME``.
@@ -14,6 +15,7 @@ _STUDIES = {
     "run_alphadigits_study": "skgen.studies.alphadigits",
     "run_pretraining_study": "skgen.studies.pretraining",
     "run_generative_study": "skgen.studies.generative",
+    "merge_generative_runs": "skgen.studies.generative",
 }
 
 __all__ = list(_STUDIES)

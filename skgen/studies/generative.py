@@ -67,6 +67,10 @@ GAN_TRAINING = {"loss": "non_saturating", "gradient_penalty": 1.0, "ema_decay": 
 CONDITIONAL_GAN_TRAINING = {"loss": "hinge", "spectral_norm": True, "ema_decay": 0.999,
                             "discriminator_optimizer__lr": 4e-4, "generator_optimizer__lr": 1e-4}
 
+#: the columns of the main table
+COLUMNS = ["model", "sampler", "n_parameters", "fit_s", "sample_s", "fid", "fid_low", "fid_high", "fid_x_floor",
+           "fid_drawn", "kid", "precision", "recall", "min_digit_pct", "log_likelihood"]
+
 #: the columns of the class-conditional table
 CONDITIONAL_COLUMNS = ["model", "n_parameters", "fit_s", "asked_digit_pct", "worst_digit_pct", "fid_per_class",
                        "worst_class_fid"]
@@ -263,7 +267,8 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     previous : path-like, default=None
         The folder of an earlier run of the same profile and ``random_state``: the rows
         (and sample grids) of the models not in ``models`` are taken from its tables, so
-        that rerunning one model updates the whole report.
+        that rerunning one model updates the whole report
+        (:func:`merge_generative_runs` of ``previous`` and ``out``).
 
     Returns
     -------
@@ -285,7 +290,7 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     out = output_folder(out)
     run = {"profile": profile, "random_state": random_state}
     if previous is not None:
-        _check_earlier_run(previous, run)
+        _check_run_settings(previous, run)
     rng = np.random.RandomState(random_state)
     X_train, y_train = load_mnist("train", data_home=data_home, return_X_y=True)
     X_test, y_test = load_mnist("test", data_home=data_home, return_X_y=True)
@@ -299,24 +304,74 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
         tasks += [(_fit_and_ask, (name, model, X_train, y_train, X_test, y_test, config, random_state))
                   for name, model in _models(config, device, random_state, conditional=True).items() if name in models]
     results = parallel_map(_run, tasks, n_jobs=n_jobs, desc="study 3 models", unit="model")
-    kept, kept_conditional, kept_figures = _earlier_rows(previous, models, conditional, out)
     scored, asked = results[:len(models)], results[len(models):]
     table = pd.DataFrame([{"model": "training images (floor)", "sampler": "", **floor},
                           *(row for rows, _ in scored for row in rows)])
-    table = _with_rows(table, kept.drop(columns="fid_x_floor", errors="ignore"))
-    table.insert(table.columns.get_loc("fid_high") + 1, "fid_x_floor", table.fid / floor["fid"])
-    columns = ["model", "sampler", "n_parameters", "fit_s", "sample_s", "fid", "fid_low", "fid_high", "fid_x_floor",
-               "fid_drawn", "kid", "precision", "recall", "min_digit_pct", "log_likelihood"]
-    table = table.reindex(columns=columns)
-    conditional_table = pd.DataFrame(asked, columns=CONDITIONAL_COLUMNS)
-    conditional_table = _with_rows(conditional_table, kept_conditional)
+    figures = [figure for _, model_figures in scored for figure in model_figures]
+    (out / "generative_run.json").write_text(json.dumps(run))
+    table = _report(out, run, table, pd.DataFrame(asked, columns=CONDITIONAL_COLUMNS), figures)
+    return table if previous is None else merge_generative_runs([previous, out], out)
+
+
+def merge_generative_runs(runs, out):
+    """Combine runs of study 3 that trained different models into one report.
+
+    Each run is a folder written by :func:`run_generative_study` with the same profile and
+    ``random_state``, for instance one per model on different machines (``models=[name]``).
+    A model's rows, conditional row and sample grids come from the last run that has them,
+    the floor from the last run; the verdict is read off the combined tables.
+
+    Parameters
+    ----------
+    runs : sequence of path-like
+        The runs' folders, earliest first.
+    out : path-like
+        Output folder (it may be one of ``runs``).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        As :func:`run_generative_study` returns it.
+    """
+    runs = [Path(run) for run in runs]
+    if not runs:
+        raise ValueError("runs must name at least one folder of study 3.")
+    settings = _run_settings(runs[0])
+    for run in runs[1:]:
+        _check_run_settings(run, settings)
+    rows, conditional_rows, sources = {}, {}, {}
+    for run in runs:
+        table = pd.read_csv(run / "generative.csv")
+        for name, group in table.iloc[1:].groupby("model", sort=False):
+            rows[name], sources[name] = group, run
+        if (run / "generative_conditional.csv").exists():
+            conditional = pd.read_csv(run / "generative_conditional.csv")
+            conditional_rows.update((name, group) for name, group in conditional.groupby("model", sort=False))
+    out = output_folder(out)
+    figures = []
+    for name, run in sources.items():
+        for figure in sorted(run.glob(f"samples_{name.lower()}*.png")):
+            if figure.resolve() != (out / figure.name).resolve():
+                shutil.copy2(figure, out / figure.name)
+            figures.append(out / figure.name)
+    table = _in_model_order(pd.concat([table.iloc[:1], *rows.values()], ignore_index=True))
+    conditional = pd.DataFrame(columns=CONDITIONAL_COLUMNS)
+    if conditional_rows:
+        conditional = _in_model_order(pd.concat(conditional_rows.values(), ignore_index=True))
+    (out / "generative_run.json").write_text(json.dumps(settings))
+    return _report(out, settings, table, conditional, figures)
+
+
+def _report(out, run, table, conditional_table, figures):
+    """Complete ``table`` (floor multiples, verdict) and write the report of study 3 into ``out``."""
+    config = PROFILES[run["profile"]]
+    table = table.assign(fid_x_floor=table.fid / table.fid.iloc[0]).reindex(columns=COLUMNS)
+    conditional_table = conditional_table.reindex(columns=CONDITIONAL_COLUMNS)
     table.attrs["conditional"] = conditional_table
     table.attrs["verdict"] = verdict(table, conditional_table)
-    figures = sorted([figure for _, model_figures in scored for figure in model_figures] + kept_figures,
-                     key=lambda figure: _model_rank(Path(figure).stem.split("_")[1]))
-    (out / "generative_run.json").write_text(json.dumps(run))
+    figures = sorted(figures, key=lambda figure: _model_rank(Path(figure).stem.split("_")[1]))
     table.attrs["report"] = write_report(out, "generative", "Study 3: generative models on binarized MNIST", table,
-                                         figures, _notes(profile, config, len(X_train), len(X_test), table),
+                                         figures, _notes(run["profile"], config, table),
                                          extra=[("conditional", "Class-conditional generation", conditional_table)])
     return table
 
@@ -327,43 +382,25 @@ def _model_rank(name):
     return names.index(name.lower()) + 1 if name.lower() in names else 0
 
 
-def _with_rows(table, rows):
-    """``table`` and ``rows`` in one table, in the study's model order (the floor first, samplers kept in order)."""
-    table = pd.concat([table, rows], ignore_index=True) if len(rows) else table
+def _in_model_order(table):
+    """``table``'s rows in the study's model order (the floor first, each model's samplers kept in order)."""
     rank = table.model.map(_model_rank).to_numpy(dtype=int)
     return table.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
 
 
-def _check_earlier_run(previous, run):
-    """Raise a ValueError unless ``previous`` holds a run of study 3 with the settings ``run``."""
+def _run_settings(folder):
+    """The profile and seed of the run of study 3 in ``folder``; a ValueError if it holds none."""
     try:
-        earlier = json.loads((Path(previous) / "generative_run.json").read_text())
+        return json.loads((Path(folder) / "generative_run.json").read_text())
     except FileNotFoundError:
-        raise ValueError(f"{previous} holds no earlier run of study 3 (no generative_run.json).") from None
-    if earlier != run:
-        raise ValueError(f"the earlier run in {previous} used {earlier}, this run {run}: their rows do not compare.")
+        raise ValueError(f"{folder} holds no run of study 3 (no generative_run.json).") from None
 
 
-def _earlier_rows(previous, models, conditional, out):
-    """The rows and sample grids, copied into ``out``, of the models not rerun, from the run in ``previous``."""
-    empty = pd.DataFrame(columns=["model"])
-    if previous is None:
-        return empty, empty, []
-    previous = Path(previous)
-    others = [name for name in EPOCHS if name not in models]
-    table = pd.read_csv(previous / "generative.csv")
-    kept = table[table.model.isin(others)]
-    kept_conditional = empty
-    if conditional and (previous / "generative_conditional.csv").exists():
-        kept_conditional = pd.read_csv(previous / "generative_conditional.csv")
-        kept_conditional = kept_conditional[kept_conditional.model.isin(others)]
-    figures = []
-    for name in others:
-        for figure in sorted(previous.glob(f"samples_{name.lower()}*.png")):
-            if figure.resolve() != (out / figure.name).resolve():
-                shutil.copy2(figure, out / figure.name)
-            figures.append(out / figure.name)
-    return kept, kept_conditional, figures
+def _check_run_settings(folder, settings):
+    """Raise a ValueError unless the run in ``folder`` has the profile and seed ``settings``."""
+    earlier = _run_settings(folder)
+    if earlier != settings:
+        raise ValueError(f"the run in {folder} used {earlier}, this one {settings}: their rows do not compare.")
 
 
 def _run(function, arguments):
@@ -371,9 +408,9 @@ def _run(function, arguments):
     return function(*arguments)
 
 
-def _notes(profile, config, n_train, n_test, table):
+def _notes(profile, config, table):
     return (
-        f"Profile `{profile}`: {n_train} training images binarized at 127, {n_test} test images, "
+        f"Profile `{profile}`: {config['n_train']} training images binarized at 127, {config['n_test']} test images, "
         f"{config['n_samples']} samples per model and sampler.\n\n**Verdict.** {table.attrs['verdict']}\n\n"
         "**How every model is judged.** One rule makes every model's binary images: its pixel probabilities "
         "(the Boltzmann machines' last mean-field visibles, the VAE's decoder means, the GAN generator's output) "
