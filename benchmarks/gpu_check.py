@@ -241,6 +241,8 @@ def check_rbm(X, device, precisions, rounds):
     for precision in precisions:
         variants[f"skgen {precision}"] = skgen_fit(make, X, None, precision)
         variants[f"GEMMs {precision}"] = like_skgen(cd1_gemms(Xd, device, precision), BATCH["RBM"] * 784 * 500)
+    # issue 24, item 4: one fused kernel for the optimizer's update instead of a launch per tensor and step
+    variants["skgen float32, fused update"] = lambda: make(optimizer__fused=True).fit(X)
     variants["scikit-learn float32 (CPU)"] = sklearn_rbm(X)
     variants["scikit-learn float64 (CPU)"] = sklearn_rbm(X.astype(np.float64))
     return measure(variants, rounds, device)
@@ -274,6 +276,7 @@ def ratios(models):
         out[f"RBM skgen / GEMMs, {precision}"] = ratio(rbm, f"skgen {precision}", f"GEMMs {precision}")
         out[f"scikit-learn float64 / RBM skgen, {precision}"] = ratio(rbm, "scikit-learn float64 (CPU)",
                                                                       f"skgen {precision}")
+    out["RBM fused / default update, float32"] = ratio(rbm, "skgen float32, fused update", "skgen float32")
     for name in ("DNNClassifier", "BetaVAE", "GAN"):
         for precision in PRECISIONS:
             out[f"{name} skgen / plain, {precision}"] = ratio(models.get(name, {}), f"skgen {precision}",
