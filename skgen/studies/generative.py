@@ -341,7 +341,7 @@ def merge_generative_runs(runs, out):
         _check_run_settings(run, settings)
     rows, conditional_rows, sources = {}, {}, {}
     for run in runs:
-        table = pd.read_csv(run / "generative.csv")
+        table = pd.read_csv(run / "generative.csv").fillna({"sampler": ""})
         for name, group in table.iloc[1:].groupby("model", sort=False):
             rows[name], sources[name] = group, run
         if (run / "generative_conditional.csv").exists():
