@@ -224,6 +224,18 @@ def test_ais_agrees_with_exact_enumeration_of_a_fitted_dbm(binary_digits):
         dbm.log_partition("ais", ais_chains=100, ais_betas=3, random_state=0)
 
 
+def test_ais_from_the_chains_base_has_less_variance_than_from_uniform_hiddens(digits_dbm):
+    # the base model's hiddens sit at the persistent chains' means, near the model's marginals
+    machine = digits_dbm._make_machine("cpu")
+    uniform = DeepBoltzmannMachine(machine.weights, machine.biases,
+                                   [machine.base_biases[0], *(torch.zeros_like(b) for b in machine.base_biases[1:])])
+    errors = {"chains": [], "uniform": []}
+    for seed in range(3):
+        errors["chains"].append(digits_dbm.log_partition("ais", ais_chains=100, ais_betas=300, random_state=seed)[1])
+        errors["uniform"].append(ais_log_partition(uniform, ais_schedule(300), 100, torch.Generator().manual_seed(seed))[1])
+    assert np.mean(errors["chains"]) < 0.5 * np.mean(errors["uniform"])
+
+
 def test_samples_resemble_scikit_learn_digits(binary_digits, digits_dbm):
     train = binary_digits[:1500]
     samples = digits_dbm.sample(200, start="chains", n_steps=200, random_state=0)
