@@ -76,7 +76,9 @@ TRAINING_PARAMETERS = {
     "batch_size": (TorchEstimator._parameter_constraints["batch_size"], "int", "Rows per minibatch."),
     "optimizer": (TorchEstimator._parameter_constraints["optimizer"], "torch.optim.Optimizer subclass or str",
                   "The optimizer class (or ``\"sgd\"``, ``\"adam\"``...). Its other arguments go through "
-                  "``optimizer__<name>=value``. Each update hands it the gradient in the parameters' ``.grad``."),
+                  "``optimizer__<name>=value``. Each update hands it the gradient in the parameters' ``.grad``. "
+                  "An optimizer with a fused update (Adam, AdamW, SGD) runs it, unless ``optimizer__fused`` or "
+                  "``optimizer__foreach`` is given."),
     "lr_scheduler": (TorchEstimator._parameter_constraints["lr_scheduler"],
                      "torch.optim.lr_scheduler.LRScheduler subclass",
                      "A learning-rate schedule, stepped once per epoch, with its arguments as "

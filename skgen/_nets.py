@@ -29,6 +29,7 @@ from skgen._base import (
     check_finite,
     check_param,
     check_precision,
+    fused_update,
     minibatches,
     precision_context,
     resolve_device,
@@ -282,11 +283,15 @@ class SkorchEstimator(TorchEstimator):
         if row_inputs:
             X = {"X": X, **row_inputs}
         y = None if y is None else torch.as_tensor(y, device=device)
+        optimizer = resolve_optimizer(self.optimizer)
         optimizer_params = {**self._optimizer_defaults(), **self._routed("optimizer__")}
+        chosen = {name for prefix in self._routed_prefixes if prefix.endswith("optimizer__")
+                  for name in self._routed(prefix)}
+        optimizer_params = {**fused_update(optimizer, device, chosen | set(optimizer_params)), **optimizer_params}
         with seeded_torch(self.random_state, device) as seed:
             self.net_ = self._net_class(
                 **self._net_params(),
-                optimizer=resolve_optimizer(self.optimizer),
+                optimizer=optimizer,
                 lr=self._learning_rate(),
                 max_epochs=self.max_epochs,
                 batch_size=self.batch_size,

@@ -180,7 +180,9 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
     optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
         The optimizer class, e.g. ``torch.optim.SGD`` (``"sgd"`` and ``"adam"`` are
         accepted too). Its other parameters are routed skorch-style:
-        ``optimizer__weight_decay=1e-5``, ``optimizer__fused=True``. SGD gets momentum 0.9
+        ``optimizer__weight_decay=1e-5``, ``optimizer__foreach=True``. An optimizer with a
+        fused update (Adam, AdamW, SGD) runs it unless ``optimizer__fused`` or
+        ``optimizer__foreach`` is given. SGD gets momentum 0.9
         unless ``optimizer__momentum`` says otherwise (``optimizer__momentum=0`` for plain
         SGD); other optimizers get their own defaults. A grid over optimizers,
         ``{"optimizer": [torch.optim.SGD, torch.optim.Adam]}``, thus gives each working

@@ -348,6 +348,8 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         or ``discriminator_optimizer__name=value`` for one player, which wins (e.g.
         ``discriminator_optimizer__lr=4e-4`` gives the discriminator the two time-scale
         rule's larger step). For Adam and AdamW, ``betas`` defaults to (0.5, 0.999).
+        An optimizer with a fused update (Adam, AdamW, SGD) runs it, unless a routed
+        ``fused`` or ``foreach`` is given.
     lr : float, default=2e-4
         Learning rate of both players, unless routed per player.
     lr_scheduler : torch.optim.lr_scheduler.LRScheduler subclass or None, default=None

@@ -198,7 +198,9 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         decoder is told, and ``sample(n, y=labels)`` draws the asked classes. ``transform``,
         ``inverse_transform`` and ``score_samples`` then take the rows' classes as ``y``.
     optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
-        Optimizer class; extra arguments as ``optimizer__name=value``.
+        Optimizer class; extra arguments as ``optimizer__name=value``. An optimizer with
+        a fused update (Adam, AdamW, SGD) runs it, unless ``optimizer__fused`` or
+        ``optimizer__foreach`` is given.
     lr : float, default=1e-3
         Learning rate.
     lr_scheduler : torch.optim.lr_scheduler.LRScheduler subclass or None, default=None

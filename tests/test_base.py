@@ -11,6 +11,7 @@ from sklearn.base import clone
 from skgen._base import (
     TorchEstimator,
     check_unit_interval,
+    fused_update,
     minibatches,
     resolve_device,
     resolve_optimizer,
@@ -36,6 +37,30 @@ def test_routed_parameters_behave_like_parameters():
     assert isinstance(optimizer, torch.optim.SGD)
     assert optimizer.defaults["momentum"] == 0.9 and optimizer.defaults["nesterov"] and optimizer.defaults["lr"] == 0.5
     assert "optimizer__momentum=0.9" in repr(toy)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw"])
+def test_an_optimizer_with_a_fused_update_runs_it_and_takes_the_same_step(optimizer):
+    start = torch.randn(50, 40, generator=torch.Generator().manual_seed(0))
+    gradient = torch.randn(50, 40, generator=torch.Generator().manual_seed(1))
+    steps = {}
+    for kind, routed in [("fused", {}), ("plain", {"optimizer__foreach": False})]:
+        parameter = torch.nn.Parameter(start.clone())
+        update = Toy(optimizer=optimizer, **routed)._make_optimizer([parameter])
+        assert bool(update.defaults.get("fused")) == (kind == "fused")
+        for _ in range(3):
+            parameter.grad = gradient.clone()
+            update.step()
+        steps[kind] = parameter.detach() - start
+    torch.testing.assert_close(steps["fused"], steps["plain"], rtol=1e-4, atol=1e-6)
+    assert steps["fused"].abs().max() > 1e-3
+
+
+def test_the_users_choice_of_implementation_stands_and_others_are_not_fused():
+    assert fused_update(torch.optim.Adam, "cpu", {"foreach"}) == {}
+    assert fused_update(torch.optim.Adam, "cpu", {"fused"}) == {}
+    assert fused_update(torch.optim.RMSprop, "cpu", set()) == {}
+    assert fused_update(torch.optim.Adam, "cpu", {"weight_decay"}) == {"fused": True}
 
 
 def test_unknown_keyword_is_a_clear_error():

@@ -152,6 +152,15 @@ def test_optimizer_parameters_are_routed(digits):
     assert (group["lr"], group["momentum"]) == (0.05, 0.5)
 
 
+@pytest.mark.parametrize("routed, fused", [({}, True), ({"optimizer__foreach": True}, None),
+                                            ({"optimizer__fused": False}, False)])
+def test_the_update_is_fused_unless_the_user_picks_an_implementation(digits, routed, fused):
+    X, y = digits
+    clf = small(max_epochs=10, **routed).fit(X, y)
+    assert clf.net_.optimizer_.defaults["fused"] == fused
+    assert clf.score(X, y) > 0.8
+
+
 @pytest.mark.parametrize(
     "params, message",
     [

@@ -202,6 +202,12 @@ def test_each_player_takes_its_own_optimizer_arguments(digits):
         GAN(critic_optimizer__lr=1e-3)
 
 
+def test_a_players_own_choice_of_update_implementation_leaves_both_unfused(digits):
+    assert GAN(random_state=0, **SMALL).fit(digits).net_.optimizer_discriminator_.defaults["fused"]
+    gan = GAN(generator_optimizer__foreach=True, random_state=0, **SMALL).fit(digits)
+    assert gan.net_.optimizer_.defaults["foreach"] and not gan.net_.optimizer_discriminator_.defaults["fused"]
+
+
 def test_lr_scheduler_steps_both_players_once_per_epoch(digits):
     gan = GAN(lr_scheduler=torch.optim.lr_scheduler.StepLR, lr_scheduler__step_size=1, lr_scheduler__gamma=0.5,
               discriminator_optimizer__lr=4e-4, random_state=0, **SMALL).fit(digits)
