@@ -180,8 +180,8 @@ def plain_epoch(X):
     latent = DEFAULTS["latent_dim"]
     generator = nn.Sequential(mlp((latent, *DEFAULTS["generator_hidden_layer_sizes"], 784), batch_norm=True), nn.Sigmoid())
     discriminator = MinibatchStdDiscriminator(DEFAULTS["discriminator_hidden_layer_sizes"])
-    opt_g = torch.optim.Adam(generator.parameters(), lr=DEFAULTS["lr"], betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=DEFAULTS["lr"], betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(generator.parameters(), lr=DEFAULTS["lr"], betas=(0.5, 0.999), fused=True)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=DEFAULTS["lr"], betas=(0.5, 0.999), fused=True)
     X = torch.as_tensor(X)
     for index in torch.split(torch.randperm(len(X)), DEFAULTS["batch_size"]):
         real = X[index]
