@@ -9,7 +9,10 @@ anything but the products.
 
 Times are CPU seconds of this process (``time.process_time``) with ``--threads`` threads
 for torch and for scikit-learn's BLAS: on a machine whose cores other jobs share, wall
-time measures the neighbours more than the code. With ``--device cuda``, skgen and the
+time measures the neighbours more than the code. On idle cores ``--clock wall`` times what
+a user waits for (CPU seconds count a second thread's waiting as work). ``--rows`` takes
+the first rows of MNIST's training set; ``--precision bfloat16`` fits skgen's RBM with
+``precision="bfloat16"`` (the GEMMs alone stay float32). With ``--device cuda``, skgen and the
 GEMMs run on the GPU and every variant is timed by the wall clock (after a CUDA
 synchronisation), scikit-learn's with ``--threads`` BLAS threads. skgen's time is its whole ``fit``
 (validation, copying the data to a tensor, initialisation, the epoch); the epoch loop
@@ -18,6 +21,7 @@ on the same float32 data, and on a float64 copy: what it computes in when given 
 or float64 arrays.
 
     python benchmarks/bench_rbm_speed.py --rounds 3 --threads 1
+    python benchmarks/bench_rbm_speed.py --rounds 5 --rows 20000 --clock wall --precision bfloat16
     python benchmarks/bench_rbm_speed.py --rounds 5 --device cuda --threads 16
 """
 
@@ -38,36 +42,33 @@ from _output import report
 N_COMPONENTS, BATCH_SIZE = 500, 100
 
 
-def clock(device):
-    """CPU seconds of this process on a CPU; wall seconds after a synchronisation on a GPU."""
+def clock(device, kind):
+    """On a CPU, process CPU seconds (``kind="cpu"``) or wall seconds; on a GPU, wall seconds after a sync."""
     if torch.device(device).type == "cuda":
         def now():
             torch.cuda.synchronize(device)
             return time.perf_counter()
         return now
-    return time.process_time
+    return time.perf_counter if kind == "wall" else time.process_time
 
 
-def time_skgen(X, device, max_epochs=1):
-    now = clock(device)
+def time_skgen(X, now, device, max_epochs=1, precision="float32"):
     rbm = RBM(n_components=N_COMPONENTS, batch_size=BATCH_SIZE, max_epochs=max_epochs, lr=0.1, device=device,
-              random_state=0)
+              precision=precision, random_state=0)
     start = now()
     rbm.fit(X)
     return now() - start
 
 
-def time_sklearn(X, device):
-    now = clock(device)
+def time_sklearn(X, now):
     rbm = BernoulliRBM(n_components=N_COMPONENTS, batch_size=BATCH_SIZE, n_iter=1, learning_rate=0.1, random_state=0)
     start = now()
     rbm.fit(X)
     return now() - start
 
 
-def time_gemms(X, device):
+def time_gemms(X, now, device):
     """The five CD-1 products of every batch of an epoch, alone."""
-    now = clock(device)
     n_samples, n_features = X.shape
     generator = torch.Generator().manual_seed(0)
     data = torch.as_tensor(X).to(device)
@@ -91,28 +92,33 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--device", default="cpu", help="where skgen and the GEMMs run: cpu or cuda")
+    parser.add_argument("--rows", type=int, default=60_000, help="MNIST training rows of the epoch")
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu", help="on a CPU: process CPU or wall seconds")
+    parser.add_argument("--precision", choices=["float32", "bfloat16"], default="float32", help="skgen's precision")
     parser.add_argument("--out", help="write the timings as JSON here")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    X = load_mnist("train", binarize="threshold", return_X_y=True)[0]
+    X = load_mnist("train", binarize="threshold", return_X_y=True)[0][:args.rows]
     flops = 5 * 2 * X.shape[0] * X.shape[1] * N_COMPONENTS
     device = args.device
-    time_skgen(X[:1000], device)  # first use of torch.optim imports torch._dynamo: keep it out of the timings
+    now = clock(device, args.clock)
+    time_skgen(X[:1000], now, device)  # first use of torch.optim imports torch._dynamo: keep it out of the timings
     X64 = X.astype(np.float64)
     times = {"skgen": [], "skgen_epoch_loop": [], "sklearn": [], "sklearn_float64": [], "gemms": []}
     with threadpool_limits(args.threads):
         for round_ in range(args.rounds):
-            times["skgen"].append(time_skgen(X, device))
-            times["gemms"].append(time_gemms(X, device))
-            times["sklearn"].append(time_sklearn(X, device))
-            times["skgen_epoch_loop"].append(time_skgen(X, device, max_epochs=2) - times["skgen"][-1])
-            times["sklearn_float64"].append(time_sklearn(X64, device))
+            times["skgen"].append(time_skgen(X, now, device, precision=args.precision))
+            times["gemms"].append(time_gemms(X, now, device))
+            times["sklearn"].append(time_sklearn(X, now))
+            times["skgen_epoch_loop"].append(time_skgen(X, now, device, 2, args.precision) - times["skgen"][-1])
+            times["sklearn_float64"].append(time_sklearn(X64, now))
             print(f"round {round_ + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()), flush=True)
     median = {name: statistics.median(values) for name, values in times.items()}
     result = {
         "device": device, "gpu": torch.cuda.get_device_name(device) if torch.device(device).type == "cuda" else None,
-        "clock": "wall" if torch.device(device).type == "cuda" else "cpu",
-        "threads": args.threads, "rounds": args.rounds, "median_seconds": median, "seconds": times,
+        "clock": "wall" if torch.device(device).type == "cuda" else args.clock,
+        "precision": args.precision, "rows": len(X), "threads": args.threads, "rounds": args.rounds,
+        "median_seconds": median, "seconds": times,
         "speedup_vs_sklearn": median["sklearn"] / median["skgen"],
         "speedup_vs_sklearn_float64": median["sklearn_float64"] / median["skgen"],
         "skgen_gflops": flops / median["skgen"] / 1e9,
