@@ -19,9 +19,10 @@ threads alternating in one process; ``benchmarks/RESULTS.md`` has the tables):
   slower on two threads than on one, the large ones included. The waiting policy cannot be
   changed once libgomp is loaded (``OMP_WAIT_POLICY`` is read when torch is imported, often
   before skgen), and a passive policy made small fits 3x slower even on idle cores. So a
-  fit counts the cores that no other runnable task holds as it starts (:func:`free_cores`:
-  the fewest runnable tasks in ``/proc/stat`` over a few milliseconds, which ignores a
-  passing process, and the fits running in this process's other threads) and uses at most
+  fit counts the cores that no other program's runnable task holds as it starts
+  (:func:`free_cores`: the fewest runnable tasks in ``/proc/stat`` over a few milliseconds,
+  less this process's own threads, which ignores a passing process and a library's workers
+  spinning in this one; and the fits running in this process's other threads) and uses at most
   that many threads; its loop counts again between epochs (:func:`refresh_threads`), so
   that load arriving during a long fit costs it one epoch at most.
 
@@ -90,11 +91,14 @@ def choose_threads(work_per_step, free_cores, cap):
 
 
 def free_cores(other_fits=0, samples=3, interval=0.005):
-    """Cores of this process's CPU set that no other runnable task holds now.
+    """Cores of this process's CPU set that no other program's runnable task holds now.
 
-    Reads the number of runnable tasks (``procs_running`` of ``/proc/stat``, the caller
-    included) ``samples`` times, ``interval`` seconds apart, and keeps the fewest: a
-    program that keeps a core busy is runnable in every sample, a passing one is not.
+    Reads the number of runnable tasks (``procs_running`` of ``/proc/stat``) less this
+    process's own runnable threads ``samples`` times, ``interval`` seconds apart, and keeps
+    the fewest: a program that keeps a core busy is runnable in every sample, a passing one
+    is not. This process's threads do not count, so that a library's workers spinning
+    after their last task (OpenBLAS's after a scikit-learn fit) do not send the fit to one
+    thread.
     ``other_fits``, the fits running in this process's other threads, count as busy even
     while they wait for Python's lock. Where ``/proc/stat`` is missing (macOS), the
     1-minute load average stands in for the runnable tasks.
@@ -107,13 +111,35 @@ def free_cores(other_fits=0, samples=3, interval=0.005):
     True
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    runnable = []
+    others = []
     for sample in range(samples):
         if sample:
             time.sleep(interval)
-        runnable.append(_runnable_tasks())
-    busy = max(min(runnable) - 1, other_fits)
+        others.append(max(0, _runnable_tasks() - _own_runnable_threads()))
+    busy = max(min(others), other_fits)
     return max(0, cores - busy)
+
+
+def _own_runnable_threads():
+    """Threads of this process running or ready to run now, the caller included (1 where ``/proc`` is missing).
+
+    A library's worker threads in this process wait for their next task by spinning for a
+    while (OpenBLAS's after a scikit-learn fit, torch's after a parallel region): they are
+    runnable, but they are no other program's, and the fit's own threads will take over
+    their cores.
+    """
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return 1
+    running = 0
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/stat") as stat:
+                running += stat.read().rpartition(")")[2].split()[0] == "R"
+        except (OSError, IndexError):
+            continue
+    return max(1, running)
 
 
 def _runnable_tasks():

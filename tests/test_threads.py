@@ -1,5 +1,7 @@
 """skgen._threads: one thread for small steps, free cores for large ones, every thread's count restored."""
 
+import hashlib
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -59,6 +61,31 @@ def test_free_cores_counts_busy_tasks_and_other_fits(monkeypatch):
     assert free_cores(other_fits=3, samples=2, interval=0) == 5
     monkeypatch.setattr(_threads, "_runnable_tasks", lambda: 20)
     assert free_cores(samples=1) == 0
+
+
+def test_this_processs_own_runnable_threads_are_not_counted_as_busy_cores(monkeypatch):
+    monkeypatch.setattr(_threads.os, "sched_getaffinity", lambda pid: set(range(8)))
+    monkeypatch.setattr(_threads, "_runnable_tasks", lambda: 5)  # this process's 3 threads and 2 other tasks
+    monkeypatch.setattr(_threads, "_own_runnable_threads", lambda: 3)
+    assert free_cores(samples=2, interval=0) == 6
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux's /proc")
+def test_a_busy_thread_of_this_process_is_seen_as_its_own():
+    stop = threading.Event()
+
+    def hash_until_stopped():  # hashlib releases the GIL on large inputs: the thread stays runnable
+        while not stop.is_set():
+            hashlib.sha256(bytes(10_000_000)).digest()
+
+    worker = threading.Thread(target=hash_until_stopped)
+    worker.start()
+    try:
+        seen = max(_threads._own_runnable_threads() for _ in range(50))
+    finally:
+        stop.set()
+        worker.join()
+    assert seen >= 2
 
 
 def test_a_small_fit_runs_on_one_thread_and_restores_the_count(two_threads):
