@@ -54,6 +54,7 @@ def test_small_steps_get_one_thread_large_ones_the_free_cores_up_to_the_cap(work
 
 def test_free_cores_counts_busy_tasks_and_other_fits(monkeypatch):
     monkeypatch.setattr(_threads.os, "sched_getaffinity", lambda pid: set(range(8)))
+    monkeypatch.setattr(_threads, "_own_runnable_threads", lambda: 1)  # the test's thread alone
     runnable = iter([5, 3, 4])  # a passing task in two samples: 2 other tasks hold cores throughout
     monkeypatch.setattr(_threads, "_runnable_tasks", lambda: next(runnable))
     assert free_cores(samples=3, interval=0) == 6
