@@ -22,7 +22,8 @@ threads alternating in one process; ``benchmarks/RESULTS.md`` has the tables):
   fit counts the cores that no other program's runnable task holds as it starts
   (:func:`free_cores`: the fewest runnable tasks in ``/proc/stat`` over a few milliseconds,
   less this process's own threads, which ignores a passing process and a library's workers
-  spinning in this one; and the fits running in this process's other threads) and uses at most
+  spinning in this one; and the threads of the fits running in this process's other
+  threads) and uses at most
   that many threads; its loop counts again between epochs (:func:`refresh_threads`), so
   that load arriving during a long fit costs it one epoch at most.
 
@@ -51,7 +52,7 @@ PARALLEL_WORK = 8_000_000
 
 _lock = threading.Lock()
 _local = threading.local()
-_fitting_threads = 0
+_held = {}  # torch threads of the fit running in each OS thread (by thread id), outermost fits only
 _count_outside_fits = None
 
 
@@ -90,7 +91,7 @@ def choose_threads(work_per_step, free_cores, cap):
     return max(1, min(cap, free_cores))
 
 
-def free_cores(other_fits=0, samples=3, interval=0.005):
+def free_cores(other_fit_threads=0, samples=3, interval=0.005):
     """Cores of this process's CPU set that no other program's runnable task holds now.
 
     Reads the number of runnable tasks (``procs_running`` of ``/proc/stat``) less this
@@ -99,8 +100,9 @@ def free_cores(other_fits=0, samples=3, interval=0.005):
     is not. This process's threads do not count, so that a library's workers spinning
     after their last task (OpenBLAS's after a scikit-learn fit) do not send the fit to one
     thread.
-    ``other_fits``, the fits running in this process's other threads, count as busy even
-    while they wait for Python's lock. Where ``/proc/stat`` is missing (macOS), the
+    ``other_fit_threads``, the torch threads of the fits running in this process's other
+    threads, count as busy even while they wait for Python's lock: being this process's
+    own, they are not among the runnable tasks counted. Where ``/proc/stat`` is missing (macOS), the
     1-minute load average stands in for the runnable tasks.
 
     Examples
@@ -116,7 +118,7 @@ def free_cores(other_fits=0, samples=3, interval=0.005):
         if sample:
             time.sleep(interval)
         others.append(max(0, _runnable_tasks() - _own_runnable_threads()))
-    busy = max(min(others), other_fits)
+    busy = max(min(others), other_fit_threads)
     return max(0, cores - busy)
 
 
@@ -180,10 +182,14 @@ def refresh_threads():
     if not _fits_here():
         return
     work_per_step, cap = _fits_here()[-1]
+    me = threading.get_ident()
     with _lock:
-        other_fits = _fitting_threads - 1
-    free = free_cores(other_fits) if work_per_step >= PARALLEL_WORK and cap > 1 else 1
-    torch.set_num_threads(choose_threads(work_per_step, free, cap))
+        held_by_others = sum(n for thread, n in _held.items() if thread != me)
+    free = free_cores(held_by_others) if work_per_step >= PARALLEL_WORK and cap > 1 else 1
+    n_threads = choose_threads(work_per_step, free, cap)
+    torch.set_num_threads(n_threads)
+    with _lock:
+        _held[me] = n_threads
 
 
 @contextmanager
@@ -215,16 +221,17 @@ def fit_threads(work_per_step=0):
     >>> torch.get_num_threads() == before
     True
     """
-    global _fitting_threads, _count_outside_fits
+    global _count_outside_fits
+    me = threading.get_ident()
     depth = len(_fits_here())
     cap = restore = torch.get_num_threads()
     with _lock:
         if depth == 0:
-            if _fitting_threads == 0:
+            if not _held:
                 _count_outside_fits = restore
             else:
                 restore = _count_outside_fits
-            _fitting_threads += 1
+            _held[me] = 1
     _fits_here().append((work_per_step, cap))
     try:
         refresh_threads()
@@ -232,6 +239,8 @@ def fit_threads(work_per_step=0):
     finally:
         torch.set_num_threads(restore)
         _fits_here().pop()
-        if depth == 0:
-            with _lock:
-                _fitting_threads -= 1
+        with _lock:
+            if depth == 0:
+                del _held[me]
+            else:
+                _held[me] = restore

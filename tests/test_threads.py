@@ -26,13 +26,13 @@ def two_threads():
 
 @pytest.fixture
 def cores_free(monkeypatch):
-    """Pretend ``n`` cores are free, whatever the machine's load; records the fits each call saw."""
+    """Pretend ``n`` cores are free, whatever the machine's load; records the other fits' threads each call saw."""
     seen = []
 
     def pretend(n):
-        def free(other_fits=0, **kwargs):
-            seen.append(other_fits)
-            return max(0, n - other_fits)
+        def free(other_fit_threads=0, **kwargs):
+            seen.append(other_fit_threads)
+            return max(0, n - other_fit_threads)
         monkeypatch.setattr(_threads, "free_cores", free)
         return seen
 
@@ -59,7 +59,7 @@ def test_free_cores_counts_busy_tasks_and_other_fits(monkeypatch):
     monkeypatch.setattr(_threads, "_runnable_tasks", lambda: next(runnable))
     assert free_cores(samples=3, interval=0) == 6
     monkeypatch.setattr(_threads, "_runnable_tasks", lambda: 1)
-    assert free_cores(other_fits=3, samples=2, interval=0) == 5
+    assert free_cores(other_fit_threads=3, samples=2, interval=0) == 5
     monkeypatch.setattr(_threads, "_runnable_tasks", lambda: 20)
     assert free_cores(samples=1) == 0
 
@@ -129,7 +129,7 @@ def test_a_nested_fit_is_capped_by_the_fit_around_it(two_threads, cores_free):
     assert torch.get_num_threads() == 2
 
 
-def test_fits_in_other_threads_count_as_busy_cores(two_threads, cores_free):
+def test_the_threads_of_fits_in_other_threads_count_as_busy_cores(two_threads, cores_free):
     seen = cores_free(8)
     first_in, second_done = threading.Event(), threading.Event()
 
@@ -145,7 +145,7 @@ def test_fits_in_other_threads_count_as_busy_cores(two_threads, cores_free):
         pass
     second_done.set()
     thread.join()
-    assert seen == [0, 1]
+    assert seen == [0, 2]  # the first fit took 2 threads: its own, so not among the runnable tasks counted
 
 
 def test_main_thread_gets_its_count_back_when_a_worker_fit_overlaps_and_ends_last(two_threads):
