@@ -360,6 +360,21 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         """
         return to_numpy(self._mean_field(X)[-1])
 
+    def posterior(self, X):
+        """Mean-field posterior probabilities of every hidden layer, ``[q(h_1 = 1 | v = X), ...]``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        means : list of ndarray
+            One array of shape ``(n_samples, hidden_layer_sizes[l])`` per hidden layer,
+            bottom first; the last is :meth:`transform`'s.
+        """
+        return [to_numpy(mu) for mu in self._mean_field(X)[1:]]
+
     def _mean_field(self, X):
         v = self._inference_rows(X)
         with torch.no_grad(), fit_threads():
@@ -374,7 +389,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         """Number of transformed output features, for ``get_feature_names_out``."""
         return self.weights_[-1].shape[0]
 
-    def recognition_layers(self):
+    def recognition_layers(self, augmented=False):
         """The bottom-up pass that starts mean field, as feed-forward layers: ``[(weight, bias), ...]``.
 
         Layer ``l`` computes ``sigmoid(weight @ x + bias)`` from the layer below; below the
@@ -382,17 +397,33 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         in the DBM (Salakhutdinov & Larochelle 2010). :class:`skgen.DNNClassifier` copies
         these layers when given a fitted DBM as ``dbn``.
 
+        Parameters
+        ----------
+        augmented : bool, default=False
+            Layers for the "augmented input" ``[v, q(h_2 | v)]`` of Salakhutdinov & Hinton
+            (2009, section 4.2): the first layer takes ``W_1`` from ``v`` and ``W_2^T`` from
+            the second layer's mean-field posterior (:meth:`posterior`), the input the DBM
+            gives ``h_1`` from both its neighbours, so its weights are not doubled. At the
+            mean-field fixed point of a two-layer DBM these layers compute ``q(h_1)`` and
+            ``q(h_2)`` exactly. Needs at least two hidden layers.
+
         Returns
         -------
         layers : list of (ndarray, ndarray)
             ``(weight, bias)`` float32 copies of shapes ``(n_{l+1}, n_l)`` and ``(n_{l+1},)``,
-            bottom first.
+            bottom first; with ``augmented``, the first weight has shape
+            ``(n_1, n_features_in_ + n_2)``.
         """
         check_is_fitted(self)
+        if augmented and len(self.weights_) < 2:
+            raise ValueError("augmented=True needs a DBM with at least two hidden layers; this one has "
+                             f"{len(self.weights_)}.")
         top = len(self.weights_) - 1
-        return [(np.array(W * (1.0 if layer == top else 2.0), dtype=np.float32),
-                 np.array(self.intercepts_[layer + 1], dtype=np.float32))
-                for layer, W in enumerate(self.weights_)]
+        weights = [W * (1.0 if layer == top else 2.0) for layer, W in enumerate(self.weights_)]
+        if augmented:
+            weights[0] = np.hstack([self.weights_[0], self.weights_[1].T])
+        return [(np.array(W, dtype=np.float32), np.array(self.intercepts_[layer + 1], dtype=np.float32))
+                for layer, W in enumerate(weights)]
 
     # -- the model as a density -------------------------------------------------------------
 

@@ -9,6 +9,7 @@ transfer of a deep belief network's weights into the hidden layers.
 import math
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
@@ -24,6 +25,7 @@ from torch import nn
 
 from skgen._base import (
     PRECISION_CONSTRAINTS,
+    Boolean,
     Instance,
     LayerSizes,
     Options,
@@ -158,6 +160,15 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         Compare with ``Pipeline([("dbn", DBN()), ("clf", DNNClassifier())])``: there the
         DBN is a fixed feature extractor and the classifier learns new layers on top of its
         features; with ``dbn=`` the DBN's layers become the network's and are fine-tuned.
+    augment_input : bool, default=False
+        Only with a DBM of two or more hidden layers as ``dbn``: the network's input is
+        ``[x, q(h_2 | x)]``, the sample beside the DBM's mean-field posterior of its second
+        hidden layer (:meth:`~skgen.DBM.posterior`), and its first layer starts from
+        ``W_1`` on ``x`` and ``W_2^T`` on ``q(h_2 | x)`` (``DBM.recognition_layers(augmented=True)``),
+        the "augmented input" with which Salakhutdinov & Hinton (2009, section 4.2)
+        fine-tune a DBM's classifier. The posterior is computed by the DBM in ``fit``,
+        ``predict`` and ``predict_proba`` and is not fine-tuned. Any other ``dbn`` raises
+        ``ValueError`` in ``fit``.
     activation : {"logistic", "tanh", "relu"}, default="logistic"
         The hidden units' nonlinearity, named as in ``MLPClassifier``. A ``dbn`` needs
         ``"logistic"``, the units of the RBMs whose weights it copies (any other value
@@ -298,6 +309,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         **EARLY_STOPPING_CONSTRAINTS,
         "hidden_layer_sizes": [None, LayerSizes(allow_empty=True)],
         "dbn": [None, Instance(DBN, FrozenEstimator, DBM)],
+        "augment_input": [Boolean()],
         "activation": [Options(*ACTIVATIONS)],
         "lr": [Real(0, closed="neither"), Options("auto")],
         "dropout": [Real(0, 1, closed="left")],
@@ -311,6 +323,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         *,
         hidden_layer_sizes=None,
         dbn=None,
+        augment_input=False,
         activation="logistic",
         dropout=0.0,
         input_dropout=0.0,
@@ -332,6 +345,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dbn = dbn
+        self.augment_input = augment_input
         self.activation = activation
         self.dropout = dropout
         self.input_dropout = input_dropout
@@ -391,7 +405,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
             tuple(weight.shape[0] for weight, _ in _dbn_layers(self.dbn_)) if self.dbn_ is not None
             else tuple(self.hidden_layer_sizes or _DEFAULT_HIDDEN_LAYER_SIZES)
         )
-        return self._fit_net(X, encoder.transform(y).astype(np.int64), sample_weight=sample_weight)
+        return self._fit_net(self._network_input(X), encoder.transform(y).astype(np.int64), sample_weight=sample_weight)
 
     def predict_proba(self, X):
         """Class probabilities (the softmax output); each row sums to 1.
@@ -408,7 +422,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=np.float32, reset=False)
-        proba = self.net_.predict_proba(to_tensor(X, device=self.net_.device)).astype(np.float64)
+        proba = self.net_.predict_proba(to_tensor(self._network_input(X), device=self.net_.device)).astype(np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):
@@ -430,6 +444,8 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
     def _pretrained_dbn(self, X, y):
         """The fitted DBN whose weights initialise the network (fitting a clone if needed)."""
         if self.dbn is None:
+            if self.augment_input:
+                raise ValueError("augment_input=True needs a DBM as dbn; dbn is None.")
             return None
         if self.activation != "logistic":
             raise ValueError(
@@ -440,6 +456,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         if not isinstance(dbn.estimator if isinstance(dbn, FrozenEstimator) else dbn, (DBN, DBM)):
             raise ValueError(f"dbn must be None, a skgen.DBN or DBM, or a FrozenEstimator of a fitted one; "
                              f"got {dbn!r}.")
+        self._check_augment_input(dbn)
         fitted = _is_fitted(dbn)
         if isinstance(dbn, FrozenEstimator) and not fitted:
             raise ValueError("dbn is a FrozenEstimator of an unfitted DBN; fit the DBN before freezing it.")
@@ -461,11 +478,24 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
             dbn.set_params(precision=self.precision)
         return dbn.fit(X, y) if getattr(dbn, "joint_labels", False) else dbn.fit(X)
 
+    def _check_augment_input(self, dbn):
+        model = dbn.estimator if isinstance(dbn, FrozenEstimator) else dbn
+        if self.augment_input and not (isinstance(model, DBM) and len(model.hidden_layer_sizes) >= 2):
+            raise ValueError(f"augment_input=True needs a DBM with at least two hidden layers as dbn; got {dbn!r}.")
+
+    def _network_input(self, X):
+        """``X``, or with ``augment_input`` the augmented input ``[X, q(h_2 | X)]`` of the DBM."""
+        if not self.augment_input:
+            return X
+        second = self.dbn_.posterior(X)[1]
+        return sp.hstack([X, second], format="csr", dtype=np.float32) if sp.issparse(X) else np.hstack([X, second])
+
     def _net_params(self):
+        n_augmented = self.hidden_layer_sizes_[1] if self.augment_input else 0
         return dict(
             module=HiddenLayerMLP,
             module__activation=self.activation,
-            module__n_features=self.n_features_in_,
+            module__n_features=self.n_features_in_ + n_augmented,
             module__hidden_layer_sizes=self.hidden_layer_sizes_,
             module__n_classes=len(self.classes_),
             module__dropout=self.dropout,
@@ -487,7 +517,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
 
     def _initialize_module(self, module):
         if self.dbn_ is not None:
-            _copy_into(module.hidden, _dbn_layers(self.dbn_))
+            _copy_into(module.hidden, _dbn_layers(self.dbn_, augmented=self.augment_input))
 
     def _train_split(self, y, seed):
         if not self.early_stopping:
@@ -504,7 +534,7 @@ def _is_fitted(estimator):
     return True
 
 
-def _dbn_layers(dbn):
+def _dbn_layers(dbn, augmented=False):
     """``[(weight, bias), ...]`` of logistic layers that compute a fitted DBN's up pass, bottom first.
 
     Each RBM gives its ``components_`` and ``intercept_hidden_``, with two corrections that
@@ -512,10 +542,10 @@ def _dbn_layers(dbn):
     inputs divided by its ``variances_`` (``P(h | v) = sigmoid(c + W (v / sigma^2))``), so
     its weights are divided by them; the label units of a ``joint_labels`` top RBM hold
     ``1 / n_classes`` each in the up pass, so their weights join the bias and are dropped.
-    Float32 copies. A DBM gives its :meth:`~skgen.DBM.recognition_layers`.
+    Float32 copies. A DBM gives its :meth:`~skgen.DBM.recognition_layers`, ``augmented`` or not.
     """
     if isinstance(dbn.estimator if isinstance(dbn, FrozenEstimator) else dbn, DBM):
-        return dbn.recognition_layers()
+        return dbn.recognition_layers(augmented=augmented)
     layers = []
     for depth, rbm in enumerate(dbn.rbms_):
         weight = np.asarray(rbm.components_, dtype=np.float64)

@@ -3,6 +3,7 @@
 import joblib
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
@@ -11,7 +12,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 
-from skgen import DBM, DNNClassifier
+from skgen import DBM, DBN, DNNClassifier
 from skgen._dbm_machine import DeepBoltzmannMachine, ais_log_partition
 from skgen._partition import ais_schedule
 from skgen._trainers import StochasticApproximation
@@ -318,3 +319,44 @@ def test_classifier_starts_from_the_recognition_layers(binary_digits):
         np.testing.assert_allclose(linear.bias.detach().numpy(), bias, atol=1e-6)
     with pytest.raises(ValueError, match="conflicts"):
         DNNClassifier(dbn=FrozenEstimator(dbm), hidden_layer_sizes=(8,)).fit(binary_digits, y)
+
+
+def test_augmented_recognition_layers_compute_the_mean_field_fixed_point(binary_digits):
+    dbm = small(hidden_layer_sizes=(32, 16), mean_field_steps=100).fit(binary_digits)
+    X = binary_digits[:50]
+    q1, q2 = dbm.posterior(X)
+    np.testing.assert_array_equal(q2, dbm.transform(X))
+    (W1, b1), (W2, b2) = dbm.recognition_layers(augmented=True)
+    assert W1.shape == (32, 64 + 16)
+    sigmoid = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    h1 = sigmoid(np.hstack([X, q2]) @ W1.T + b1)
+    np.testing.assert_allclose(h1, q1, atol=1e-4)
+    np.testing.assert_allclose(sigmoid(h1 @ W2.T + b2), q2, atol=1e-4)
+    with pytest.raises(ValueError, match="two hidden layers"):
+        small(hidden_layer_sizes=(8,)).fit(binary_digits[:100]).recognition_layers(augmented=True)
+
+
+def test_classifier_with_augmented_input_learns_and_predicts_sparse_input(binary_digits, tmp_path):
+    dbm = small(hidden_layer_sizes=(32, 16)).fit(binary_digits[:1200])
+    y = load_digits().target[np.random.RandomState(0).permutation(len(binary_digits))]
+    untrained = DNNClassifier(dbn=FrozenEstimator(dbm), augment_input=True, lr=1e-12, max_epochs=1,
+                              random_state=0).fit(binary_digits, y)
+    for linear, (weight, bias) in zip(untrained.net_.module_.hidden, dbm.recognition_layers(augmented=True)):
+        np.testing.assert_allclose(linear.weight.detach().numpy(), weight, atol=1e-6)
+        np.testing.assert_allclose(linear.bias.detach().numpy(), bias, atol=1e-6)
+    clf = DNNClassifier(dbn=FrozenEstimator(dbm), augment_input=True, optimizer="sgd", max_epochs=30,
+                        random_state=0).fit(binary_digits[:1200], y[:1200])
+    assert clf.score(binary_digits[1200:], y[1200:]) > 0.8  # 0.87 here; 0.86 without augment_input
+    np.testing.assert_allclose(clf.predict_proba(sp.csr_matrix(binary_digits[1200:])),
+                               clf.predict_proba(binary_digits[1200:]), atol=1e-6)
+    joblib.dump(clf, tmp_path / "clf.joblib")
+    np.testing.assert_array_equal(joblib.load(tmp_path / "clf.joblib").predict_proba(binary_digits),
+                                  clf.predict_proba(binary_digits))
+
+
+@pytest.mark.parametrize("dbn", [None, DBN(hidden_layer_sizes=(8, 4)), DBM(hidden_layer_sizes=(8,))],
+                         ids=["none", "dbn", "one-layer-dbm"])
+def test_augment_input_without_a_two_layer_dbm_is_a_clear_error(binary_digits, dbn):
+    y = load_digits().target[np.random.RandomState(0).permutation(len(binary_digits))]
+    with pytest.raises(ValueError, match="augment_input=True needs a DBM"):
+        DNNClassifier(dbn=dbn, augment_input=True, max_epochs=1).fit(binary_digits, y)
