@@ -360,3 +360,12 @@ def test_augment_input_without_a_two_layer_dbm_is_a_clear_error(binary_digits, d
     y = load_digits().target[np.random.RandomState(0).permutation(len(binary_digits))]
     with pytest.raises(ValueError, match="augment_input=True needs a DBM"):
         DNNClassifier(dbn=dbn, augment_input=True, max_epochs=1).fit(binary_digits, y)
+
+
+def test_classifier_with_augmented_input_fits_an_unfitted_dbm_first(binary_digits):
+    y = load_digits().target[np.random.RandomState(0).permutation(len(binary_digits))]
+    clf = DNNClassifier(dbn=small(hidden_layer_sizes=(16, 8)), augment_input=True, max_epochs=2,
+                        random_state=0).fit(binary_digits[:500], y[:500])
+    assert clf.net_.module_.hidden[0].weight.shape == (16, 64 + 8)
+    np.testing.assert_allclose(clf.dbn_.posterior(binary_digits[:5])[1], clf.dbn_.transform(binary_digits[:5]))
+    assert clf.predict(binary_digits[500:]).shape == (len(binary_digits) - 500,)
