@@ -60,6 +60,11 @@ class DeepBoltzmannMachine:
         """Number of layers, the visible one included (``L + 1``)."""
         return len(self.biases)
 
+    @property
+    def largest_weights(self):
+        """Entries of the largest weight matrix: a sweep's largest product per row, for the thread count."""
+        return max(W.numel() for W in self.weights)
+
     def parameters(self):
         """The trained tensors: the weights bottom first, then the biases visible first."""
         return [*self.weights, *self.biases]

@@ -210,7 +210,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         """
         data = to_tensor(self._validate(X, reset=True), resolve_device(self.device))
         rng = check_random_state(self.random_state)
-        with fit_threads():  # the composition of the pretrained layers on one thread, as every fit's products
+        with fit_threads(self.batch_size * self._largest_pretraining_rbm(data.shape[1])):  # caps the RBMs' fits
             self._initialize(data, rng)
         self._fit_epochs(data, self.max_epochs, rng, self.history_, stage="joint epoch")
         return self
@@ -261,6 +261,11 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         # a hidden layer below the top has a bias from the RBM below it and one from the RBM above
         hidden_biases = [(below + above) / 2 for below, above in zip(biases_from_below[:-1], biases_from_above[1:])]
         return weights, [biases_from_above[0], *hidden_biases, biases_from_below[-1]]
+
+    def _largest_pretraining_rbm(self, n_features):
+        """Weights of the largest pretraining RBM, the bottom one seeing two copies of the visibles."""
+        sizes = [n_features * (2 if len(self.hidden_layer_sizes) > 1 else 1), *self.hidden_layer_sizes]
+        return max(n_in * n_out for n_in, n_out in zip(sizes, sizes[1:]))
 
     def _pretraining_rbm(self, size, seed):
         optimizer_arguments = {key: getattr(self, key) for key in self._routed_keys() if key.startswith("optimizer__")}
@@ -377,8 +382,9 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
 
     def _mean_field(self, X):
         v = self._inference_rows(X)
-        with torch.no_grad(), fit_threads():
-            return self._machine(v.device).mean_field(v, self.mean_field_steps)
+        machine = self._machine(v.device)
+        with torch.no_grad(), fit_threads(len(v) * machine.largest_weights):
+            return machine.mean_field(v, self.mean_field_steps)
 
     def _inference_rows(self, X):
         check_is_fitted(self)
@@ -502,7 +508,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         n_betas = check_param("ais_betas", self.ais_betas if ais_betas is None else ais_betas, Integer(3))
         generator = torch_generator(seed_from(self.random_state if random_state is None else random_state),
                                     machine.weights[0].device)
-        with torch.no_grad(), fit_threads():
+        with torch.no_grad(), fit_threads(n_chains * machine.largest_weights):
             estimate = ais_log_partition(machine, ais_schedule(n_betas), n_chains, generator)
         return checked_estimate(estimate, n_chains)
 
@@ -563,7 +569,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         check_param("return_probabilities", return_probabilities, Boolean(), owner=owner)
         machine = self._machine(self._inference_device())
         generator = torch_generator(random_state, machine.weights[0].device)
-        with torch.no_grad(), fit_threads():
+        with torch.no_grad(), fit_threads(n_samples * machine.largest_weights):
             states = self._start_states(start, n_samples, machine, generator)
             for _ in range(n_steps):
                 states, visible_mean = machine.gibbs_sweep(states, generator)
