@@ -98,6 +98,11 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         The joint training's learning-rate schedule, stepped once per epoch, with its
         arguments as ``lr_scheduler__<name>=value``. A schedule that takes ``total_iters``
         gets ``max_epochs`` unless given: the default decays ``lr`` linearly to zero.
+    warm_start : bool, default=False
+        When the DBM is fitted, :meth:`fit` continues its joint training for ``max_epochs``
+        more epochs, from its weights and persistent chains, appending to ``history_``,
+        instead of pretraining anew: a long training can run in parts, each with its own
+        ``lr`` (or ``lr_scheduler__*`` arguments) carrying on the schedule.
     %(training_parameters)s
     **kwargs
         ``optimizer__<name>=value`` and ``lr_scheduler__<name>=value`` arguments.
@@ -165,6 +170,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         "pretrain_epochs": [Integer(0)],
         "pretrain_lr": [Real(0, closed="neither")],
         "mean_field_steps": [Integer(1)],
+        "warm_start": [Boolean()],
     }
 
     def __init__(
@@ -181,6 +187,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         batch_size=100,
         optimizer=torch.optim.SGD,
         lr_scheduler=torch.optim.lr_scheduler.PolynomialLR,
+        warm_start=False,
         ais_chains=100,
         ais_betas=10000,
         precision="float32",
@@ -197,6 +204,8 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
     def fit(self, X, y=None):
         """Pretrain the layers greedily, then train the DBM jointly for ``max_epochs`` epochs.
 
+        With ``warm_start`` and a fitted DBM, only the joint training runs, from where it stopped.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -208,10 +217,12 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         -------
         self : DBM
         """
-        data = to_tensor(self._validate(X, reset=True), resolve_device(self.device))
+        resume = self.warm_start and hasattr(self, "weights_")
+        data = to_tensor(self._validate(X, reset=not resume), resolve_device(self.device))
         rng = check_random_state(self.random_state)
-        with fit_threads(self.batch_size * self._largest_pretraining_rbm(data.shape[1])):  # caps the RBMs' fits
-            self._initialize(data, rng)
+        if not resume:
+            with fit_threads(self.batch_size * self._largest_pretraining_rbm(data.shape[1])):  # caps the RBMs' fits
+                self._initialize(data, rng)
         self._fit_epochs(data, self.max_epochs, rng, self.history_, stage="joint epoch")
         return self
 

@@ -176,6 +176,20 @@ def test_learning_rate_decays_linearly_to_zero_by_default(binary_digits):
     assert [entry["lr"] for entry in constant.history_] == [0.02] * 5
 
 
+def test_warm_start_continues_the_joint_training_without_pretraining_again(binary_digits):
+    dbm = small().fit(binary_digits[:300])
+    fitted = [a.copy() for a in (*dbm.weights_, *dbm.intercepts_)]
+    dbm.set_params(warm_start=True, max_epochs=2, lr=1e-9, lr_scheduler=None).fit(binary_digits[:300])
+    assert [entry["epoch"] for entry in dbm.history_] == [1, 2, 3, 4, 5, 6, 7]
+    for before, after in zip(fitted, (*dbm.weights_, *dbm.intercepts_)):
+        np.testing.assert_allclose(after, before, atol=1e-5)  # a negligible step from the fitted state
+    refitted = clone(dbm).set_params(warm_start=False).fit(binary_digits[:300])
+    assert len(refitted.history_) == 2
+    assert np.abs(refitted.weights_[0] - fitted[0]).max() > 1e-3  # pretrained anew: 5 joint epochs lost
+    with pytest.raises(ValueError, match="features"):
+        dbm.fit(binary_digits[:300, :32])
+
+
 def test_transform_is_the_top_layer_of_the_mean_field_fixed_point(binary_digits):
     dbm = small(mean_field_steps=50).fit(binary_digits)
     W1, W2 = (W.astype(np.float64) for W in dbm.weights_)
