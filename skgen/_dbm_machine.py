@@ -69,10 +69,14 @@ class DeepBoltzmannMachine:
         """The trained tensors: the weights bottom first, then the biases visible first."""
         return [*self.weights, *self.biases]
 
-    def field(self, states, layer, beta=1.0):
-        """Total input of ``layer`` from its neighbours' ``states`` (states or means) at ``beta``."""
-        field = self.biases[layer]
-        if layer > 0:
+    def field(self, states, layer, beta=1.0, from_below=None):
+        """Total input of ``layer`` from its neighbours' ``states`` (states or means) at ``beta``.
+
+        ``from_below``, the layer's bias plus its input from the layer below when that layer
+        is clamped (:meth:`from_visibles`), is reused instead of computed again.
+        """
+        field = self.biases[layer] if from_below is None else from_below
+        if layer > 0 and from_below is None:
             field = autocast_product(torch.addmm, field, states[layer - 1], self.weights[layer - 1].T)
         if layer + 1 < self.n_layers:
             field = autocast_product(torch.addmm, field, states[layer + 1], self.weights[layer])
@@ -112,11 +116,17 @@ class DeepBoltzmannMachine:
         means, bottom first) starts the iteration instead of :meth:`recognition`.
         """
         means = self.recognition(v) if means is None else [v, *means]
+        from_visibles = self.from_visibles(v)
         for _ in range(n_steps):
             for first in (1, 2):
                 for layer in range(first, self.n_layers, 2):
-                    means[layer] = self.field(means, layer).sigmoid_()
+                    field = self.field(means, layer, from_below=from_visibles if layer == 1 else None)
+                    means[layer] = torch.sigmoid(field)  # not in place: a one-layer DBM's field is from_visibles
         return means
+
+    def from_visibles(self, v):
+        """The first hidden layer's bias plus its input from the visibles ``v``: fixed while ``v`` is clamped."""
+        return autocast_product(torch.addmm, self.biases[1], v, self.weights[0].T)
 
     def unnormalized_bound(self, means):
         """``-E(v, mu) + H(mu)`` of each row: the variational lower bound of ``log p(v)`` plus ``log Z``."""
