@@ -213,3 +213,29 @@ def test_skorch_fits_refresh_their_threads_before_each_epoch(monkeypatch):
     X, y = load_digits(return_X_y=True)
     DNNClassifier(hidden_layer_sizes=(8,), max_epochs=3, early_stopping=False, random_state=0).fit(X[:100] / 16, y[:100])
     assert len(calls) == 3
+
+
+def test_a_large_dbm_pretrains_infers_anneals_and_samples_on_the_free_cores(two_threads, cores_free, monkeypatch):
+    from skgen import DBM, _dbm_machine, _energy, dbm as dbm_module
+
+    cores_free(8)
+    seen = {}
+
+    def recording(name, function):
+        def record(*args, **kwargs):
+            seen.setdefault(name, set()).add(torch.get_num_threads())
+            return function(*args, **kwargs)
+        return record
+
+    monkeypatch.setattr(_energy, "refresh_threads", recording("epoch", lambda: None))
+    machine = _dbm_machine.DeepBoltzmannMachine
+    monkeypatch.setattr(machine, "mean_field", recording("mean field", machine.mean_field))
+    monkeypatch.setattr(machine, "gibbs_sweep", recording("gibbs", machine.gibbs_sweep))
+    monkeypatch.setattr(dbm_module, "ais_log_partition", recording("ais", dbm_module.ais_log_partition))
+    X = (load_digits().data[:200] > 7).astype("float32")
+    # 100 rows x 700 x 200 multiply-adds per product, and 100 x 128 x 700 in the bottom RBM (two copies of the pixels)
+    dbm = DBM(hidden_layer_sizes=(700, 200), pretrain_epochs=1, max_epochs=1, n_chains=100, random_state=0).fit(X)
+    dbm.transform(X[:100])
+    dbm.log_partition("ais", ais_betas=3, ais_chains=100)
+    dbm.sample(100, n_steps=1, random_state=0)
+    assert seen == {"epoch": {2}, "mean field": {2}, "gibbs": {2}, "ais": {2}}
