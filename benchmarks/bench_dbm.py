@@ -28,9 +28,9 @@ The paper's budget (500 joint epochs) takes hours on a GPU; on CPUs, a reduced o
     python benchmarks/bench_dbm.py --load-dbm dbm.joblib --no-likelihood --classifier-epochs 100 \
         --dropout 0.5 --input-dropout 0.2 [--augment-input | --random-init]
 
-Toward the paper's budget, in parts:
+Toward the paper's budget, in parts (longer CD-1 pretraining, 100 epochs per layer, made the DBM worse):
 
-    python benchmarks/bench_dbm.py --pretrain-epochs 100 --epochs 1 --no-likelihood --save-dbm dbm.joblib
+    python benchmarks/bench_dbm.py --pretrain-epochs 10 --epochs 1 --no-likelihood --save-dbm dbm.joblib
     python benchmarks/bench_dbm.py --resume dbm.joblib --epochs 500 --no-likelihood --save-dbm dbm.joblib
 
 One thread per process by default, so that runs can go side by side.
