@@ -50,6 +50,7 @@ from skgen.datasets import load_mnist
 from _output import report
 
 SIZES = (500, 1000)
+N_VALIDATION = 10000
 
 
 def train(X, args):
@@ -93,18 +94,23 @@ def likelihood(dbm, X_test, args):
 
 def classify(dbm, args):
     X, y = load_mnist("train", binarize=None, return_X_y=True)
-    X_test, y_test = load_mnist("test", binarize=None, return_X_y=True)
+    if args.validation:
+        X, X_test, y, y_test = X[:-N_VALIDATION], X[-N_VALIDATION:], y[:-N_VALIDATION], y[-N_VALIDATION:]
+    else:
+        X_test, y_test = load_mnist("test", binarize=None, return_X_y=True)
     clf = DNNClassifier(hidden_layer_sizes=SIZES, dbn=None if args.random_init else FrozenEstimator(dbm),
                         augment_input=args.augment_input,
                         optimizer=torch.optim.SGD, lr=args.classifier_lr, optimizer__momentum=0.9, batch_size=100,
                         max_epochs=args.classifier_epochs, dropout=args.dropout, input_dropout=args.input_dropout,
+                        max_norm=args.max_norm,
                         early_stopping=False, lr_scheduler=torch.optim.lr_scheduler.LinearLR,
                         lr_scheduler__start_factor=1.0, lr_scheduler__end_factor=0.0,
                         lr_scheduler__total_iters=args.classifier_epochs, device=args.device, random_state=args.seed)
     start = time.perf_counter()
     clf.fit(X, y)
+    scored_on = "validation" if args.validation else "test"
     return {"classifier_init": "random" if args.random_init else "dbm", "augment_input": args.augment_input,
-            "classifier_test_error_percent": 100 * (1 - clf.score(X_test, y_test)),
+            f"classifier_{scored_on}_error_percent": 100 * (1 - clf.score(X_test, y_test)),
             "classifier_seconds": time.perf_counter() - start}
 
 
@@ -124,6 +130,10 @@ def main():
     parser.add_argument("--classifier-lr", type=float, default=0.1)
     parser.add_argument("--dropout", type=float, default=0.0, help="classifier: dropout of the hidden units")
     parser.add_argument("--input-dropout", type=float, default=0.0, help="classifier: dropout of the pixels")
+    parser.add_argument("--max-norm", type=float, default=None, help="classifier: max-norm of the hidden units")
+    parser.add_argument("--validation", action="store_true",
+                        help=f"classifier: train on the first {60000 - N_VALIDATION:,} training images and score "
+                             f"the last {N_VALIDATION:,} instead of the test set (to choose a recipe)")
     initialisation = parser.add_mutually_exclusive_group()
     initialisation.add_argument("--augment-input", action="store_true",
                                 help="classifier: the pixels and the DBM's q(h2 | v) as input (the paper's)")
