@@ -14,7 +14,8 @@ zero, ``--dropout`` on the hidden units and ``--input-dropout`` on the pixels) a
 its test error; ``--augment-input`` feeds it the DBM's mean-field posterior of the second
 hidden layer beside the pixels, as the paper does (``DNNClassifier(augment_input=True)``);
 ``--random-init`` fine-tunes the same network from random weights instead, the baseline
-that the DBM's initialisation has to beat.
+that the DBM's initialisation has to beat. ``--validation`` fine-tunes on the first 50,000
+training images and scores the last 10,000 instead of the test images, to choose a recipe.
 
 A long joint training runs in parts: ``--resume`` continues a saved DBM (``DBM(warm_start=True)``)
 one epoch at a time up to ``--epochs`` in all, on the same linear decay as one fit of
