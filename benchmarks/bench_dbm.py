@@ -107,7 +107,6 @@ def classify(dbm, args):
                         augment_input=args.augment_input,
                         optimizer=torch.optim.SGD, lr=args.classifier_lr, optimizer__momentum=0.9, batch_size=100,
                         max_epochs=args.classifier_epochs, dropout=args.dropout, input_dropout=args.input_dropout,
-                        max_norm=args.max_norm,
                         early_stopping=False, lr_scheduler=torch.optim.lr_scheduler.LinearLR,
                         lr_scheduler__start_factor=1.0, lr_scheduler__end_factor=0.0,
                         lr_scheduler__total_iters=args.classifier_epochs, device=args.device, random_state=args.seed)
@@ -134,8 +133,7 @@ def main():
     parser.add_argument("--classifier-epochs", type=int, default=0, help="fine-tuning epochs (0: no classifier)")
     parser.add_argument("--classifier-lr", type=float, default=0.1)
     parser.add_argument("--dropout", type=float, default=0.0, help="classifier: dropout of the hidden units")
-    parser.add_argument("--input-dropout", type=float, default=0.0, help="classifier: dropout of the pixels")
-    parser.add_argument("--max-norm", type=float, default=None, help="classifier: max-norm of the hidden units")
+    parser.add_argument("--input-dropout", type=float, default=0.0, help="classifier: dropout of the inputs (the pixels, and q(h2 | v) with --augment-input)")
     parser.add_argument("--validation", action="store_true",
                         help=f"classifier: train on the first {60000 - N_VALIDATION:,} training images and score "
                              f"the last {N_VALIDATION:,} instead of the test set (to choose a recipe)")
