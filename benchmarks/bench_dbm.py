@@ -107,6 +107,7 @@ def classify(dbm, args):
                         augment_input=args.augment_input,
                         optimizer=torch.optim.SGD, lr=args.classifier_lr, optimizer__momentum=0.9, batch_size=100,
                         max_epochs=args.classifier_epochs, dropout=args.dropout, input_dropout=args.input_dropout,
+                        max_norm=args.max_norm,
                         early_stopping=False, lr_scheduler=torch.optim.lr_scheduler.LinearLR,
                         lr_scheduler__start_factor=1.0, lr_scheduler__end_factor=0.0,
                         lr_scheduler__total_iters=args.classifier_epochs, device=args.device, random_state=args.seed)
@@ -115,6 +116,7 @@ def classify(dbm, args):
     scored_on = "validation" if args.validation else "test"
     return {"classifier_init": "random" if args.random_init else "dbm", "augment_input": args.augment_input,
             f"classifier_{scored_on}_error_percent": 100 * (1 - clf.score(X_test, y_test)),
+            "classifier_train_loss": clf.net_.history[-1, "train_loss"],
             "classifier_seconds": time.perf_counter() - start}
 
 
@@ -134,6 +136,7 @@ def main():
     parser.add_argument("--classifier-lr", type=float, default=0.1)
     parser.add_argument("--dropout", type=float, default=0.0, help="classifier: dropout of the hidden units")
     parser.add_argument("--input-dropout", type=float, default=0.0, help="classifier: dropout of the inputs (the pixels, and q(h2 | v) with --augment-input)")
+    parser.add_argument("--max-norm", type=float, help="classifier: largest L2 norm of a unit's incoming weights")
     parser.add_argument("--validation", action="store_true",
                         help=f"classifier: train on the first {60000 - N_VALIDATION:,} training images and score "
                              f"the last {N_VALIDATION:,} instead of the test set (to choose a recipe)")
