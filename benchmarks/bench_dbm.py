@@ -10,8 +10,9 @@ variational lower bound on the 10,000 test images with log Z by AIS (``--ais-cha
 over ``--ais-betas`` inverse temperatures). With ``--classifier-epochs`` it fine-tunes a
 :class:`skgen.DNNClassifier` initialised with the DBM's recognition layers on the 60,000
 training images (grey levels, SGD with momentum 0.9, the learning rate decaying linearly to
-zero, ``--dropout`` on the hidden units and ``--input-dropout`` on the pixels) and reports
-its test error; ``--augment-input`` feeds it the DBM's mean-field posterior of the second
+zero, ``--dropout`` on the hidden units, ``--input-dropout`` on the pixels and, with
+``--max-norm``, each unit's incoming weights capped in L2 norm) and reports its test error
+and last training loss; ``--augment-input`` feeds it the DBM's mean-field posterior of the second
 hidden layer beside the pixels, as the paper does (``DNNClassifier(augment_input=True)``);
 ``--random-init`` fine-tunes the same network from random weights instead, the baseline
 that the DBM's initialisation has to beat. ``--validation`` fine-tunes on the first 50,000
