@@ -10,9 +10,8 @@ variational lower bound on the 10,000 test images with log Z by AIS (``--ais-cha
 over ``--ais-betas`` inverse temperatures). With ``--classifier-epochs`` it fine-tunes a
 :class:`skgen.DNNClassifier` initialised with the DBM's recognition layers on the 60,000
 training images (grey levels, SGD with momentum 0.9, the learning rate decaying linearly to
-zero, ``--dropout`` on the hidden units, ``--input-dropout`` on the pixels and, with
-``--max-norm``, each unit's incoming weights capped in L2 norm) and reports its test error
-and last training loss; ``--augment-input`` feeds it the DBM's mean-field posterior of the second
+zero, ``--dropout`` on the hidden units and ``--input-dropout`` on the pixels) and reports
+its test error and last training loss; ``--augment-input`` feeds it the DBM's mean-field posterior of the second
 hidden layer beside the pixels, as the paper does (``DNNClassifier(augment_input=True)``);
 ``--random-init`` fine-tunes the same network from random weights instead, the baseline
 that the DBM's initialisation has to beat. ``--validation`` fine-tunes on the first 50,000
@@ -108,7 +107,6 @@ def classify(dbm, args):
                         augment_input=args.augment_input,
                         optimizer=torch.optim.SGD, lr=args.classifier_lr, optimizer__momentum=0.9, batch_size=100,
                         max_epochs=args.classifier_epochs, dropout=args.dropout, input_dropout=args.input_dropout,
-                        max_norm=args.max_norm,
                         early_stopping=False, lr_scheduler=torch.optim.lr_scheduler.LinearLR,
                         lr_scheduler__start_factor=1.0, lr_scheduler__end_factor=0.0,
                         lr_scheduler__total_iters=args.classifier_epochs, device=args.device, random_state=args.seed)
@@ -137,7 +135,6 @@ def main():
     parser.add_argument("--classifier-lr", type=float, default=0.1)
     parser.add_argument("--dropout", type=float, default=0.0, help="classifier: dropout of the hidden units")
     parser.add_argument("--input-dropout", type=float, default=0.0, help="classifier: dropout of the inputs (the pixels, and q(h2 | v) with --augment-input)")
-    parser.add_argument("--max-norm", type=float, help="classifier: largest L2 norm of a unit's incoming weights")
     parser.add_argument("--validation", action="store_true",
                         help=f"classifier: train on the first {60000 - N_VALIDATION:,} training images and score "
                              f"the last {N_VALIDATION:,} instead of the test set (to choose a recipe)")
