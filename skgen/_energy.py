@@ -8,8 +8,8 @@ owns what every energy model shares and declares, as abstract methods, what each
   ``__init__`` and writes ``%(training_parameters)s`` in its Parameters section, which
   becomes their documentation with the defaults of its signature;
 - the one training loop, :meth:`EnergyEstimator._fit_epochs`: epochs of minibatches, the
-  optimizer and ``lr_scheduler`` (stepped once per epoch), the divergence guard, the
-  per-epoch ``history`` record and ``verbose`` print, the CPU threads of
+  optimizer and ``lr_scheduler`` (stepped once per epoch), the divergence guard and the
+  rising-error warning, the per-epoch ``history`` record and ``verbose`` print, the CPU threads of
   :func:`skgen._threads.fit_threads` for the loop's largest product, chosen again before
   each epoch (:func:`skgen._threads.refresh_threads`); each minibatch goes through
   :meth:`EnergyEstimator._training_step`, the one place where a gradient is computed;
@@ -32,10 +32,12 @@ A new energy model subclasses :class:`EnergyEstimator`, fills the three hooks, d
 import inspect
 import re
 import time
+import warnings
 import weakref
 from abc import ABCMeta, abstractmethod
 
 import torch
+from sklearn.exceptions import ConvergenceWarning
 
 from skgen._base import (
     PRECISION_CONSTRAINTS,
@@ -52,6 +54,8 @@ from skgen._threads import fit_threads, refresh_threads
 
 #: rows of the training data on which the per-epoch reconstruction error is measured
 MONITOR_ROWS = 1000
+#: a reconstruction error this many times the lowest one before it warns that training diverges
+RISE_WARNING = 1.5
 SAMPLERS = ("gibbs", "tempering")
 #: where a subclass's docstring takes the documentation of its training parameters
 DOC_MARKER = "    %(training_parameters)s\n"
@@ -220,7 +224,8 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
 
         Each epoch ends with the divergence guard, an entry appended to ``history``
         (``epoch``, ``reconstruction_error`` on up to :data:`MONITOR_ROWS` training rows,
-        ``lr``, ``seconds``) and, with ``verbose``, a line naming the ``stage``.
+        ``lr``, ``seconds``), with ``verbose`` a line naming the ``stage``, and, once per
+        call, the warning of :func:`warn_on_rise`.
         """
         generator = torch_generator(random_state, data.device)
         with fit_threads():  # the chains' first draws on one thread, whatever the machine's cores
@@ -230,6 +235,7 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
         monitor = data[torch.randperm(len(data), generator=generator, device=data.device)[:MONITOR_ROWS]]
         largest_weights = max((p.numel() for p in trainer.parameters), default=0)  # a layer's inputs x outputs
         precision = precision_context(data.device, self.precision)
+        warned = False
         with fit_threads(min(self.batch_size, len(data)) * largest_weights):
             for _ in range(n_epochs):
                 refresh_threads()
@@ -241,6 +247,7 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
                 check_finite(len(history) + 1, self.lr, weights=trainer.parameters)
                 self._record_epoch(history, trainer.reconstruction_error(monitor), lr, time.perf_counter() - start,
                                    stage)
+                warned = warned or warn_on_rise(history, type(self).__name__)
         self.store_trainer(trainer)
 
     def _training_step(self, trainer, optimizer, batch, precision):
@@ -295,3 +302,23 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
         machine = build(device)
         _DEVICE_MACHINES[self] = (state, device, machine)
         return machine
+
+
+def warn_on_rise(history, name):
+    """Warn (:class:`~sklearn.exceptions.ConvergenceWarning`) when the last reconstruction error
+    in ``history`` is :data:`RISE_WARNING` times the lowest one before it, and say whether it did.
+
+    A finite divergence: a learning rate, with momentum, too hot for the model, makes the
+    weights grow and the error jump and stay up (a DBM at lr 0.005 with momentum 0.9 went
+    from 0.046 to 0.082 in one epoch), long before any weight overflows. The entries of
+    earlier ``partial_fit`` calls or warm starts count, measured on their own batches.
+    """
+    errors = [entry["reconstruction_error"] for entry in history]
+    if len(errors) < 2 or errors[-1] <= RISE_WARNING * min(errors[:-1]):
+        return False
+    best = min(range(len(errors) - 1), key=errors.__getitem__)
+    warnings.warn(
+        f"{name}'s reconstruction error rose from {errors[best]:.4g} (epoch {history[best]['epoch']}) to "
+        f"{errors[-1]:.4g} (epoch {history[-1]['epoch']}): training is probably diverging; a smaller lr, "
+        "or less momentum, usually cures it.", ConvergenceWarning, stacklevel=2)
+    return True

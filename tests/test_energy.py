@@ -2,10 +2,12 @@
 
 import pickle
 import re
+import warnings
 
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import ConvergenceWarning
 
 import skgen
 from skgen import RBM
@@ -103,6 +105,22 @@ def test_the_divergence_guard_names_the_epoch():
     X = np.arange(24, dtype=np.float32).reshape(12, 2) * 1e30
     with pytest.raises(ValueError, match="non-finite weights\\) in epoch 1 with lr=1000.0"):
         Toy(lr=1e3, max_epochs=3).fit(X)
+
+
+def test_a_rising_error_warns_once_per_fit_naming_its_epochs():
+    X = np.arange(24, dtype=np.float32).reshape(12, 2)
+    with pytest.warns(ConvergenceWarning, match=r"rose from .* \(epoch 1\) to .* \(epoch 2\).*smaller lr") as caught:
+        toy = Toy(lr=2.5, max_epochs=4).fit(X)  # each step overshoots the mean by half as much again
+    assert len(caught) == 1
+    errors = [entry["reconstruction_error"] for entry in toy.history_]
+    assert np.isfinite(errors).all() and errors == sorted(errors)
+
+
+def test_a_falling_error_does_not_warn():
+    X = np.arange(24, dtype=np.float32).reshape(12, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Toy(lr=0.5, max_epochs=6).fit(X)
 
 
 def test_the_loop_validates_parameters_first():
