@@ -112,6 +112,7 @@ def test_a_rising_error_warns_once_per_fit_naming_its_epochs():
     with pytest.warns(ConvergenceWarning, match=r"rose from .* \(epoch 1\) to .* \(epoch 2\).*smaller lr") as caught:
         toy = Toy(lr=2.5, max_epochs=4).fit(X)  # each step overshoots the mean by half as much again
     assert len(caught) == 1
+    assert caught[0].filename == __file__  # it names the user's fit, not the training loop
     errors = [entry["reconstruction_error"] for entry in toy.history_]
     assert np.isfinite(errors).all() and errors == sorted(errors)
 
