@@ -308,18 +308,20 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
 
 
 def warn_on_rise(history, name):
-    """Warn (:class:`~sklearn.exceptions.ConvergenceWarning`) when the last reconstruction error
-    in ``history`` is :data:`RISE_WARNING` times the lowest one before it, and say whether it did.
+    """Warn (:class:`~sklearn.exceptions.ConvergenceWarning`) when the reconstruction error in
+    ``history`` fell and then rose to :data:`RISE_WARNING` times its lowest, and say whether it did.
 
     A finite divergence: a learning rate, with momentum, too hot for the model, makes the
     weights grow and the error jump and stay up (a DBM at lr 0.005 with momentum 0.9 went
     from 0.046 to 0.082 in one epoch), long before any weight overflows. The entries of
-    earlier ``partial_fit`` calls or warm starts count, measured on their own batches.
+    earlier ``partial_fit`` calls or warm starts count, measured on their own batches. An
+    error that never fell below the first epoch's is noise on a model that has not learned
+    (on nearly constant data, 0.00006 then 0.0002), and stays quiet.
     """
     errors = [entry["reconstruction_error"] for entry in history]
-    if len(errors) < 2 or errors[-1] <= RISE_WARNING * min(errors[:-1]):
+    best = min(range(len(errors) - 1), key=errors.__getitem__, default=0)
+    if best == 0 or errors[-1] <= RISE_WARNING * errors[best]:
         return False
-    best = min(range(len(errors) - 1), key=errors.__getitem__)
     warnings.warn(
         f"{name}'s reconstruction error rose from {errors[best]:.4g} (epoch {history[best]['epoch']}) to "
         f"{errors[-1]:.4g} (epoch {history[-1]['epoch']}): training is probably diverging; a smaller lr, "

@@ -107,14 +107,25 @@ def test_the_divergence_guard_names_the_epoch():
         Toy(lr=1e3, max_epochs=3).fit(X)
 
 
-def test_a_rising_error_warns_once_per_fit_naming_its_epochs():
+def test_an_error_that_falls_then_rises_warns_once_per_fit_naming_its_epochs():
     X = np.arange(24, dtype=np.float32).reshape(12, 2)
-    with pytest.warns(ConvergenceWarning, match=r"rose from .* \(epoch 1\) to .* \(epoch 2\).*smaller lr") as caught:
-        toy = Toy(lr=2.5, max_epochs=4).fit(X)  # each step overshoots the mean by half as much again
+    hotter = {"lr_scheduler": torch.optim.lr_scheduler.MultiStepLR, "lr_scheduler__milestones": [2],
+              "lr_scheduler__gamma": 8.0}  # lr 0.5 for two epochs, then 4: each step overshoots the mean 3x
+    with pytest.warns(ConvergenceWarning, match=r"rose from .* \(epoch 2\) to .* \(epoch 3\).*smaller lr") as caught:
+        toy = Toy(max_epochs=5, **hotter).fit(X)
     assert len(caught) == 1
     assert caught[0].filename == __file__  # it names the user's fit, not the training loop
     errors = [entry["reconstruction_error"] for entry in toy.history_]
-    assert np.isfinite(errors).all() and errors == sorted(errors)
+    assert np.isfinite(errors).all() and errors[1] < errors[0] and errors[2:] == sorted(errors[2:])
+
+
+def test_an_error_that_only_rises_from_the_first_epoch_does_not_warn():
+    X = np.arange(24, dtype=np.float32).reshape(12, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        toy = Toy(lr=2.5, max_epochs=4).fit(X)  # no epoch ever learned: noise of an untrained model, or a bad lr
+    errors = [entry["reconstruction_error"] for entry in toy.history_]
+    assert errors == sorted(errors)
 
 
 def test_a_falling_error_does_not_warn():
