@@ -56,7 +56,7 @@ from skgen._threads import fit_threads, refresh_threads
 
 #: rows of the training data on which the per-epoch reconstruction error is measured
 MONITOR_ROWS = 1000
-#: a reconstruction error this many times the lowest one before it warns that training diverges
+#: a reconstruction error this many times its lowest, after it fell, warns that training diverges
 RISE_WARNING = 1.5
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 SAMPLERS = ("gibbs", "tempering")
