@@ -43,6 +43,8 @@ import functools
 import inspect
 import math
 import numbers
+import os
+import sys
 
 import numpy as np
 import scipy.sparse as sp
@@ -647,3 +649,15 @@ def bernoulli(probabilities, generator, out=None):
         out = torch.empty_like(probabilities)
     out.uniform_(generator=generator)
     return torch.lt(out, probabilities, out=out)
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel():
+    """The ``stacklevel`` at which a warning raised by this function's caller names the first
+    frame outside skgen: the user's call, however deep inside skgen the warning is raised."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        level, frame = level + 1, frame.f_back
+    return level

@@ -30,9 +30,7 @@ A new energy model subclasses :class:`EnergyEstimator`, fills the three hooks, d
 """
 
 import inspect
-import os
 import re
-import sys
 import time
 import warnings
 import weakref
@@ -51,6 +49,7 @@ from skgen._base import (
     minibatches,
     precision_context,
     torch_generator,
+    user_stacklevel,
 )
 from skgen._threads import fit_threads, refresh_threads
 
@@ -58,7 +57,6 @@ from skgen._threads import fit_threads, refresh_threads
 MONITOR_ROWS = 1000
 #: a reconstruction error this many times its lowest, after it fell, warns that training diverges
 RISE_WARNING = 1.5
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 SAMPLERS = ("gibbs", "tempering")
 #: where a subclass's docstring takes the documentation of its training parameters
 DOC_MARKER = "    %(training_parameters)s\n"
@@ -325,14 +323,5 @@ def warn_on_rise(history, name):
     warnings.warn(
         f"{name}'s reconstruction error rose from {errors[best]:.4g} (epoch {history[best]['epoch']}) to "
         f"{errors[-1]:.4g} (epoch {history[-1]['epoch']}): training is probably diverging; a smaller lr, "
-        "or less momentum, usually cures it.", ConvergenceWarning, stacklevel=_user_stacklevel())
+        "or less momentum, usually cures it.", ConvergenceWarning, stacklevel=user_stacklevel())
     return True
-
-
-def _user_stacklevel():
-    """The ``stacklevel`` at which a warning raised by this function's caller names the first
-    frame outside skgen: the user's ``fit``, not the training loop."""
-    level, frame = 1, sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        level, frame = level + 1, frame.f_back
-    return level

@@ -16,7 +16,7 @@ import warnings
 import torch
 from torch.nn.functional import softplus
 
-from skgen._base import bernoulli
+from skgen._base import bernoulli, user_stacklevel
 
 #: enumerate exactly when the smaller layer has at most this many units (2**20 states)
 MAX_EXACT_UNITS = 20
@@ -163,5 +163,5 @@ def checked_estimate(estimate, n_chains):
     if n_chains > 1 and effective < max(2.0, 0.1 * n_chains):
         warnings.warn(f"The AIS estimate of log Z is unreliable: {effective:.1f} of its {n_chains} annealing runs "
                       f"carry its weight (standard error {std_error:.2f}); raise ais_betas or ais_chains.",
-                      RuntimeWarning, stacklevel=3)
+                      RuntimeWarning, stacklevel=user_stacklevel())
     return estimate

@@ -240,8 +240,9 @@ def test_ais_agrees_with_exact_enumeration_of_a_fitted_dbm(binary_digits):
         dbm.log_partition("reverse_ais")
     # with strong weights, three temperatures leave one lucky run carrying the estimate
     dbm.weights_ = [4 * W for W in dbm.weights_]
-    with pytest.warns(RuntimeWarning, match="unreliable"):
+    with pytest.warns(RuntimeWarning, match="unreliable") as caught:
         dbm.log_partition("ais", ais_chains=100, ais_betas=3, random_state=0)
+    assert caught[0].filename == __file__  # it names the user's call, not skgen's
 
 
 def test_ais_from_the_chains_base_has_less_variance_than_from_uniform_hiddens(digits_dbm):

@@ -202,11 +202,21 @@ def test_ais_agrees_with_exact_enumeration(binary_digits):
 def test_ais_warns_when_a_few_runs_carry_the_estimate(binary_digits):
     rbm = RBM(n_components=16, max_epochs=20, lr=0.05, random_state=0, optimizer__momentum=0.5).fit(binary_digits)
     # three temperatures jump from the base model to the RBM: one lucky run carries the weight
-    with pytest.warns(RuntimeWarning, match="unreliable.*raise ais_betas"):
+    with pytest.warns(RuntimeWarning, match="unreliable.*raise ais_betas") as caught:
         rbm.log_partition("ais", ais_chains=100, ais_betas=3, random_state=0)
+    assert caught[0].filename == __file__  # it names the user's call, not skgen's
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         rbm.log_partition("ais", ais_chains=100, ais_betas=1000, random_state=0)
+
+
+def test_the_ais_warning_names_the_users_line_when_score_samples_runs_ais(binary_digits):
+    # 32 hidden units: too many to enumerate, so score_samples estimates log Z by AIS, deep inside skgen
+    rbm = RBM(n_components=32, max_epochs=5, lr=0.05, ais_chains=100, ais_betas=3, random_state=0).fit(binary_digits)
+    rbm.components_ = 4 * rbm.components_  # strong weights: three temperatures leave one lucky run
+    with pytest.warns(RuntimeWarning, match="unreliable") as caught:
+        rbm.score_samples(binary_digits[:10])
+    assert caught[0].filename == __file__
 
 
 def test_forward_and_reverse_ais_bracket_the_exact_value(binary_digits):
