@@ -10,9 +10,11 @@ from the base it estimates ``log Z`` from below on average; run in reverse from 
 the RBM, from above.
 """
 
+import hashlib
 import math
 import warnings
 
+import numpy as np
 import torch
 from torch.nn.functional import softplus
 
@@ -165,3 +167,23 @@ def checked_estimate(estimate, n_chains):
                       f"carry its weight (standard error {std_error:.2f}); raise ais_betas or ais_chains.",
                       RuntimeWarning, stacklevel=user_stacklevel())
     return estimate
+
+
+def cached_log_partition(estimator, parameters):
+    """``estimator.log_partition()[0]``, estimated once per set of parameters and AIS settings.
+
+    ``score_samples`` calls it on every call; the estimate, kept in
+    ``estimator._log_partition_cache``, holds while a digest of ``parameters`` (the fitted
+    arrays that define the model), ``ais_chains``, ``ais_betas`` and an integer
+    ``random_state`` stay the same. An unseeded estimator's estimate is kept too: each new
+    one would be another random draw of the same quantity.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for array in parameters:
+        digest.update(np.ascontiguousarray(array).tobytes())
+    seed = estimator.random_state if isinstance(estimator.random_state, (int, np.integer)) else None
+    key = (digest.hexdigest(), estimator.ais_chains, estimator.ais_betas, seed)
+    cache = getattr(estimator, "_log_partition_cache", None)
+    if cache is None or cache[0] != key:
+        estimator._log_partition_cache = (key, estimator.log_partition()[0])
+    return estimator._log_partition_cache[1]

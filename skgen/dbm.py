@@ -1,6 +1,5 @@
 """Deep Boltzmann machine: modified RBMs pretrained greedily, then trained jointly by mean field and Gibbs chains."""
 
-import hashlib
 import inspect
 
 import numpy as np
@@ -28,7 +27,7 @@ from skgen._base import (
 )
 from skgen._dbm_machine import MAX_EXACT_UNITS, DeepBoltzmannMachine, ais_log_partition
 from skgen._energy import EnergyEstimator
-from skgen._partition import ais_schedule, checked_estimate
+from skgen._partition import ais_schedule, cached_log_partition, checked_estimate
 from skgen._threads import fit_threads
 from skgen._trainers import StochasticApproximation
 from skgen.rbm import RBM
@@ -477,7 +476,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         -------
         lower_bound : ndarray of shape (n_samples,)
         """
-        return -self.free_energy(X) - self._cached_log_partition()
+        return -self.free_energy(X) - cached_log_partition(self, [*self.weights_, *self.intercepts_])
 
     def log_partition(self, method="auto", *, ais_chains=None, ais_betas=None, random_state=None):
         """The log partition function ``log Z`` and the standard error of its estimate.
@@ -526,20 +525,6 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
     def _enumerable(self):
         sizes = [self.n_features_in_, *(W.shape[0] for W in self.weights_)]
         return min(sum(sizes[0::2]), sum(sizes[1::2])) <= MAX_EXACT_UNITS
-
-    def _cached_log_partition(self):
-        seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else None
-        key = (self._fingerprint(), self.ais_chains, self.ais_betas, seed)
-        cache = getattr(self, "_log_partition_cache", None)
-        if cache is None or cache[0] != key:
-            self._log_partition_cache = (key, self.log_partition()[0])
-        return self._log_partition_cache[1]
-
-    def _fingerprint(self):
-        digest = hashlib.blake2b(digest_size=16)
-        for array in [*self.weights_, *self.intercepts_]:
-            digest.update(np.ascontiguousarray(array).tobytes())
-        return digest.hexdigest()
 
     # -- sampling -------------------------------------------------------------------------------
 

@@ -5,8 +5,6 @@
 :class:`skgen.GaussianBernoulliRBM` fills again for real-valued visibles.
 """
 
-import hashlib
-
 import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
@@ -531,23 +529,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         log_likelihood : ndarray of shape (n_samples,)
         """
         free_energy = self.free_energy(X)
-        return -free_energy - self._cached_log_partition()
-
-    def _cached_log_partition(self):
-        seed = self.random_state if isinstance(self.random_state, (int, np.integer)) else None
-        key = (self._fingerprint(), self.ais_chains, self.ais_betas, seed)
-        cache = getattr(self, "_log_partition_cache", None)
-        if cache is None or cache[0] != key:
-            self._log_partition_cache = (key, self.log_partition()[0])
-        return self._log_partition_cache[1]
-
-    def _fingerprint(self):
-        """A digest of the fitted model's tensors: a cached log Z holds while it does."""
-        digest = hashlib.blake2b(digest_size=16)
-        for value in vars(self._machine(self._inference_device())).values():
-            if torch.is_tensor(value):
-                digest.update(np.ascontiguousarray(to_numpy(value)).tobytes())
-        return digest.hexdigest()
+        machine = self._machine(self._inference_device())
+        parameters = [to_numpy(value) for value in vars(machine).values() if torch.is_tensor(value)]
+        return -free_energy - _partition.cached_log_partition(self, parameters)
 
     # -- sampling -------------------------------------------------------------------------------
 

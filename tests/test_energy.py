@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
 import skgen
@@ -166,3 +167,26 @@ def test_pickles_hold_numpy_state_only(rbm):
     state = pickle.loads(pickle.dumps(rbm)).__dict__
     assert not any(isinstance(value, torch.Tensor) for value in state.values())
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(rbm)).transform(X), expected)
+
+
+@pytest.mark.parametrize("make", [lambda: skgen.RBM(n_components=24, max_epochs=2, lr=0.05),
+                                  lambda: skgen.DBM(hidden_layer_sizes=(24, 24), pretrain_epochs=1, max_epochs=1)],
+                         ids=["RBM", "DBM"])
+def test_score_samples_estimates_log_z_once_per_set_of_weights(make, monkeypatch):
+    # too many units to enumerate: log Z comes from AIS, which score_samples must not rerun on every call
+    binary_digits = (load_digits().data > 7).astype(np.float32)
+    model = make().set_params(ais_chains=20, ais_betas=50, random_state=0).fit(binary_digits)
+    calls = []
+    estimate = type(model).log_partition
+    monkeypatch.setattr(type(model), "log_partition", lambda self, *a, **k: calls.append(1) or estimate(self, *a, **k))
+    first = model.score_samples(binary_digits[:5])
+    np.testing.assert_array_equal(model.score_samples(binary_digits[:5]), first)
+    assert len(calls) == 1
+    model.set_params(ais_betas=60).score_samples(binary_digits[:5])
+    assert len(calls) == 2
+    if isinstance(model, skgen.DBM):
+        model.weights_[0] = 1.5 * model.weights_[0]
+    else:
+        model.components_ = 1.5 * model.components_
+    assert not np.allclose(model.score_samples(binary_digits[:5]), first)
+    assert len(calls) == 3
