@@ -33,13 +33,11 @@ def adam_options():
     return {"fused": True}
 
 
-def plain_torch_epoch(X, y, batch_size, lr, options, seed):
+def plain_torch_epoch(X, y, batch_size, lr, options, seed, hidden=HIDDEN):
     torch.manual_seed(seed)
-    model = nn.Sequential(
-        nn.Linear(X.shape[1], HIDDEN[0]), nn.Sigmoid(),
-        nn.Linear(HIDDEN[0], HIDDEN[1]), nn.Sigmoid(),
-        nn.Linear(HIDDEN[1], 10),
-    )
+    sizes = [X.shape[1], *hidden]
+    layers = [module for n_in, n_out in zip(sizes, sizes[1:]) for module in (nn.Linear(n_in, n_out), nn.Sigmoid())]
+    model = nn.Sequential(*layers, nn.Linear(sizes[-1], 10))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, **options)
     X, y = torch.as_tensor(X), torch.as_tensor(y)
     for batch in torch.randperm(len(X)).split(batch_size):

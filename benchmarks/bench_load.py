@@ -8,7 +8,11 @@ variants alternating in one process:
   steps (0.5 M multiply-adds in the largest product);
 - ``RBM``: one CD-1 epoch of 784-500 at batch 100 on ``--rows`` MNIST rows (39 M);
 - ``DNN``: one Adam epoch of the 784-500-500-2000-10 DNNClassifier at batch 128 on
-  ``--rows`` MNIST rows (128 M).
+  ``--rows`` MNIST rows (128 M);
+- ``TorchDNN`` (only when named in ``--models``): the same epoch as a plain PyTorch loop
+  with the same fused Adam (``bench_dnn_speed.plain_torch_epoch``), which calls no skgen
+  code, so that its ``skgen`` variant is torch's default threads: what PyTorch itself gets
+  from the cores, the reference for the DNN's speedup.
 
 Variants:
 
@@ -43,12 +47,13 @@ from skgen.datasets import load_mnist
 
 from _output import report
 from _timing import time_alternating
+from bench_dnn_speed import adam_options, plain_torch_epoch
 
 BAR = 3.0
 
 
 def models(rows):
-    """``{name: (make, X, y)}`` of the four fits."""
+    """``{name: (make, X, y)}`` of the fits."""
     small = {"max_epochs": 6, "batch_size": 32, "random_state": 0}
     digits = (load_digits().data > 7).astype(np.float32)
     X, y = load_mnist("train", return_X_y=True)
@@ -60,7 +65,16 @@ def models(rows):
         "RBM": (lambda: RBM(n_components=500, batch_size=100, lr=0.1, max_epochs=1, random_state=0), X, None),
         "DNN": (lambda: DNNClassifier(hidden_layer_sizes=(500, 500, 2000), lr=1e-3, batch_size=128, max_epochs=1,
                                       early_stopping=False, random_state=0), X, y),
+        "TorchDNN": (TorchDNN, X, y),
     }
+
+
+class TorchDNN:
+    """The DNN's epoch as a plain PyTorch loop, behind a ``fit`` like the estimators'."""
+
+    def fit(self, X, y):
+        plain_torch_epoch(X, y, 128, 1e-3, adam_options(), 0, hidden=(500, 500, 2000))
+        return self
 
 
 @contextmanager
