@@ -5,9 +5,8 @@ thresholded), both estimators in this process, alternating, ``--rounds`` times e
 medians are compared. The same run also times the five matrix products of CD-1 alone
 (``v0 W^T``, ``h W``, ``v1 W^T``, ``h0^T v0``, ``h1^T v1`` for every batch, into
 preallocated outputs): their share of skgen's epoch says how much of the time goes to
-anything but the products. A plain PyTorch CD-1 epoch (the loop a user would write: ``addmm``,
-``sigmoid``, uniform noise against the probabilities, the update in place; no shuffling, no
-record) is timed beside them, the reference for what PyTorch itself makes of the epoch.
+anything but the products. A plain PyTorch CD-1 epoch (:func:`plain_cd1_epoch`, the loop a
+user would write) is timed beside them, the reference for what PyTorch itself makes of the epoch.
 
 Times are CPU seconds of this process (``time.process_time``) with ``--threads`` threads
 for torch and for scikit-learn's BLAS: on a machine whose cores other jobs share, wall
@@ -89,15 +88,17 @@ def time_gemms(X, now, device):
     return now() - start
 
 
-def time_plain_torch(X, now, device):
-    """CD-1 as a user would write it in plain PyTorch: the reference for what PyTorch itself makes of the epoch."""
-    generator = torch.Generator(device).manual_seed(0)
-    data = torch.as_tensor(X).to(device)
-    W = 0.01 * torch.randn(N_COMPONENTS, X.shape[1], generator=generator, device=device)
-    b, c = torch.zeros(X.shape[1], device=device), torch.zeros(N_COMPONENTS, device=device)
-    lr = 0.1
-    start = now()
-    for v0 in data.split(BATCH_SIZE):
+def plain_cd1_epoch(data, generator, n_hidden=N_COMPONENTS, batch=BATCH_SIZE, lr=0.1):
+    """One CD-1 epoch over the rows of ``data`` as a user would write it in plain PyTorch.
+
+    ``addmm`` and ``sigmoid``, uniform noise compared with the probabilities, the update in
+    place; no shuffling, no record, no optimizer object: the reference for what PyTorch
+    itself makes of the epoch. Under ``torch.autocast`` its products run in bfloat16.
+    """
+    device = data.device
+    W = 0.01 * torch.randn(n_hidden, data.shape[1], generator=generator, device=device)
+    b, c = torch.zeros(data.shape[1], device=device), torch.zeros(n_hidden, device=device)
+    for v0 in data.split(batch):
         p0 = torch.sigmoid(torch.addmm(c, v0, W.T))
         h0 = (torch.rand(p0.shape, generator=generator, device=device) < p0).float()
         pv = torch.sigmoid(torch.addmm(b, h0, W))
@@ -106,6 +107,13 @@ def time_plain_torch(X, now, device):
         W += lr / len(v0) * (p0.T @ v0 - p1.T @ v1)
         b += lr * (v0 - v1).mean(0)
         c += lr * (p0 - p1).mean(0)
+
+
+def time_plain_torch(X, now, device):
+    data = torch.as_tensor(X).to(device)
+    generator = torch.Generator(device).manual_seed(0)
+    start = now()
+    plain_cd1_epoch(data, generator)
     return now() - start
 
 

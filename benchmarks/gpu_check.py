@@ -6,8 +6,9 @@ minute on a CPU). It runs, in order, each part recording its error instead of st
 1. ``tests/test_cuda.py`` (pytest in a subprocess), its counts and time;
 2. the RBM's CD-1 epoch (784 visible, 500 hidden, batch 100): ``skgen.RBM.fit`` for one
    epoch, the five products of CD-1 alone (``v0 W^T``, ``h W``, ``v1 W^T``, ``h0^T v0``,
-   ``h1^T v1`` per batch, into preallocated outputs), and scikit-learn's ``BernoulliRBM``
-   (always on the CPU) on float32 and float64 data;
+   ``h1^T v1`` per batch, into preallocated outputs), a plain PyTorch CD-1 loop
+   (``bench_rbm_speed.plain_cd1_epoch``) and scikit-learn's ``BernoulliRBM`` (always on the
+   CPU) on float32 and float64 data;
 3. one epoch of ``DNNClassifier`` (784-500-500-2000-10, sigmoid, Adam, batch 128),
    ``BetaVAE`` (784-200-200-50, tanh, batch 100) and ``GAN`` (64-256-512-784 generator,
    784-512-256-1 discriminator, batch 64), each against a plain PyTorch loop of the same
@@ -52,6 +53,7 @@ from skgen._threads import fit_threads
 from skgen.datasets import load_mnist
 
 from _output import report
+from bench_rbm_speed import plain_cd1_epoch
 from _timing import time_alternating
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,6 +218,14 @@ def cd1_gemms(X, device, precision, n_hidden=500, batch=BATCH["RBM"]):
     return epoch
 
 
+def plain_cd1(X, device, precision):
+    """A function running a plain PyTorch CD-1 epoch over ``X``, its products in ``precision``."""
+    def epoch():
+        with autocast(device, precision):
+            plain_cd1_epoch(X, torch.Generator(device).manual_seed(0), batch=BATCH["RBM"])
+    return epoch
+
+
 def sklearn_rbm(X):
     return lambda: BernoulliRBM(n_components=500, batch_size=BATCH["RBM"], n_iter=1, learning_rate=0.1,
                                 random_state=0).fit(X)
@@ -242,6 +252,7 @@ def check_rbm(X, device, precisions, rounds):
     for precision in precisions:
         variants[f"skgen {precision}"] = skgen_fit(make, X, None, precision)
         variants[f"GEMMs {precision}"] = like_skgen(cd1_gemms(Xd, device, precision), BATCH["RBM"] * 784 * 500)
+        variants[f"plain PyTorch {precision}"] = like_skgen(plain_cd1(Xd, device, precision), BATCH["RBM"] * 784 * 500)
     # issue 24, item 4: skgen fuses the optimizer's update by default; this is the launch per tensor and step it saves
     variants["skgen float32, unfused update"] = lambda: make(optimizer__foreach=False).fit(X)
     variants["scikit-learn float32 (CPU)"] = sklearn_rbm(X)
@@ -277,6 +288,7 @@ def ratios(models):
         out[f"RBM skgen / GEMMs, {precision}"] = ratio(rbm, f"skgen {precision}", f"GEMMs {precision}")
         out[f"scikit-learn float64 / RBM skgen, {precision}"] = ratio(rbm, "scikit-learn float64 (CPU)",
                                                                       f"skgen {precision}")
+        out[f"RBM skgen / plain, {precision}"] = ratio(rbm, f"skgen {precision}", f"plain PyTorch {precision}")
     out["RBM fused (default) / unfused update, float32"] = ratio(rbm, "skgen float32", "skgen float32, unfused update")
     for name in ("DNNClassifier", "BetaVAE", "GAN"):
         for precision in PRECISIONS:
