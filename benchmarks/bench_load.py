@@ -50,6 +50,8 @@ from _timing import time_alternating
 from bench_dnn_speed import adam_options, plain_torch_epoch
 
 BAR = 3.0
+#: the DNN's shape and training, for DNNClassifier and the plain loop alike
+DNN_HIDDEN, DNN_BATCH, DNN_LR = (500, 500, 2000), 128, 1e-3
 
 
 def models(rows):
@@ -63,7 +65,7 @@ def models(rows):
                             discriminator_hidden_layer_sizes=(128, 128), **small), digits, None),
         "BetaVAE": (lambda: BetaVAE(**small), digits, None),
         "RBM": (lambda: RBM(n_components=500, batch_size=100, lr=0.1, max_epochs=1, random_state=0), X, None),
-        "DNN": (lambda: DNNClassifier(hidden_layer_sizes=(500, 500, 2000), lr=1e-3, batch_size=128, max_epochs=1,
+        "DNN": (lambda: DNNClassifier(hidden_layer_sizes=DNN_HIDDEN, lr=DNN_LR, batch_size=DNN_BATCH, max_epochs=1,
                                       early_stopping=False, random_state=0), X, y),
         "TorchDNN": (TorchDNN, X, y),
     }
@@ -73,7 +75,7 @@ class TorchDNN:
     """The DNN's epoch as a plain PyTorch loop, behind a ``fit`` like the estimators'."""
 
     def fit(self, X, y):
-        plain_torch_epoch(X, y, 128, 1e-3, adam_options(), 0, hidden=(500, 500, 2000))
+        plain_torch_epoch(X, y, DNN_BATCH, DNN_LR, adam_options(), 0, hidden=DNN_HIDDEN)
         return self
 
 

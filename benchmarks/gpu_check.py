@@ -53,8 +53,8 @@ from skgen._threads import fit_threads
 from skgen.datasets import load_mnist
 
 from _output import report
-from bench_rbm_speed import plain_cd1_epoch
 from _timing import time_alternating
+from bench_rbm_speed import plain_cd1_epoch
 
 ROOT = Path(__file__).resolve().parent.parent
 PRECISIONS = ("float32", "bfloat16")
