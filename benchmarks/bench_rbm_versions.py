@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from skgen.datasets import load_mnist
-from skgen.rbm import RBM
+from skgen import RBM
 
 from _output import report
 from _timing import time_alternating
@@ -35,7 +35,7 @@ def rbm_class_of(checkout):
         del sys.modules[name]
     sys.path.insert(0, str(Path(checkout).resolve()))
     try:
-        rbm_class = importlib.import_module("skgen.rbm").RBM
+        rbm_class = importlib.import_module("skgen").RBM
         assert Path(sys.modules["skgen"].__file__).resolve().parent == (Path(checkout).resolve() / "skgen")
     finally:
         sys.path.pop(0)

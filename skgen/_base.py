@@ -30,7 +30,7 @@ pickles and loads on a CPU-only machine.
 
 A new estimator subclasses one of the two templates built on :class:`TorchEstimator`,
 :class:`skgen._nets.SkorchEstimator` (networks trained by skorch) or
-:class:`skgen._energy.EnergyEstimator` (energy models), which validate the parameters
+:class:`skgen.energy.template.EnergyEstimator` (energy models), which validate the parameters
 (``self._validate_params()``; :func:`fit_context` once per outermost fit) and run
 :func:`check_finite` after each epoch; it adds :class:`SampleMixin` /
 :class:`DensityMixin` as they apply, and one line to the registry in

@@ -36,8 +36,8 @@ from skgen._base import (
     to_tensor,
 )
 from skgen._nets import EARLY_STOPPING_CONSTRAINTS, MixedPrecisionNet, SkorchEstimator
-from skgen.dbm import DBM
-from skgen.dbn import DBN
+from skgen.energy.dbm import DBM
+from skgen.energy.dbn import DBN
 
 _DEFAULT_HIDDEN_LAYER_SIZES = (200, 200)
 

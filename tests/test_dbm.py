@@ -15,9 +15,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 
 from skgen import DBM, DBN, DNNClassifier
-from skgen._dbm_machine import DeepBoltzmannMachine, ais_log_partition
-from skgen._partition import ais_schedule
-from skgen._trainers import StochasticApproximation
+from skgen.energy.dbm_machine import DeepBoltzmannMachine, ais_log_partition
+from skgen.energy.partition import ais_schedule
+from skgen.energy.trainers import StochasticApproximation
 
 # -- the machine on tiny models, against brute-force enumeration -------------------------------
 

@@ -279,8 +279,8 @@ def test_joblib_round_trip_keeps_the_generative_weights(binary_digits, tmp_path)
 
 @pytest.mark.parametrize("sizes", [(8,), (8, 6, 4)])
 def test_fit_validates_its_parameters_and_data_once_whatever_the_depth(binary_digits, sizes, monkeypatch):
-    import skgen.dbn
-    import skgen.rbm
+    import skgen.energy.dbn
+    import skgen.energy.rbm
     from skgen._base import TorchEstimator
 
     X, _ = binary_digits
@@ -293,7 +293,7 @@ def test_fit_validates_its_parameters_and_data_once_whatever_the_depth(binary_di
         return counted
 
     monkeypatch.setattr(TorchEstimator, "_validate_params", counting("parameters", TorchEstimator._validate_params))
-    for module in (skgen.dbn, skgen.rbm):
+    for module in (skgen.energy.dbn, skgen.energy.rbm):
         monkeypatch.setattr(module, "validate_data", counting("data", module.validate_data))
         monkeypatch.setattr(module, "check_unit_interval", counting("values", module.check_unit_interval))
     dbn = small(hidden_layer_sizes=sizes, max_epochs=1).fit(X)

@@ -19,8 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
-from skgen.dbn import DBN
-from skgen.dnn import DNNClassifier
+from skgen import DBN, DNNClassifier
 
 
 @pytest.fixture(autouse=True, scope="module")

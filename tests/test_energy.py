@@ -1,4 +1,4 @@
-"""skgen._energy: the energy family's template, its one training loop, its parameters, its weights on the device."""
+"""skgen.energy.template: the energy family's template, its one training loop, its parameters, its weights on the device."""
 
 import pickle
 import re
@@ -13,7 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 import skgen
 from skgen import RBM
 from skgen._base import fit_context
-from skgen._energy import DOC_MARKER, TRAINING_PARAMETERS, EnergyEstimator
+from skgen.energy.template import DOC_MARKER, TRAINING_PARAMETERS, EnergyEstimator
 
 ENERGY = {name: getattr(skgen, name) for name in skgen._ESTIMATORS if issubclass(getattr(skgen, name), EnergyEstimator)}
 

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from skgen import DBN, GaussianBernoulliRBM
-from skgen._machines import GaussianMachine
-from skgen._trainers import ContrastiveDivergence
+from skgen.energy.machines import GaussianMachine
+from skgen.energy.trainers import ContrastiveDivergence
 
 
 

@@ -18,6 +18,8 @@ import skgen
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = {"rbm", "gbrbm", "dbn", "dnn", "vae", "gan", "dbm"}
 BASE = {"_base", "_machines", "_dbm_machine", "_partition", "_threads", "_nets", "_energy", "_trainers", "_labels"}
+#: packages of the model families: their model modules are models, the others base
+FAMILIES = {"energy", "nets"}
 ABOVE_ESTIMATORS = ("skgen.studies", "skgen.metrics", "skgen.__main__")
 #: source folders whose modules the rules read
 FOLDERS = ("skgen", "benchmarks", "examples", "scripts", "tests")
@@ -32,6 +34,8 @@ def module_name(path):
 def model_of(name):
     """The model module a dotted name lies in (``skgen.rbm._x`` -> ``skgen.rbm``), or None."""
     parts = name.split(".")
+    if len(parts) >= 3 and parts[0] == "skgen" and parts[1] in FAMILIES and parts[2] in MODELS:
+        return ".".join(parts[:3])
     return ".".join(parts[:2]) if len(parts) >= 2 and parts[0] == "skgen" and parts[1] in MODELS else None
 
 
@@ -96,9 +100,9 @@ def layer(name):
     parts = name.split(".")
     if parts[0] != "skgen" or len(parts) < 2:
         return "other"
-    if parts[1] in MODELS:
+    if parts[1] in MODELS or model_of(name):
         return "model"
-    if parts[1] in BASE:
+    if parts[1] in BASE or parts[1] in FAMILIES:
         return "base"
     return parts[1] if parts[1] in ("metrics", "datasets") else "other"
 

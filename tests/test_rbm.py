@@ -18,8 +18,8 @@ from sklearn.model_selection import GridSearchCV
 
 from skgen import RBM
 from skgen.datasets import load_alphadigits
-from skgen._machines import BernoulliMachine
-from skgen._trainers import ContrastiveDivergence
+from skgen.energy.machines import BernoulliMachine
+from skgen.energy.trainers import ContrastiveDivergence
 
 def small(**params):
     return RBM(**{"n_components": 8, "max_epochs": 5, "lr": 0.05, "random_state": 0, **params})

@@ -216,7 +216,8 @@ def test_skorch_fits_refresh_their_threads_before_each_epoch(monkeypatch):
 
 
 def test_a_large_dbm_pretrains_infers_anneals_and_samples_on_the_free_cores(two_threads, cores_free, monkeypatch):
-    from skgen import DBM, _dbm_machine, _energy, dbm as dbm_module
+    from skgen import DBM
+    from skgen.energy import dbm as dbm_module, dbm_machine, template
 
     cores_free(8)
     seen = {}
@@ -227,8 +228,8 @@ def test_a_large_dbm_pretrains_infers_anneals_and_samples_on_the_free_cores(two_
             return function(*args, **kwargs)
         return record
 
-    monkeypatch.setattr(_energy, "refresh_threads", recording("epoch", lambda: None))
-    machine = _dbm_machine.DeepBoltzmannMachine
+    monkeypatch.setattr(template, "refresh_threads", recording("epoch", lambda: None))
+    machine = dbm_machine.DeepBoltzmannMachine
     monkeypatch.setattr(machine, "mean_field", recording("mean field", machine.mean_field))
     monkeypatch.setattr(machine, "gibbs_sweep", recording("gibbs", machine.gibbs_sweep))
     monkeypatch.setattr(dbm_module, "ais_log_partition", recording("ais", dbm_module.ais_log_partition))

@@ -25,12 +25,12 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
-from skgen._dbm_machine import MAX_EXACT_UNITS, DeepBoltzmannMachine, ais_log_partition
-from skgen._energy import EnergyEstimator
-from skgen._partition import ais_schedule, cached_log_partition, checked_estimate
 from skgen._threads import fit_threads
-from skgen._trainers import StochasticApproximation
-from skgen.rbm import RBM
+from skgen.energy.dbm_machine import MAX_EXACT_UNITS, DeepBoltzmannMachine, ais_log_partition
+from skgen.energy.partition import ais_schedule, cached_log_partition, checked_estimate
+from skgen.energy.rbm import RBM
+from skgen.energy.template import EnergyEstimator
+from skgen.energy.trainers import StochasticApproximation
 
 #: pixel means are clipped to [eps, 1 - eps] before taking log-odds
 _EPS = 1e-3
@@ -320,7 +320,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
 
         Returns
         -------
-        trainer : skgen._trainers.StochasticApproximation
+        trainer : skgen.energy.trainers.StochasticApproximation
         """
         check_is_fitted(self)
         trainer = StochasticApproximation(self._make_machine(data.device), self.n_chains or self.batch_size,
@@ -334,7 +334,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
 
         Parameters
         ----------
-        trainer : skgen._trainers.StochasticApproximation
+        trainer : skgen.energy.trainers.StochasticApproximation
             A trainer from :meth:`make_trainer`, after training.
         """
         self.weights_ = [to_numpy(W) for W in trainer.machine.weights]
@@ -352,7 +352,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         return self.lr_scheduler(optimizer, **arguments)
 
     def _make_machine(self, device):
-        """The fitted DBM as a new :class:`skgen._dbm_machine.DeepBoltzmannMachine` on ``device``."""
+        """The fitted DBM as a new :class:`skgen.energy.dbm_machine.DeepBoltzmannMachine` on ``device``."""
         return self._machine_from(self.weights_, self.intercepts_, device)
 
     def _machine(self, device):

@@ -23,7 +23,7 @@ Inference is the mean-field fixed point of a factorised posterior ``q(h | v) = p
 (Salakhutdinov & Hinton 2009), started from a bottom-up pass with doubled weights below the top
 layer (Salakhutdinov & Larochelle 2010); it maximises the variational lower bound
 ``log p(v) >= -E(v, mu) + H(mu) - log Z``, whose parameter gradient is the data term of
-training. The model term comes from persistent Gibbs chains (:class:`skgen._trainers.StochasticApproximation`).
+training. The model term comes from persistent Gibbs chains (:class:`skgen.energy.trainers.StochasticApproximation`).
 """
 
 import math
@@ -279,7 +279,7 @@ def ais_log_partition(machine, betas, n_chains, generator):
     ----------
     machine : DeepBoltzmannMachine
     betas : Tensor of shape (n_betas,)
-        Increasing inverse temperatures from 0 to 1 (:func:`skgen._partition.ais_schedule`).
+        Increasing inverse temperatures from 0 to 1 (:func:`skgen.energy.partition.ais_schedule`).
     n_chains : int
     generator : torch.Generator
         On the machine's device.

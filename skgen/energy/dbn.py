@@ -1,9 +1,9 @@
 """Deep belief network: a stack of Bernoulli RBMs trained greedily, layer by layer, then fine-tuned by up-down.
 
 :class:`DBN` fills the hooks of the energy family's template
-(:class:`skgen._energy.EnergyEstimator`): its initialisation is the greedy training of its
+(:class:`skgen.energy.template.EnergyEstimator`): its initialisation is the greedy training of its
 RBMs, through their public methods, and its training loop is the up-down fine-tuning
-(:class:`skgen._trainers.UpDown`).
+(:class:`skgen.energy.trainers.UpDown`).
 """
 
 import numpy as np
@@ -28,12 +28,12 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
-from skgen._energy import EnergyEstimator
 from skgen._labels import check_sample_labels, encode_fit_labels, one_hot
-from skgen._machines import SigmoidLayer
-from skgen._trainers import UpDown
-from skgen.gbrbm import GaussianBernoulliRBM
-from skgen.rbm import RBM
+from skgen.energy.gbrbm import GaussianBernoulliRBM
+from skgen.energy.machines import SigmoidLayer
+from skgen.energy.rbm import RBM
+from skgen.energy.template import EnergyEstimator
+from skgen.energy.trainers import UpDown
 
 
 class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
@@ -263,7 +263,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
 
         Returns
         -------
-        trainer : skgen._trainers.UpDown
+        trainer : skgen.energy.trainers.UpDown
         """
         check_is_fitted(self)
         visibles, labels = self._split_labels(data)
@@ -289,7 +289,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
 
         Parameters
         ----------
-        trainer : skgen._trainers.UpDown
+        trainer : skgen.energy.trainers.UpDown
             A trainer from :meth:`make_trainer`, after training.
         """
         for rbm, layer in zip(self.rbms_[:-1], trainer.recognition):

@@ -1,7 +1,7 @@
 """Trainers of the energy family: what one minibatch does to a machine's parameters.
 
-A trainer is built from a machine (:mod:`skgen._machines`) and explicit settings, never
-from an estimator, and serves :meth:`skgen._energy.EnergyEstimator._fit_epochs`, the one
+A trainer is built from a machine (:mod:`skgen.energy.machines`) and explicit settings, never
+from an estimator, and serves :meth:`skgen.energy.template.EnergyEstimator._fit_epochs`, the one
 training loop of the energy family, through four members:
 
 - ``parameters``: the tensors the optimizer updates, their ``.grad`` allocated once;
@@ -13,14 +13,14 @@ training loop of the energy family, through four members:
 :class:`ContrastiveDivergence` trains a restricted Boltzmann machine by CD-k, PCD-k or
 parallel tempering; :class:`UpDown` fine-tunes a deep belief network by the up-down
 algorithm, its top RBM by a :class:`ContrastiveDivergence`; :class:`StochasticApproximation`
-trains a deep Boltzmann machine (:mod:`skgen._dbm_machine`) by mean field and persistent
+trains a deep Boltzmann machine (:mod:`skgen.energy.dbm_machine`) by mean field and persistent
 chains.
 """
 
 import torch
 
 from skgen._base import autocast_product, bernoulli
-from skgen._machines import ParallelTempering
+from skgen.energy.samplers import ParallelTempering
 
 #: rate of the moving averages that track the centering offsets (Melchior et al. 2016)
 CENTERING_RATE = 0.01
@@ -192,7 +192,7 @@ class UpDown:
     ----------
     top : ContrastiveDivergence
         The top RBM's trainer, its chains started.
-    recognition, generative : list of skgen._machines.SigmoidLayer
+    recognition, generative : list of skgen.energy.machines.SigmoidLayer
         The lower layers, bottom first, trained in place.
     generator : torch.Generator
     n_labels : int, default=0
@@ -271,7 +271,7 @@ class StochasticApproximation:
 
     Parameters
     ----------
-    machine : skgen._dbm_machine.DeepBoltzmannMachine
+    machine : skgen.energy.dbm_machine.DeepBoltzmannMachine
         Trained in place; its tensors are the optimizer's parameters.
     n_chains, gibbs_steps, mean_field_steps : int
     generator : torch.Generator

@@ -1,4 +1,4 @@
-"""The template of the energy family: RBM, GaussianBernoulliRBM, DBN (and a DBM to come).
+"""The template of the energy family: RBM, GaussianBernoulliRBM, DBN and DBM.
 
 In the manner of scikit-learn's ``mixture._base.BaseMixture``, :class:`EnergyEstimator`
 owns what every energy model shares and declares, as abstract methods, what each fills:
@@ -14,7 +14,7 @@ owns what every energy model shares and declares, as abstract methods, what each
   each epoch (:func:`skgen._threads.refresh_threads`); each minibatch goes through
   :meth:`EnergyEstimator._training_step`, the one place where a gradient is computed;
 - the hooks, which a subclass fills: ``_initialize`` (a fresh fitted state),
-  ``make_trainer`` (a trainer of :mod:`skgen._trainers` over a copy of that state on the
+  ``make_trainer`` (a trainer of :mod:`skgen.energy.trainers` over a copy of that state on the
   training device) and ``store_trainer`` (the trained state back as NumPy fitted state).
   The last two are public, so that a stack (a DBN) trains its top RBM inside its own loop
   through the RBM's public methods;
@@ -186,7 +186,7 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
 
     @abstractmethod
     def make_trainer(self, data, generator):
-        """A trainer (see :mod:`skgen._trainers`) of a copy of the fitted model, on ``data``'s device.
+        """A trainer (see :mod:`skgen.energy.trainers`) of a copy of the fitted model, on ``data``'s device.
 
         It is set up by the estimator's training parameters and continues its training
         state (persistent chains, centering offsets), so that training in several calls

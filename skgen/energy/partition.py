@@ -4,7 +4,7 @@ Enumeration sums over every state of the smaller binary layer, in float64 (for G
 visibles, over the hidden states, each visible integral in closed form). Annealed
 importance sampling (AIS, Neal 2001) follows Salakhutdinov & Murray (2008): it anneals
 between the RBM and a base model with no weights whose partition function is known (see
-:mod:`skgen._machines`) through a ladder of inverse temperatures, one Gibbs sweep at each;
+:mod:`skgen.energy.machines`) through a ladder of inverse temperatures, one Gibbs sweep at each;
 its chains run in float32 and its log importance weights add up in float64. Run forward
 from the base it estimates ``log Z`` from below on average; run in reverse from states of
 the RBM, from above.
@@ -116,7 +116,7 @@ def ais_log_partition(machine, betas, n_chains, generator, start=None):
 
     Parameters
     ----------
-    machine : skgen._machines.BernoulliMachine or GaussianMachine
+    machine : skgen.energy.machines.BernoulliMachine or GaussianMachine
         The RBM and its base model.
     betas : Tensor of shape (n_betas,)
         Increasing inverse temperatures from 0 to 1 (see :func:`ais_schedule`).

@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from skgen._base import Boolean, Real, check_float32_range, float32_tensor, to_numpy
-from skgen._machines import GaussianMachine
-from skgen.rbm import RBM
+from skgen.energy.machines import GaussianMachine
+from skgen.energy.rbm import RBM
 
 
 class GaussianBernoulliRBM(RBM):
@@ -152,7 +152,7 @@ class GaussianBernoulliRBM(RBM):
         self.n_samples_seen_ += n
 
     def _make_machine(self, device, training=False):
-        """The fitted model as a :class:`skgen._machines.GaussianMachine` on ``device`` (a copy to train)."""
+        """The fitted model as a :class:`skgen.energy.machines.GaussianMachine` on ``device`` (a copy to train)."""
         def as_tensor(array):
             return float32_tensor(array, device, copy=training)
 
@@ -171,7 +171,7 @@ class GaussianBernoulliRBM(RBM):
 
         Parameters
         ----------
-        trainer : skgen._trainers.ContrastiveDivergence
+        trainer : skgen.energy.trainers.ContrastiveDivergence
             A trainer from :meth:`make_trainer`, after training.
         """
         super().store_trainer(trainer)

@@ -1,7 +1,7 @@
 """Bernoulli restricted Boltzmann machine trained by CD-k, PCD or parallel tempering, on PyTorch.
 
 :class:`RBM` fills the hooks of the energy family's template
-(:class:`skgen._energy.EnergyEstimator`) and adds its own, the visible unit type, which
+(:class:`skgen.energy.template.EnergyEstimator`) and adds its own, the visible unit type, which
 :class:`skgen.GaussianBernoulliRBM` fills again for real-valued visibles.
 """
 
@@ -11,7 +11,6 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
-from skgen import _partition
 from skgen._base import (
     Boolean,
     DensityMixin,
@@ -28,10 +27,12 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
-from skgen._energy import SAMPLERS, EnergyEstimator
-from skgen._machines import BernoulliMachine, ParallelTempering, gibbs_sweep
 from skgen._threads import fit_threads
-from skgen._trainers import ContrastiveDivergence
+from skgen.energy import partition as _partition
+from skgen.energy.machines import BernoulliMachine
+from skgen.energy.samplers import ParallelTempering, gibbs_sweep
+from skgen.energy.template import SAMPLERS, EnergyEstimator
+from skgen.energy.trainers import ContrastiveDivergence
 
 #: pixel means are clipped to [eps, 1 - eps] before taking log-odds
 _EPS = 1e-3
@@ -102,11 +103,11 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
 
     Notes
     -----
-    The template of the energy family (``skgen._energy.EnergyEstimator``) runs the
+    The template of the energy family (``skgen.energy.template.EnergyEstimator``) runs the
     training loop; the RBM fills its hooks (``_initialize``, :meth:`make_trainer`,
     :meth:`store_trainer`) and declares the hooks of its visible unit type, which
     :class:`skgen.GaussianBernoulliRBM` fills again: ``_make_machine`` (the fitted model as
-    a machine of ``skgen._machines``), ``_check_visible_values``, ``_initialize_visibles``,
+    a machine of ``skgen.energy.machines``), ``_check_visible_values``, ``_initialize_visibles``,
     ``_update_visible_statistics``, ``_is_centered`` and :meth:`store_trainer`.
 
     References
@@ -321,7 +322,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
 
         Returns
         -------
-        trainer : skgen._trainers.ContrastiveDivergence
+        trainer : skgen.energy.trainers.ContrastiveDivergence
         """
         check_is_fitted(self)
         offsets = (self.visible_offset_, self.hidden_offset_) if self._is_centered() else None
@@ -337,7 +338,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
 
         Parameters
         ----------
-        trainer : skgen._trainers.ContrastiveDivergence
+        trainer : skgen.energy.trainers.ContrastiveDivergence
             A trainer from :meth:`make_trainer`, after training.
         """
         machine = trainer.machine
@@ -654,7 +655,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
     # -- helpers ---------------------------------------------------------------------------
 
     def _make_machine(self, device, training=False):
-        """Hook of the unit type: the fitted model as a :class:`skgen._machines.BernoulliMachine` on ``device``.
+        """Hook of the unit type: the fitted model as a :class:`skgen.energy.machines.BernoulliMachine` on ``device``.
 
         With ``training``, a copy that the trainer updates in place.
         """

@@ -1,0 +1,104 @@
+"""Samplers of the restricted Boltzmann machines of :mod:`skgen.energy.machines`.
+
+- :func:`gibbs_sweep`: one block Gibbs step ``v -> h -> v`` at an inverse temperature;
+- :class:`ParallelTempering`: chains at the inverse temperatures of :func:`tempering_ladder`,
+  from the machine (``beta = 1``) to its base model (``beta = 0``), with swaps between
+  neighbours (Desjardins et al. 2010).
+
+They read a machine only through its methods (``mean_hiddens``, ``mean_visibles``,
+``sample_visibles``, ``hidden_field``, ``log_unnormalized``), so they serve every unit type.
+"""
+
+import torch
+
+from skgen._base import bernoulli
+
+
+def gibbs_sweep(machine, v, generator, beta=1.0, clamp=None):
+    """One block Gibbs step ``v -> h -> v`` at ``beta``; returns the new visibles and their means.
+
+    ``clamp`` is ``(columns, values)``: those visibles are held at ``values`` throughout.
+    """
+    h = bernoulli(machine.mean_hiddens(v, beta), generator)
+    mean = machine.mean_visibles(h, beta)
+    v = machine.sample_visibles(mean, h, generator, beta)
+    if clamp is not None:
+        columns, values = clamp
+        v[:, columns] = values
+        mean[:, columns] = values
+    return v, mean
+
+
+def tempering_ladder(n_temperatures, device):
+    """Inverse temperatures from 1 (the model) down to 0 (the base), evenly spaced, as a column."""
+    return torch.linspace(1.0, 0.0, n_temperatures, device=device).unsqueeze(1)
+
+
+class ParallelTempering:
+    """Parallel tempering (Desjardins, Courville, Bengio, Vincent & Delalleau 2010).
+
+    ``n_chains`` chains run at each of the inverse temperatures of :func:`tempering_ladder`;
+    each step is a Gibbs sweep at every temperature followed by swaps between neighbouring
+    temperatures, the even pairs on even steps and the odd pairs on odd steps, each accepted
+    with the Metropolis probability ``min(1, p_i(x_j) p_j(x_i) / (p_i(x_i) p_j(x_j)))``. The
+    chains at ``beta = 1`` sample the machine; the hot ones cross between its modes.
+
+    Parameters
+    ----------
+    machine : BernoulliMachine or GaussianMachine
+    chains : Tensor of shape (n_temperatures * n_chains, n_visible)
+        Visible states, temperature-major: rows ``k * n_chains ...`` are at the k-th beta.
+    n_temperatures : int
+    generator : torch.Generator
+    """
+
+    def __init__(self, machine, chains, n_temperatures, generator):
+        self.machine, self.chains, self.generator = machine, chains, generator
+        self.n_temperatures = n_temperatures
+        self.n_chains = len(chains) // n_temperatures
+        self.ladder = tempering_ladder(n_temperatures, chains.device)
+        self.betas = self.ladder.repeat_interleave(self.n_chains, 0)
+        self.n_steps = 0
+        self.swaps_accepted = 0
+        self.swaps_proposed = 0
+
+    def step(self, clamp=None):
+        """One sweep at every temperature, then one round of swaps; returns the ``beta = 1`` chains and means."""
+        self.chains, mean = gibbs_sweep(self.machine, self.chains, self.generator, self.betas, clamp)
+        self._swap(self.n_steps % 2)
+        self.n_steps += 1
+        return self.chains[:self.n_chains], mean[:self.n_chains]
+
+    def _swap(self, parity):
+        K, m = self.n_temperatures, self.n_chains
+        pairs = torch.arange(parity, K - 1, 2, device=self.chains.device)
+        if len(pairs) == 0:
+            return
+        states = self.chains.view(K, m, -1)
+        low, high = states[pairs], states[pairs + 1]  # low: colder (larger beta)
+        beta_low, beta_high = self.ladder[pairs], self.ladder[pairs + 1]  # (P, 1)
+        # log-probabilities of hundreds of nats, which bfloat16 would round by a nat or more: float32 under autocast
+        with torch.autocast(self.chains.device.type, enabled=False):
+            log_p_low, log_p_high = self._log_p(low), self._log_p(high)
+            log_ratio = (log_p_high(beta_low) + log_p_low(beta_high)) - (log_p_low(beta_low) + log_p_high(beta_high))
+        accept = torch.rand(log_ratio.shape, generator=self.generator, device=log_ratio.device).log() < log_ratio
+        self.swaps_accepted += int(accept.sum())
+        self.swaps_proposed += accept.numel()
+        swapped_low = torch.where(accept.unsqueeze(2), high, low)
+        swapped_high = torch.where(accept.unsqueeze(2), low, high)
+        states[pairs], states[pairs + 1] = swapped_low, swapped_high
+
+    def _log_p(self, states):
+        """``beta -> log p*_beta(x)`` for states of shape (P, m, n_visible), betas of shape (P, 1).
+
+        The hiddens' field is computed once and serves both temperatures of a swap.
+        """
+        P, m, n = states.shape
+        flat = states.reshape(P * m, n)
+        field = self.machine.hidden_field(flat)
+        return lambda betas: self.machine.log_unnormalized(flat, betas.repeat_interleave(m, 0), field).view(P, m).double()
+
+    @property
+    def acceptance_rate(self):
+        """Fraction of proposed swaps accepted so far."""
+        return self.swaps_accepted / max(self.swaps_proposed, 1)
