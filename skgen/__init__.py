@@ -21,9 +21,9 @@ _ESTIMATORS = {
     "GaussianBernoulliRBM": "skgen.energy.gbrbm",
     "DBN": "skgen.energy.dbn",
     "DBM": "skgen.energy.dbm",
-    "DNNClassifier": "skgen.dnn",
-    "BetaVAE": "skgen.vae",
-    "GAN": "skgen.gan",
+    "DNNClassifier": "skgen.nets.dnn",
+    "BetaVAE": "skgen.nets.vae",
+    "GAN": "skgen.nets.gan",
 }
 
 #: The module paths of skgen 0.1.0 that joblib files and old imports name, and where their code
@@ -38,6 +38,10 @@ _MOVED = {
     "skgen._dbm_machine": ("skgen.energy.dbm_machine",),
     "skgen._trainers": ("skgen.energy.trainers",),
     "skgen._partition": ("skgen.energy.partition",),
+    "skgen.dnn": ("skgen.nets.dnn",),
+    "skgen.vae": ("skgen.nets.vae",),
+    "skgen.gan": ("skgen.nets.gan",),
+    "skgen._nets": ("skgen.nets.template",),
 }
 
 __all__ = [*_ESTIMATORS, "__version__"]

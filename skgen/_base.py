@@ -29,7 +29,7 @@ Fitted state is kept as NumPy arrays or CPU tensors, so a model fitted on ``cuda
 pickles and loads on a CPU-only machine.
 
 A new estimator subclasses one of the two templates built on :class:`TorchEstimator`,
-:class:`skgen._nets.SkorchEstimator` (networks trained by skorch) or
+:class:`skgen.nets.template.SkorchEstimator` (networks trained by skorch) or
 :class:`skgen.energy.template.EnergyEstimator` (energy models), which validate the parameters
 (``self._validate_params()``; :func:`fit_context` once per outermost fit) and run
 :func:`check_finite` after each epoch; it adds :class:`SampleMixin` /

@@ -12,7 +12,7 @@ import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skgen
-from skgen._nets import SkorchEstimator
+from skgen.nets.template import SkorchEstimator
 
 #: small settings per registered estimator; a new estimator without an entry fails test_registry_is_covered
 SMALL = {

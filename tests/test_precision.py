@@ -21,7 +21,7 @@ from skgen._base import (
     cpu_has_bfloat16,
     precision_context,
 )
-from skgen._nets import PrecisionNeuralNet, SkorchEstimator
+from skgen.nets.template import PrecisionNeuralNet, SkorchEstimator
 
 CPU = torch.device("cpu")
 

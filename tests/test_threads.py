@@ -9,8 +9,9 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from skgen import DNNClassifier, _nets, _threads
+from skgen import DNNClassifier, _threads
 from skgen._threads import PARALLEL_WORK, choose_threads, fit_threads, free_cores
+from skgen.nets import template as nets_template
 
 LARGE = 100 * 784 * 500  # an RBM's CD step on MNIST
 SMALL = 32 * 128 * 128  # the small GAN's step
@@ -209,7 +210,7 @@ def test_refreshing_outside_a_fit_changes_nothing(two_threads, cores_free):
 
 def test_skorch_fits_refresh_their_threads_before_each_epoch(monkeypatch):
     calls = []
-    monkeypatch.setattr(_nets, "refresh_threads", lambda: calls.append(torch.get_num_threads()))
+    monkeypatch.setattr(nets_template, "refresh_threads", lambda: calls.append(torch.get_num_threads()))
     X, y = load_digits(return_X_y=True)
     DNNClassifier(hidden_layer_sizes=(8,), max_epochs=3, early_stopping=False, random_state=0).fit(X[:100] / 16, y[:100])
     assert len(calls) == 3

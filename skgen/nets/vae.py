@@ -26,7 +26,7 @@ from skgen._base import (
     torch_generator,
 )
 from skgen._labels import check_sample_labels, encode_fit_labels, one_hot
-from skgen._nets import (
+from skgen.nets.template import (
     ACTIVATIONS,
     EARLY_STOPPING_CONSTRAINTS,
     MixedPrecisionNet,

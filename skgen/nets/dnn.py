@@ -1,7 +1,7 @@
 """A multilayer perceptron classifier whose logistic hidden layers a DBN can initialise.
 
 The training loop, callbacks, history, early stopping and device handling are skorch's
-(:class:`skorch.NeuralNetClassifier`, built by :class:`skgen._nets.SkorchEstimator`); this
+(:class:`skorch.NeuralNetClassifier`, built by :class:`skgen.nets.template.SkorchEstimator`); this
 module adds the scikit-learn face (labels of any type, ``classes_``, validation) and the
 transfer of a deep belief network's weights into the hidden layers.
 """
@@ -35,9 +35,9 @@ from skgen._base import (
     to_numpy,
     to_tensor,
 )
-from skgen._nets import EARLY_STOPPING_CONSTRAINTS, MixedPrecisionNet, SkorchEstimator
 from skgen.energy.dbm import DBM
 from skgen.energy.dbn import DBN
+from skgen.nets.template import EARLY_STOPPING_CONSTRAINTS, MixedPrecisionNet, SkorchEstimator
 
 _DEFAULT_HIDDEN_LAYER_SIZES = (200, 200)
 

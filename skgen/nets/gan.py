@@ -25,8 +25,8 @@ from skgen._base import (
     torch_generator,
 )
 from skgen._labels import encode_fit_labels, one_hot
-from skgen._nets import ACTIVATIONS, MixedPrecisionNet, SampleMeanMixin, SkorchEstimator, mlp
-from skgen._nets import activation as _activation
+from skgen.nets.template import ACTIVATIONS, MixedPrecisionNet, SampleMeanMixin, SkorchEstimator, mlp
+from skgen.nets.template import activation as _activation
 
 # Radford et al. (2016): beta1 = 0.5 steadies the adversarial game compared with Adam's 0.9.
 _ADAM_BETAS = (0.5, 0.999)
