@@ -19,7 +19,7 @@ Variants:
 - ``one thread``: ``torch.set_num_threads(1)`` around the fit, as every fit ran before;
 - ``torch threads``: torch's default of one intra-op thread per core, without skgen's
   policy (its ``torch.set_num_threads`` calls are made no-ops);
-- ``skgen``: the fit as skgen runs it (:func:`skgen._threads.fit_threads`).
+- ``skgen``: the fit as skgen runs it (:func:`skgen._core.threads.fit_threads`).
 
 Times are medians over ``--rounds`` after one untimed warm-up round. Bars (issue 24): the
 DNN epoch alone on 2 idle cores at least 1.5x faster with ``skgen`` than on ``one thread``;

@@ -4,7 +4,7 @@ Plain PyTorch steps (forward, backward, Adam) of a sigmoid network ``n_in``-``wi
 ``width``-10 at several batch sizes, 20 steps per timing, on ``1`` and on ``--threads``
 torch threads alternating in one process; medians of ``--rounds``. The work of a step is
 batch rows x the largest layer's inputs x outputs (multiply-adds), the quantity
-:data:`skgen._threads.PARALLEL_WORK` is compared with. With ``--busy N`` the same runs go
+:data:`skgen._core.threads.PARALLEL_WORK` is compared with. With ``--busy N`` the same runs go
 beside N pure-Python busy loops. The load average is printed before and after.
 
     python benchmarks/bench_threads.py --rounds 5

@@ -16,7 +16,7 @@ minute on a CPU). It runs, in order, each part recording its error instead of st
    also without its fused update.
 
 On the CPU the plain loops and the products run on the threads skgen's policy gives a fit
-of their size (:func:`skgen._threads.fit_threads`); scikit-learn on its BLAS's default
+of their size (:func:`skgen._core.threads.fit_threads`); scikit-learn on its BLAS's default
 threads. Each skgen row runs in float32 and in bfloat16: the plain loops under ``torch.autocast``,
 the estimators with ``precision="bfloat16"`` where they take that parameter (a row that
 cannot run says why). Variants alternate in one process after an untimed warm-up round and
@@ -49,7 +49,7 @@ from torch import nn
 import skgen
 from skgen import GAN, RBM, BetaVAE, DNNClassifier
 from skgen._base import bfloat16_supported
-from skgen._threads import fit_threads
+from skgen._core.threads import fit_threads
 from skgen.datasets import load_mnist
 
 from _output import report

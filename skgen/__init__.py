@@ -42,6 +42,9 @@ _MOVED = {
     "skgen.vae": ("skgen.nets.vae",),
     "skgen.gan": ("skgen.nets.gan",),
     "skgen._nets": ("skgen.nets.template",),
+    "skgen._base": ("skgen._core.estimator",),
+    "skgen._threads": ("skgen._core.threads",),
+    "skgen._labels": ("skgen._core.labels",),
 }
 
 __all__ = [*_ESTIMATORS, "__version__"]

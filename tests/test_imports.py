@@ -17,7 +17,7 @@ import skgen
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = {"rbm", "gbrbm", "dbn", "dnn", "vae", "gan", "dbm"}
-BASE = {"_base", "_machines", "_dbm_machine", "_partition", "_threads", "_nets", "_energy", "_trainers", "_labels"}
+BASE = {"_core", "_base", "_machines", "_dbm_machine", "_partition", "_threads", "_nets", "_energy", "_trainers", "_labels"}
 #: packages of the model families: their model modules are models, the others base
 FAMILIES = {"energy", "nets"}
 ABOVE_ESTIMATORS = ("skgen.studies", "skgen.metrics", "skgen.__main__")

@@ -1,4 +1,4 @@
-"""skgen._threads: one thread for small steps, free cores for large ones, every thread's count restored."""
+"""skgen._core.threads: one thread for small steps, free cores for large ones, every thread's count restored."""
 
 import hashlib
 import os
@@ -9,8 +9,9 @@ import pytest
 import torch
 from sklearn.datasets import load_digits
 
-from skgen import DNNClassifier, _threads
-from skgen._threads import PARALLEL_WORK, choose_threads, fit_threads, free_cores
+from skgen import DNNClassifier
+from skgen._core import threads as _threads
+from skgen._core.threads import PARALLEL_WORK, choose_threads, fit_threads, free_cores
 from skgen.nets import template as nets_template
 
 LARGE = 100 * 784 * 500  # an RBM's CD step on MNIST

@@ -25,7 +25,7 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
-from skgen._threads import fit_threads
+from skgen._core.threads import fit_threads
 from skgen.energy.dbm_machine import MAX_EXACT_UNITS, DeepBoltzmannMachine, ais_log_partition
 from skgen.energy.partition import ais_schedule, cached_log_partition, checked_estimate
 from skgen.energy.rbm import RBM

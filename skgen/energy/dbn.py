@@ -28,7 +28,7 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
-from skgen._labels import check_sample_labels, encode_fit_labels, one_hot
+from skgen._core.labels import check_sample_labels, encode_fit_labels, one_hot
 from skgen.energy.gbrbm import GaussianBernoulliRBM
 from skgen.energy.machines import SigmoidLayer
 from skgen.energy.rbm import RBM

@@ -27,7 +27,7 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
-from skgen._threads import fit_threads
+from skgen._core.threads import fit_threads
 from skgen.energy import partition as _partition
 from skgen.energy.machines import BernoulliMachine
 from skgen.energy.samplers import ParallelTempering, gibbs_sweep

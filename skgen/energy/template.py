@@ -10,8 +10,8 @@ owns what every energy model shares and declares, as abstract methods, what each
 - the one training loop, :meth:`EnergyEstimator._fit_epochs`: epochs of minibatches, the
   optimizer and ``lr_scheduler`` (stepped once per epoch), the divergence guard and the
   rising-error warning, the per-epoch ``history`` record and ``verbose`` print, the CPU threads of
-  :func:`skgen._threads.fit_threads` for the loop's largest product, chosen again before
-  each epoch (:func:`skgen._threads.refresh_threads`); each minibatch goes through
+  :func:`skgen._core.threads.fit_threads` for the loop's largest product, chosen again before
+  each epoch (:func:`skgen._core.threads.refresh_threads`); each minibatch goes through
   :meth:`EnergyEstimator._training_step`, the one place where a gradient is computed;
 - the hooks, which a subclass fills: ``_initialize`` (a fresh fitted state),
   ``make_trainer`` (a trainer of :mod:`skgen.energy.trainers` over a copy of that state on the
@@ -51,7 +51,7 @@ from skgen._base import (
     torch_generator,
     user_stacklevel,
 )
-from skgen._threads import fit_threads, refresh_threads
+from skgen._core.threads import fit_threads, refresh_threads
 
 #: rows of the training data on which the per-epoch reconstruction error is measured
 MONITOR_ROWS = 1000

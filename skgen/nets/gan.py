@@ -24,7 +24,7 @@ from skgen._base import (
     to_numpy,
     torch_generator,
 )
-from skgen._labels import encode_fit_labels, one_hot
+from skgen._core.labels import encode_fit_labels, one_hot
 from skgen.nets.template import ACTIVATIONS, MixedPrecisionNet, SampleMeanMixin, SkorchEstimator, mlp
 from skgen.nets.template import activation as _activation
 

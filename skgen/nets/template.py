@@ -7,7 +7,7 @@ estimator one training face: early stopping spelled as scikit-learn's ``MLPClass
 spells it (``early_stopping``, ``validation_fraction``, ``n_iter_no_change``),
 ``lr_scheduler`` routed to skorch's ``LRScheduler`` callback and stepped once per epoch,
 ``callbacks`` checked, the divergence guard, seeding, and one batch iterator. The training
-runs on the threads :func:`skgen._threads.fit_threads` gives its largest product, and at the
+runs on the threads :func:`skgen._core.threads.fit_threads` gives its largest product, and at the
 estimator's ``precision`` through :class:`MixedPrecisionNet`.
 """
 
@@ -37,8 +37,8 @@ from skgen._base import (
     seeded_torch,
     to_tensor,
 )
-from skgen._labels import check_sample_labels, draw_sample_labels, one_hot
-from skgen._threads import fit_threads, refresh_threads
+from skgen._core.labels import check_sample_labels, draw_sample_labels, one_hot
+from skgen._core.threads import fit_threads, refresh_threads
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -109,7 +109,7 @@ def _take(X, rows):
 
 def largest_layer(module):
     """Inputs x outputs of the largest linear layer in ``module`` (0 without one): the
-    multiply-adds per row of its largest product, for :func:`skgen._threads.fit_threads`."""
+    multiply-adds per row of its largest product, for :func:`skgen._core.threads.fit_threads`."""
     return max((layer.in_features * layer.out_features for layer in module.modules() if isinstance(layer, nn.Linear)),
                default=0)
 
@@ -201,7 +201,7 @@ def _float32(output):
 
 class ThreadRefresh(Callback):
     """Choose the fit's thread count again before each epoch, for the machine's load then
-    (:func:`skgen._threads.refresh_threads`)."""
+    (:func:`skgen._core.threads.refresh_threads`)."""
 
     def on_epoch_begin(self, net, **kwargs):
         refresh_threads()
@@ -331,7 +331,7 @@ class SampleMeanMixin(SampleMixin):
 
     For the generative skorch estimators, each with a ``conditional`` parameter; a
     conditional one sets ``classes_`` and ``class_prior_`` in ``fit``
-    (:func:`skgen._labels.encode_fit_labels`). Estimators implement
+    (:func:`skgen._core.labels.encode_fit_labels`). Estimators implement
     ``_sample(n_samples, random_state, mean, labels)``, ``labels`` being one-hot rows or None.
     """
 

@@ -25,7 +25,7 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
-from skgen._labels import check_sample_labels, encode_fit_labels, one_hot
+from skgen._core.labels import check_sample_labels, encode_fit_labels, one_hot
 from skgen.nets.template import (
     ACTIVATIONS,
     EARLY_STOPPING_CONSTRAINTS,

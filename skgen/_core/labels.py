@@ -36,7 +36,7 @@ def encode_fit_labels(estimator, y, n_samples, flag):
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> from skgen._labels import encode_fit_labels
+    >>> from skgen._core.labels import encode_fit_labels
     >>> model = SimpleNamespace()
     >>> encode_fit_labels(model, ["b", "a", "b"], 3, "conditional").tolist()
     [1, 0, 1]

@@ -651,7 +651,8 @@ def bernoulli(probabilities, generator, out=None):
     return torch.lt(out, probabilities, out=out)
 
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+#: the folder of the skgen package (this module lies in its _core/)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def user_stacklevel():

@@ -76,7 +76,7 @@ def choose_threads(work_per_step, free_cores, cap):
 
     Examples
     --------
-    >>> from skgen._threads import choose_threads
+    >>> from skgen._core.threads import choose_threads
     >>> choose_threads(32 * 128 * 128, free_cores=16, cap=16)   # a small GAN's step
     1
     >>> choose_threads(100 * 784 * 500, free_cores=16, cap=16)  # an RBM's CD step
@@ -108,7 +108,7 @@ def free_cores(other_fit_threads=0, samples=3, interval=0.005):
     Examples
     --------
     >>> import os
-    >>> from skgen._threads import free_cores
+    >>> from skgen._core.threads import free_cores
     >>> 0 <= free_cores() <= len(os.sched_getaffinity(0))
     True
     """
@@ -173,7 +173,7 @@ def refresh_threads():
     Examples
     --------
     >>> import torch
-    >>> from skgen._threads import fit_threads, refresh_threads
+    >>> from skgen._core.threads import fit_threads, refresh_threads
     >>> with fit_threads(32 * 128 * 128):
     ...     refresh_threads()
     ...     torch.get_num_threads()
@@ -213,7 +213,7 @@ def fit_threads(work_per_step=0):
     Examples
     --------
     >>> import torch
-    >>> from skgen._threads import fit_threads
+    >>> from skgen._core.threads import fit_threads
     >>> before = torch.get_num_threads()
     >>> with fit_threads(32 * 128 * 128):
     ...     torch.get_num_threads()
