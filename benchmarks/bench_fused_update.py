@@ -1,7 +1,7 @@
 """The optimizer's fused update against PyTorch's default loop, in the fits of ``bench_load.py``.
 
 skgen runs an optimizer's fused update (Adam, AdamW, SGD) unless the user picks an
-implementation (``skgen._base.fused_update``). This times each fit of
+implementation (``skgen._core.optim.fused_update``). This times each fit of
 ``benchmarks/bench_load.py`` (GAN and BetaVAE on the digits, RBM and DNNClassifier on
 ``--rows`` MNIST rows) as skgen runs it and with ``optimizer__foreach=False`` (PyTorch's
 per-tensor loop), alternating in one process on ``--threads`` torch threads; medians of

@@ -48,7 +48,7 @@ from torch import nn
 
 import skgen
 from skgen import GAN, RBM, BetaVAE, DNNClassifier
-from skgen._base import bfloat16_supported
+from skgen._core.precision import bfloat16_supported
 from skgen._core.threads import fit_threads
 from skgen.datasets import load_mnist
 

@@ -42,7 +42,8 @@ _MOVED = {
     "skgen.vae": ("skgen.nets.vae",),
     "skgen.gan": ("skgen.nets.gan",),
     "skgen._nets": ("skgen.nets.template",),
-    "skgen._base": ("skgen._core.estimator",),
+    "skgen._base": ("skgen._core.params", "skgen._core.validation", "skgen._core.tensors", "skgen._core.precision",
+                    "skgen._core.optim", "skgen._core.estimator"),
     "skgen._threads": ("skgen._core.threads",),
     "skgen._labels": ("skgen._core.labels",),
 }

@@ -8,17 +8,10 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import clone
 
-from skgen._base import (
-    TorchEstimator,
-    check_unit_interval,
-    fused_update,
-    minibatches,
-    resolve_device,
-    resolve_optimizer,
-    seeded_torch,
-    to_tensor,
-    torch_generator,
-)
+from skgen._core.estimator import TorchEstimator
+from skgen._core.optim import fused_update, resolve_optimizer
+from skgen._core.tensors import minibatches, resolve_device, seeded_torch, to_tensor, torch_generator
+from skgen._core.validation import check_unit_interval
 
 
 class Toy(TorchEstimator):

@@ -281,7 +281,7 @@ def test_joblib_round_trip_keeps_the_generative_weights(binary_digits, tmp_path)
 def test_fit_validates_its_parameters_and_data_once_whatever_the_depth(binary_digits, sizes, monkeypatch):
     import skgen.energy.dbn
     import skgen.energy.rbm
-    from skgen._base import TorchEstimator
+    from skgen._core.estimator import TorchEstimator
 
     X, _ = binary_digits
     counts = {"parameters": 0, "data": 0, "values": 0}

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 import skgen
 from skgen import RBM
-from skgen._base import fit_context
+from skgen._core.validation import fit_context
 from skgen.energy.template import DOC_MARKER, TRAINING_PARAMETERS, EnergyEstimator
 
 ENERGY = {name: getattr(skgen, name) for name in skgen._ESTIMATORS if issubclass(getattr(skgen, name), EnergyEstimator)}

@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from skgen import GAN
-from skgen._base import torch_generator
+from skgen._core.tensors import torch_generator
 from skgen.datasets import load_alphadigits
 
 SMALL = {

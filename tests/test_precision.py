@@ -12,8 +12,8 @@ from skorch import NeuralNet
 from torch import nn
 
 import skgen
-from skgen import _base
-from skgen._base import (
+from skgen._core import precision as precision_module
+from skgen._core.precision import (
     PRECISION_CONSTRAINTS,
     autocast_product,
     bfloat16_supported,
@@ -30,7 +30,7 @@ CPU = torch.device("cpu")
 def bfloat16_units(monkeypatch):
     """Pretend the CPU has (True) or lacks (False) bfloat16 units: no test depends on this machine's CPU."""
     def pretend(present):
-        monkeypatch.setattr(_base, "cpu_has_bfloat16", lambda: present)
+        monkeypatch.setattr(precision_module, "cpu_has_bfloat16", lambda: present)
     return pretend
 
 

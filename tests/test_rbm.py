@@ -358,7 +358,7 @@ def test_samples_of_an_rbm_fitted_on_three_characters_are_recognised(alphadigits
 
 
 def test_bernoulli_draws_are_binary_with_the_given_probabilities_and_reproducible():
-    from skgen._base import bernoulli
+    from skgen._core.tensors import bernoulli
 
     probabilities = torch.tensor([0.0, 0.1, 0.5, 0.9, 1.0]).repeat(20000, 1)
     draws = bernoulli(probabilities, torch.Generator().manual_seed(0))

@@ -8,24 +8,11 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
-from skgen._base import (
-    Boolean,
-    DensityMixin,
-    Integer,
-    LayerSizes,
-    Options,
-    Real,
-    bernoulli,
-    check_param,
-    check_unit_interval,
-    fit_context,
-    resolve_device,
-    seed_from,
-    to_numpy,
-    to_tensor,
-    torch_generator,
-)
+from skgen._core.estimator import DensityMixin
+from skgen._core.params import Boolean, Integer, LayerSizes, Options, Real, check_param
+from skgen._core.tensors import bernoulli, resolve_device, seed_from, to_numpy, to_tensor, torch_generator
 from skgen._core.threads import fit_threads
+from skgen._core.validation import check_unit_interval, fit_context
 from skgen.energy.dbm_machine import MAX_EXACT_UNITS, DeepBoltzmannMachine, ais_log_partition
 from skgen.energy.partition import ais_schedule, cached_log_partition, checked_estimate
 from skgen.energy.rbm import RBM

@@ -31,7 +31,8 @@ import math
 import torch
 from torch.nn.functional import softplus
 
-from skgen._base import autocast_product, bernoulli
+from skgen._core.precision import autocast_product
+from skgen._core.tensors import bernoulli
 
 #: enumerate exactly when the smaller of the even and the odd layers has at most this many units
 MAX_EXACT_UNITS = 20

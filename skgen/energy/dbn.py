@@ -12,15 +12,10 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
-from skgen._base import (
-    Boolean,
-    Integer,
-    LayerSizes,
-    Options,
+from skgen._core.labels import check_sample_labels, encode_fit_labels, one_hot
+from skgen._core.params import Boolean, Integer, LayerSizes, Options
+from skgen._core.tensors import (
     bernoulli,
-    check_float32_range,
-    check_unit_interval,
-    fit_context,
     float32_tensor,
     resolve_device,
     seed_from,
@@ -28,7 +23,7 @@ from skgen._base import (
     to_tensor,
     torch_generator,
 )
-from skgen._core.labels import check_sample_labels, encode_fit_labels, one_hot
+from skgen._core.validation import check_float32_range, check_unit_interval, fit_context
 from skgen.energy.gbrbm import GaussianBernoulliRBM
 from skgen.energy.machines import SigmoidLayer
 from skgen.energy.rbm import RBM

@@ -7,7 +7,9 @@ type are filled for Gaussian units; training, sampling and likelihoods are the R
 import numpy as np
 import torch
 
-from skgen._base import Boolean, Real, check_float32_range, float32_tensor, to_numpy
+from skgen._core.params import Boolean, Real
+from skgen._core.tensors import float32_tensor, to_numpy
+from skgen._core.validation import check_float32_range
 from skgen.energy.machines import GaussianMachine
 from skgen.energy.rbm import RBM
 

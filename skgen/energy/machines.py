@@ -27,7 +27,8 @@ import math
 import torch
 from torch.nn.functional import softplus
 
-from skgen._base import autocast_product, bernoulli
+from skgen._core.precision import autocast_product
+from skgen._core.tensors import bernoulli
 from skgen.energy.partition import MAX_EXACT_UNITS, exact_log_partition, exact_log_partition_gaussian
 
 

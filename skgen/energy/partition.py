@@ -18,7 +18,8 @@ import numpy as np
 import torch
 from torch.nn.functional import softplus
 
-from skgen._base import bernoulli, user_stacklevel
+from skgen._core.tensors import bernoulli
+from skgen._core.validation import user_stacklevel
 
 #: enumerate exactly when the smaller layer has at most this many units (2**20 states)
 MAX_EXACT_UNITS = 20

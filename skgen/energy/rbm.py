@@ -11,23 +11,11 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
-from skgen._base import (
-    Boolean,
-    DensityMixin,
-    Integer,
-    Options,
-    check_param,
-    check_unit_interval,
-    fit_context,
-    float32_tensor,
-    inside_validated_fit,
-    resolve_device,
-    seed_from,
-    to_numpy,
-    to_tensor,
-    torch_generator,
-)
+from skgen._core.estimator import DensityMixin
+from skgen._core.params import Boolean, Integer, Options, check_param
+from skgen._core.tensors import float32_tensor, resolve_device, seed_from, to_numpy, to_tensor, torch_generator
 from skgen._core.threads import fit_threads
+from skgen._core.validation import check_unit_interval, fit_context, inside_validated_fit
 from skgen.energy import partition as _partition
 from skgen.energy.machines import BernoulliMachine
 from skgen.energy.samplers import ParallelTempering, gibbs_sweep

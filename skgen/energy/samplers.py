@@ -11,7 +11,7 @@ They read a machine only through its methods (``mean_hiddens``, ``mean_visibles`
 
 import torch
 
-from skgen._base import bernoulli
+from skgen._core.tensors import bernoulli
 
 
 def gibbs_sweep(machine, v, generator, beta=1.0, clamp=None):

@@ -22,11 +22,11 @@ owns what every energy model shares and declares, as abstract methods, what each
   once and kept while the fitted state stays the same, so that samplers and stacks do not
   copy the weights from NumPy at every call, while the fitted state itself stays NumPy
   (a model fitted on ``cuda`` pickles and loads on a CPU-only machine);
-- validation once per outermost fit (:func:`skgen._base.fit_context`): a DBN validates its
+- validation once per outermost fit (:func:`skgen._core.validation.fit_context`): a DBN validates its
   parameters and data, and the RBMs it fits inside skip both.
 
 A new energy model subclasses :class:`EnergyEstimator`, fills the three hooks, decorates its
-``fit`` with :func:`skgen._base.fit_context` and calls :meth:`~EnergyEstimator._fit_epochs`.
+``fit`` with :func:`skgen._core.validation.fit_context` and calls :meth:`~EnergyEstimator._fit_epochs`.
 """
 
 import inspect
@@ -39,19 +39,12 @@ from abc import ABCMeta, abstractmethod
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
-from skgen._base import (
-    PRECISION_CONSTRAINTS,
-    Boolean,
-    Integer,
-    Options,
-    TorchEstimator,
-    check_finite,
-    minibatches,
-    precision_context,
-    torch_generator,
-    user_stacklevel,
-)
+from skgen._core.estimator import TorchEstimator
+from skgen._core.params import Boolean, Integer, Options
+from skgen._core.precision import PRECISION_CONSTRAINTS, precision_context
+from skgen._core.tensors import minibatches, torch_generator
 from skgen._core.threads import fit_threads, refresh_threads
+from skgen._core.validation import check_finite, user_stacklevel
 
 #: rows of the training data on which the per-epoch reconstruction error is measured
 MONITOR_ROWS = 1000
@@ -149,7 +142,7 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
     """Base class of the energy family: training parameters, the training loop, device-resident weights.
 
     Subclasses fill :meth:`_initialize`, :meth:`make_trainer` and :meth:`store_trainer`,
-    decorate their ``fit`` with :func:`skgen._base.fit_context` and train through
+    decorate their ``fit`` with :func:`skgen._core.validation.fit_context` and train through
     :meth:`_fit_epochs`.
     """
 
@@ -256,10 +249,10 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
         and the trainer's constraints.
 
         ``trainer.gradient`` is the one place where the family computes a gradient, and it
-        runs in ``precision`` (:func:`skgen._base.precision_context`, made once per fit: it
+        runs in ``precision`` (:func:`skgen._core.precision.precision_context`, made once per fit: it
         reads the CPU's flags): with bfloat16, its products run under :func:`torch.autocast`
         while clipping, the optimizer's step and the constraints stay float32. The trainers
-        write their products through :func:`skgen._base.autocast_product`, which autocast
+        write their products through :func:`skgen._core.precision.autocast_product`, which autocast
         reaches and which hands back float32.
         """
         with precision:

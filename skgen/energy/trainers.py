@@ -19,7 +19,8 @@ chains.
 
 import torch
 
-from skgen._base import autocast_product, bernoulli
+from skgen._core.precision import autocast_product
+from skgen._core.tensors import bernoulli
 from skgen.energy.samplers import ParallelTempering
 
 #: rate of the moving averages that track the centering offsets (Melchior et al. 2016)

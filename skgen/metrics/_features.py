@@ -19,7 +19,8 @@ import torch
 from sklearn.utils import check_scalar
 from torch import nn
 
-from skgen._base import check_unit_interval, to_tensor
+from skgen._core.tensors import to_tensor
+from skgen._core.validation import check_unit_interval
 from skgen.metrics._extractor import load_mnist_feature_layers
 
 _MNIST_SHAPES = ((784,), (28, 28), (1, 28, 28))

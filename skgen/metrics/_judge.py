@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_array, check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from skgen._base import Integer, Real, check_param
+from skgen._core.params import Integer, Real, check_param
 from skgen.metrics._frechet import frechet_distance
 
 

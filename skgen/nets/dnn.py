@@ -23,18 +23,10 @@ from skorch.callbacks import Callback
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from skgen._base import (
-    PRECISION_CONSTRAINTS,
-    Boolean,
-    Instance,
-    LayerSizes,
-    Options,
-    Real,
-    resolve_optimizer,
-    seed_from,
-    to_numpy,
-    to_tensor,
-)
+from skgen._core.optim import resolve_optimizer
+from skgen._core.params import Boolean, Instance, LayerSizes, Options, Real
+from skgen._core.precision import PRECISION_CONSTRAINTS
+from skgen._core.tensors import seed_from, to_numpy, to_tensor
 from skgen.energy.dbm import DBM
 from skgen.energy.dbn import DBN
 from skgen.nets.template import EARLY_STOPPING_CONSTRAINTS, MixedPrecisionNet, SkorchEstimator

@@ -13,18 +13,11 @@ from skorch.utils import to_tensor as skorch_to_tensor
 from sklearn.utils.validation import validate_data
 from torch import nn
 
-from skgen._base import (
-    PRECISION_CONSTRAINTS,
-    Boolean,
-    Integer,
-    LayerSizes,
-    Options,
-    Real,
-    resolve_optimizer,
-    to_numpy,
-    torch_generator,
-)
 from skgen._core.labels import encode_fit_labels, one_hot
+from skgen._core.optim import resolve_optimizer
+from skgen._core.params import Boolean, Integer, LayerSizes, Options, Real
+from skgen._core.precision import PRECISION_CONSTRAINTS
+from skgen._core.tensors import to_numpy, torch_generator
 from skgen.nets.template import ACTIVATIONS, MixedPrecisionNet, SampleMeanMixin, SkorchEstimator, mlp
 from skgen.nets.template import activation as _activation
 

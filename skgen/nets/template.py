@@ -20,25 +20,14 @@ from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.dataset import ValidSplit
 from torch import nn
 
-from skgen._base import (
-    Boolean,
-    Integer,
-    Real,
-    SampleMixin,
-    TorchEstimator,
-    check_finite,
-    check_param,
-    check_precision,
-    fused_update,
-    minibatches,
-    precision_context,
-    resolve_device,
-    resolve_optimizer,
-    seeded_torch,
-    to_tensor,
-)
+from skgen._core.estimator import SampleMixin, TorchEstimator
 from skgen._core.labels import check_sample_labels, draw_sample_labels, one_hot
+from skgen._core.optim import fused_update, resolve_optimizer
+from skgen._core.params import Boolean, Integer, Real, check_param
+from skgen._core.precision import check_precision, precision_context
+from skgen._core.tensors import minibatches, resolve_device, seeded_torch, to_tensor
 from skgen._core.threads import fit_threads, refresh_threads
+from skgen._core.validation import check_finite
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -144,7 +133,7 @@ class Callbacks:
 
 
 class DivergenceGuard(Callback):
-    """The divergence guard as a skorch callback: after each epoch, :func:`skgen._base.check_finite`
+    """The divergence guard as a skorch callback: after each epoch, :func:`skgen._core.validation.check_finite`
     on the epoch's losses (``losses``, names in the history) and on the module's parameters."""
 
     def __init__(self, losses=("train_loss",)):
@@ -159,7 +148,7 @@ class MixedPrecisionNet:
     """A skorch net mixin: forward passes and losses at the net's ``precision``.
 
     ``precision="bfloat16"`` runs :meth:`infer` (every forward pass: training, validation,
-    prediction) and :meth:`get_loss` under :func:`skgen._base.precision_context`; the
+    prediction) and :meth:`get_loss` under :func:`skgen._core.precision.precision_context`; the
     backward pass and the optimizer step stay outside it, so weights, gradients and updates
     are float32. Outputs come back as float32, for the losses and for NumPy. A net whose
     ``train_step`` calls its module directly (a GAN's two players) runs those calls in
@@ -172,7 +161,7 @@ class MixedPrecisionNet:
         self.precision = precision
 
     def autocast(self):
-        """The context of this net's forward passes (see :func:`skgen._base.precision_context`)."""
+        """The context of this net's forward passes (see :func:`skgen._core.precision.precision_context`)."""
         return precision_context(torch.device(self.device), self.precision)
 
     def infer(self, x, **fit_params):

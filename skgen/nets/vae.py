@@ -11,21 +11,12 @@ from sklearn.utils.validation import check_is_fitted, check_non_negative, valida
 from skorch import NeuralNet
 from torch import nn
 
-from skgen._base import (
-    PRECISION_CONSTRAINTS,
-    Boolean,
-    DensityMixin,
-    Integer,
-    LayerSizes,
-    Options,
-    Real,
-    check_param,
-    check_unit_interval,
-    to_numpy,
-    to_tensor,
-    torch_generator,
-)
+from skgen._core.estimator import DensityMixin
 from skgen._core.labels import check_sample_labels, encode_fit_labels, one_hot
+from skgen._core.params import Boolean, Integer, LayerSizes, Options, Real, check_param
+from skgen._core.precision import PRECISION_CONSTRAINTS
+from skgen._core.tensors import to_numpy, to_tensor, torch_generator
+from skgen._core.validation import check_unit_interval
 from skgen.nets.template import (
     ACTIVATIONS,
     EARLY_STOPPING_CONSTRAINTS,
