@@ -21,7 +21,7 @@ import torch
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import train_test_split
 
-from skgen._base import seed_from
+from skgen._core.tensors import seed_from
 from skgen.datasets import load_mnist
 from skgen.studies._parallel import parallel_map
 from skgen.studies._report import output_folder, write_report
