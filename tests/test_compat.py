@@ -3,9 +3,12 @@
 ``tests/fixtures/v0_1_0/`` holds tiny models that skgen 0.1.0 fitted and dumped, and what
 they returned (``make_fixtures.py`` there wrote both). They name their classes by 0.1.0's
 module paths (``skgen.rbm.RBM``, ``skgen.vae._VAEModule``, ``skgen._nets.TensorBatches``...),
-so loading them checks that those paths still resolve.
+so loading them checks that those paths still resolve; the old import paths are checked too.
 """
 
+import importlib
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -65,3 +68,27 @@ def test_a_0_1_0_file_loads_and_gives_the_same_outputs(name, expected):
         if name.startswith(("rbm", "gbrbm", "dbn", "dbm")):
             kwargs["n_steps"] = 5
         assert model.sample(3, random_state=0, **kwargs).shape == (3, X.shape[1])
+
+
+@pytest.mark.parametrize("old", sorted(skgen._MOVED))
+def test_the_module_paths_of_0_1_0_still_import(old):
+    module = importlib.import_module(old)
+    parts = [importlib.import_module(new) for new in skgen._MOVED[old]]
+    if len(parts) == 1:
+        assert module is parts[0] and module.__spec__.name == skgen._MOVED[old][0]
+    for part in parts:  # a split module holds the names of all its parts
+        public = [name for name in vars(part) if not name.startswith("__")]
+        assert all(getattr(module, name) is getattr(part, name) for name in public)
+
+
+def test_old_import_paths_give_the_same_classes():
+    # by name: tests/test_imports.py holds the code of this checkout to the new paths
+    assert importlib.import_module("skgen.rbm").RBM is skgen.RBM
+    assert importlib.import_module("skgen.dbn").DBN is skgen.DBN
+    from skgen._core.estimator import TorchEstimator
+    assert importlib.import_module("skgen._base").TorchEstimator is TorchEstimator  # a split module
+
+
+def test_import_skgen_loads_no_estimator_and_no_torch():
+    code = "import sys, skgen; assert 'torch' not in sys.modules, sorted(m for m in sys.modules if 'skgen' in m)"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=FIXTURES.parents[1])
