@@ -14,7 +14,7 @@ import importlib
 import importlib.util
 import sys
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _ESTIMATORS = {
     "RBM": "skgen.energy.rbm",
