@@ -1,6 +1,7 @@
 """The studies in their quick profiles: outputs exist and are sane."""
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -228,3 +229,223 @@ def test_demo_shows_progress_per_model(tmp_path, instant_demo_models, capsys):
     demo.run_demo(out=tmp_path)
     err = capsys.readouterr().err
     assert "demo" in err and "3/3" in err and "model" in err
+
+
+# --- runs that resume (issue 40) ------------------------------------------------------------
+
+#: two points of study 2 that train in a second or two
+TWO_POINTS = {"n_layers": (2,), "n_units": (), "n_train": (300,), "n_train_base": 500, "layer_size": 10,
+              "pretrain_epochs": 1, "max_epochs": 1, "n_test": 100}
+#: the columns that time the work, which no two runs share
+TIMINGS = ["pretrain_s", "fit_s", "sample_s"]
+
+
+def _results(table):
+    return table.drop(columns=[column for column in TIMINGS if column in table]).reset_index(drop=True)
+
+
+def _counting_fits(monkeypatch, cls, stop_at=None):
+    """Count ``cls.fit`` calls; the ``stop_at``-th raises KeyboardInterrupt (Ctrl-C in that fit)."""
+    calls = []
+    fit = cls.fit
+
+    def counting_fit(self, *args, **kwargs):
+        calls.append(self)
+        if len(calls) == stop_at:
+            raise KeyboardInterrupt
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, "fit", counting_fit)
+    return calls
+
+
+def test_interrupted_pretraining_study_resumes_without_refitting_a_finished_point(data_home, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from skgen import DBN
+    from skgen.studies.pretraining import run_pretraining_study
+
+    expected = run_pretraining_study(TWO_POINTS, out=tmp_path / "whole", data_home=data_home, n_jobs=1)
+    assert not (tmp_path / "whole" / "partial-pretraining").exists()  # a finished run leaves no partial folder
+
+    out = tmp_path / "out"
+    fits = _counting_fits(monkeypatch, DBN, stop_at=2)  # Ctrl-C while the second point pretrains
+    with pytest.raises(KeyboardInterrupt):
+        run_pretraining_study(TWO_POINTS, out=out, data_home=data_home, n_jobs=1)
+    partial = out / "partial-pretraining"
+    assert sorted(p.name for p in partial.iterdir()) == ["2x10-500.joblib", "settings.json"]
+    assert json.loads((partial / "settings.json").read_text())["study"] == "pretraining"
+    assert not (out / "pretraining.csv").exists()
+
+    # a fresh run would train the finished point again over it: refused before any work
+    with pytest.raises(ValueError, match="finished unit.*resume=True"):
+        run_pretraining_study(TWO_POINTS, out=out, data_home=tmp_path / "no-data", n_jobs=1)
+
+    fits.clear()
+    table = run_pretraining_study(TWO_POINTS, out=out, data_home=data_home, n_jobs=1, resume=True)
+    assert [dbn.hidden_layer_sizes for dbn in fits] == [(10, 10)] and len(fits) == 1  # only the missing point
+    pd.testing.assert_frame_equal(_results(table), _results(expected))
+    pd.testing.assert_frame_equal(_results(pd.read_csv(out / "pretraining.csv")),
+                                  _results(pd.read_csv(tmp_path / "whole" / "pretraining.csv")))
+    assert not partial.exists() and len(list(out.glob("*.png"))) == 2
+
+
+def test_resume_with_nothing_to_resume_or_other_settings_is_refused_before_any_work(tmp_path):
+    from skgen.studies.alphadigits import run_alphadigits_study
+    from skgen.studies.generative import run_generative_study
+    from skgen.studies.pretraining import run_pretraining_study
+
+    no_data = tmp_path / "no-data"  # any work would fail on the missing data, not on resume
+    for run in (run_alphadigits_study, run_pretraining_study, run_generative_study):
+        with pytest.raises(ValueError, match="resume: .* holds no interrupted run"):
+            run(out=tmp_path / "out", data_home=no_data, resume=True)
+        with pytest.raises(TypeError, match="resume must be True or False"):
+            run(out=tmp_path / "out", data_home=no_data, resume="yes")
+    assert not (tmp_path / "out").exists()
+
+    partial = tmp_path / "out" / "partial-generative"
+    partial.mkdir(parents=True)
+    (partial / "settings.json").write_text(json.dumps({"study": "generative", "profile": "quick", "device": "cpu",
+                                                       "random_state": 0, "models": ["GAN"], "conditional": True}))
+    (partial / "GAN.joblib").write_bytes(b"a finished unit")
+    for options, names in [({"models": ["RBM"]}, "models"), ({"models": ["GAN"], "random_state": 1}, "random_state"),
+                           ({"models": ["GAN"], "conditional": False}, "conditional")]:
+        with pytest.raises(ValueError, match=f"the interrupted run in .* used {names}="):
+            run_generative_study(out=tmp_path / "out", data_home=no_data, resume=True, **options)
+    assert sorted(p.name for p in partial.iterdir()) == ["GAN.joblib", "settings.json"]  # nothing lost
+
+
+def test_interrupted_alphadigits_study_resumes_without_refitting_a_finished_run(data_home, tmp_path, monkeypatch):
+    from skgen import DBN, RBM
+    from skgen.studies import alphadigits
+
+    tiny = {"characters": "A3", "n_components": (7,), "n_layers": (2,), "layer_size": 5, "n_characters": (),
+            "max_epochs": 1, "min_updates": 1, "n_samples": 10, "n_steps": 2}
+    monkeypatch.setitem(alphadigits.PROFILES, "quick", tiny)
+    expected = alphadigits.run_alphadigits_study(out=tmp_path / "whole", data_home=data_home, n_jobs=1)
+    rbm_fits, dbn_fits = _counting_fits(monkeypatch, RBM), _counting_fits(monkeypatch, DBN, stop_at=1)
+    with pytest.raises(KeyboardInterrupt):
+        alphadigits.run_alphadigits_study(out=tmp_path / "out", data_home=data_home, n_jobs=1)
+    assert sorted(p.name for p in (tmp_path / "out" / "partial-alphadigits").iterdir()) == [
+        "hidden-units-7.joblib", "settings.json"]
+    rbm_fits.clear()
+    table = alphadigits.run_alphadigits_study(out=tmp_path / "out", data_home=data_home, n_jobs=1, resume=True)
+    assert 7 not in [rbm.n_components for rbm in rbm_fits]  # the finished RBM was read back (a DBN's layers are 5)
+    assert len(dbn_fits) == 2  # and the interrupted DBN trained
+    __import__("pandas").testing.assert_frame_equal(_results(table), _results(expected))
+    assert not (tmp_path / "out" / "partial-alphadigits").exists()
+
+
+@pytest.fixture
+def tiny_generative(monkeypatch):
+    """Study 3's quick profile shrunk to seconds: 200 images, two epochs, short samplers."""
+    from skgen.studies import generative
+
+    tiny = {**generative.PROFILES["quick"], "n_train": 200, "n_test": 200, "n_samples": 200, "epochs": 0.0,
+            "n_resamples": 5, "short_run_steps": 5, "equilibrium": {"n_steps": 5, "n_temperatures": 3},
+            "ais_chains": 10, "ais_betas": 100, "n_importance_samples": 5, "per_class": 10, "conditional_steps": 5}
+    monkeypatch.setitem(generative.PROFILES, "quick", tiny)
+    return generative
+
+
+def test_interrupted_generative_study_resumes_without_refitting_a_finished_model(data_home, tmp_path, monkeypatch,
+                                                                                 tiny_generative):
+    import pandas as pd
+
+    from skgen import GAN, BetaVAE
+
+    def run(out, **options):
+        return tiny_generative.run_generative_study(out=out, data_home=data_home, n_jobs=1,
+                                                    models=["BetaVAE", "GAN"], **options)
+
+    expected = run(tmp_path / "whole")
+    vae_fits, gan_fits = _counting_fits(monkeypatch, BetaVAE), _counting_fits(monkeypatch, GAN, stop_at=1)
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "out")
+    partial = tmp_path / "out" / "partial-generative"
+    assert sorted(p.name for p in partial.iterdir()) == ["BetaVAE.joblib", "settings.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["partial-generative"]  # no half report
+    vae_fits.clear()
+    table = run(tmp_path / "out", resume=True)
+    assert [vae.conditional for vae in vae_fits] == [True]  # the unconditional BetaVAE was not trained again
+    assert [gan.conditional for gan in gan_fits] == [False, False, True]  # the interrupted GAN was
+    pd.testing.assert_frame_equal(_results(table), _results(expected))
+    pd.testing.assert_frame_equal(_results(table.attrs["conditional"]), _results(expected.attrs["conditional"]))
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["samples_betavae.png", "samples_gan.png"]
+    assert not partial.exists()
+
+
+def test_ctrl_c_in_a_training_loop_ends_the_study_instead_of_keeping_a_half_trained_model(data_home, tmp_path,
+                                                                                         monkeypatch):
+    import signal
+
+    import skorch
+
+    from skgen import DBN
+    from skgen.studies.pretraining import run_pretraining_study
+
+    run_single_epoch = skorch.NeuralNet.run_single_epoch
+    sent = []
+
+    def epoch_then_ctrl_c(self, *args, **kwargs):
+        if not sent:
+            sent.append(os.kill(os.getpid(), signal.SIGINT))  # skorch's fit takes a KeyboardInterrupt as "stop"
+        return run_single_epoch(self, *args, **kwargs)
+
+    monkeypatch.setattr(skorch.NeuralNet, "run_single_epoch", epoch_then_ctrl_c)
+    dbn_fits = _counting_fits(monkeypatch, DBN)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # also when the tests run in the background
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_pretraining_study(TWO_POINTS, out=tmp_path / "out", data_home=data_home, n_jobs=1)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert len(dbn_fits) == 1  # the run ended with the fit
+    assert not (tmp_path / "out" / "partial-pretraining").exists()  # and kept nothing half-trained
+
+
+def test_rerunning_one_model_in_place_keeps_the_other_models_rows(data_home, tmp_path, monkeypatch, tiny_generative):
+    # issue 40, defect 1: previous=out wrote out's table first, then merged it with itself
+    def scored_without_training(name, *args):
+        return [{"model": name, "sampler": tiny_generative.SAMPLERS["prior"], "fid": 4.0}], {}
+
+    monkeypatch.setattr(tiny_generative, "_fit_and_score", scored_without_training)
+    folder = tmp_path / "run"
+    _fake_run(folder, ["RBM", "DBN", "BetaVAE", "GAN"], fid=10.0)
+    table = tiny_generative.run_generative_study(out=folder, previous=folder, models=["GAN"], conditional=False,
+                                                 data_home=data_home)
+    models = ["training images (floor)", "RBM", "DBN", "BetaVAE", "GAN"]
+    assert list(table.model) == models and list(table.fid[1:]) == [10.0, 10.0, 10.0, 4.0]
+    written = __import__("pandas").read_csv(folder / "generative.csv")
+    assert list(written.model) == models and list(written.fid[1:]) == [10.0, 10.0, 10.0, 4.0]
+    assert list(table.attrs["conditional"].model) == models[1:]
+    assert all((folder / f"samples_{name}.png").exists() for name in ["rbm", "dbn", "betavae"])
+
+
+@pytest.mark.parametrize(("models", "error", "words"), [
+    (["GAN", "GAN"], ValueError, "models must name each model once; GAN"),  # issue 40, defect 2
+    (["RBM", "GAN", "RBM"], ValueError, "models must name each model once; RBM"),
+    (5, TypeError, "models must be a non-empty list"),
+    ([["GAN"]], ValueError, "models must be a non-empty list"),
+])
+def test_generative_study_refuses_repeated_or_malformed_models_before_any_work(tmp_path, models, error, words):
+    from skgen.studies.generative import run_generative_study
+
+    with pytest.raises(error, match=words):
+        run_generative_study("quick", out=tmp_path / "out", data_home=tmp_path / "no-data", models=models)
+    assert not (tmp_path / "out").exists()
+
+
+def test_previous_without_a_table_is_refused_before_any_work_and_kept(tmp_path):
+    # issue 40, defect 3: it trained first, then failed on the missing table and discarded the new results
+    from skgen.studies.generative import merge_generative_runs, run_generative_study
+
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "generative_run.json").write_text(json.dumps({"profile": "quick", "random_state": 0}))
+    with pytest.raises(ValueError, match="previous: .* no generative.csv"):
+        run_generative_study(out=earlier, previous=earlier, models=["GAN"], data_home=tmp_path / "no-data")
+    with pytest.raises(ValueError, match="runs: .* no generative.csv"):
+        merge_generative_runs([earlier], tmp_path / "merged")
+    assert sorted(p.name for p in earlier.iterdir()) == ["generative_run.json"]
+    assert not (tmp_path / "merged").exists()

@@ -1,5 +1,12 @@
-"""Writing a study's outputs: CSV table, PNG figures and a Markdown report embedding them."""
+"""Writing a study's outputs: CSV table, PNG figures and a Markdown report embedding them.
 
+Every file is written whole: to a temporary file beside it, then renamed, so that an
+interrupted run leaves no half-written file and an earlier run's file stays until the new
+one replaces it.
+"""
+
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +17,40 @@ def output_folder(out):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+def write_whole(path, write):
+    """Call ``write(temporary_path)``, then rename that file to ``path``; return ``path``.
+
+    The temporary file keeps ``path``'s suffix, so that writers that read the format from
+    it (matplotlib's ``savefig``) write the right one.
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}-{threading.get_ident()}.tmp{path.suffix}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path
+
+
+def pyplot():
+    """matplotlib's pyplot on a backend that needs no display."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig, path, **options):
+    """Write ``fig`` to ``path`` (PNG) whole, close it and return ``path``."""
+    try:
+        return write_whole(path, lambda temporary: fig.savefig(temporary, **options))
+    finally:
+        pyplot().close(fig)
 
 
 def markdown_table(table, float_format="{:.3g}"):
@@ -58,13 +99,12 @@ def write_report(out, name, title, table, figures=(), notes="", extra=()):
         The Markdown file.
     """
     out = output_folder(out)
-    table.to_csv(out / f"{name}.csv", index=False)
+    write_whole(out / f"{name}.csv", lambda path: table.to_csv(path, index=False))
     sections = [markdown_table(table)]
     for suffix, heading, extra_table in extra:
-        extra_table.to_csv(out / f"{name}_{suffix}.csv", index=False)
+        write_whole(out / f"{name}_{suffix}.csv",
+                    lambda path, extra_table=extra_table: extra_table.to_csv(path, index=False))
         sections.append(f"## {heading}\n\n{markdown_table(extra_table)}")
     images = "\n\n".join(f"![{Path(f).stem}]({Path(f).name})" for f in figures)
     text = f"# {title}\n\n{notes.strip()}\n\n" + "\n\n".join(sections) + f"\n\n{images}\n"
-    report = out / f"{name}.md"
-    report.write_text(text)
-    return report
+    return write_whole(out / f"{name}.md", lambda path: path.write_text(text))

@@ -18,8 +18,8 @@ import pandas as pd
 
 from skgen.datasets import load_alphadigits
 from skgen.datasets.alphadigits import IMAGE_SHAPE
-from skgen.studies._parallel import parallel_map
-from skgen.studies._report import output_folder, write_report
+from skgen.studies._partial import PartialRun, check_resume_flag
+from skgen.studies._report import output_folder, pyplot, save_figure, write_report
 
 #: a fixed order in which characters are added when the study grows their number
 CHARACTER_ORDER = "A3XK7M0BZ5QE2SHN9RW4CVJ8FUT1GLYD6OIP"
@@ -85,6 +85,7 @@ def _model(n_layers, n_units, n_images, config, device, random_state):
 
 
 def _runs(config):
+    """``(experiment, value, n_layers, n_units, characters)`` of every run of the study."""
     base = config["characters"]
     for n in config["n_components"]:
         yield "hidden units", n, 1, n, base
@@ -94,6 +95,11 @@ def _runs(config):
         for layers in (1, 2):
             yield f"characters ({'RBM' if layers == 1 else 'DBN'})", n_chars, layers, config["layer_size"], \
                 CHARACTER_ORDER[:n_chars]
+
+
+def _unit_name(experiment, value):
+    """A run's name among its partial run's files: ``characters-rbm-6``."""
+    return f"{re.sub('[^a-z0-9]+', '-', experiment.lower()).strip('-')}-{value}"
 
 
 def _one_run(experiment, value, n_layers, n_units, characters, config, judge, data_home, device, random_state):
@@ -112,9 +118,9 @@ def _one_run(experiment, value, n_layers, n_units, characters, config, judge, da
 
 
 def _figures(out, table, samples):
-    from skgen.plotting import _pyplot, plot_image_grid
+    from skgen.plotting import plot_image_grid
 
-    plt = _pyplot()
+    plt = pyplot()
     paths = []
     for experiment, group in table.groupby("experiment", sort=False):
         fig, axes = plt.subplots(2, len(group), figsize=(2.2 * len(group), 5), squeeze=False,
@@ -133,9 +139,7 @@ def _figures(out, table, samples):
         curve.legend(loc="lower left")
         fig.suptitle(f"Binary AlphaDigits: samples against {experiment}")
         path = out / f"alphadigits_{re.sub('[^a-z]+', '_', experiment.lower()).strip('_')}.png"
-        fig.savefig(path, dpi=90, bbox_inches="tight")
-        plt.close(fig)
-        paths.append(path)
+        paths.append(save_figure(fig, path, dpi=90, bbox_inches="tight"))
     return paths
 
 
@@ -145,8 +149,13 @@ def capacity(table):
     return runs.groupby("experiment")["covered"].max().to_dict()
 
 
+def resume_settings(profile="quick", *, device="cpu", random_state=0):
+    """What a run computes, which a resumed run must share with the run it continues."""
+    return {"study": "alphadigits", "profile": profile, "device": str(device), "random_state": random_state}
+
+
 def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_home=None, device="cpu",
-                          n_jobs=None, random_state=0):
+                          n_jobs=None, random_state=0, resume=False):
     """Run study 1 and write its figures, table and report into ``out``.
 
     Parameters
@@ -162,7 +171,13 @@ def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_
     n_jobs : int, default=None
         Runs fitted in parallel (joblib).
     random_state : int, default=0
-        Seeds every model and sampler.
+        Seeds every model and sampler; each run from this seed alone, whatever ran before.
+    resume : bool, default=False
+        Continue the interrupted run in ``out``: every run finished is kept in
+        ``out/partial-alphadigits/`` as soon as it finishes, and only the others are
+        trained. The settings above that change the results (``profile``, ``device``,
+        ``random_state``) must be the interrupted run's. Without ``resume``, an ``out``
+        that holds finished runs of an interrupted run is refused.
 
     Returns
     -------
@@ -171,13 +186,16 @@ def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_
         recognised_pct, balanced_pct, covered, judge_fd, fit_s. ``table.attrs["report"]`` is
         the report's path.
     """
-    if profile not in PROFILES:
+    if not isinstance(profile, str) or profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}.")
+    check_resume_flag(resume)
     config = PROFILES[profile]
-    out = output_folder(out)
+    partial = PartialRun(out, "alphadigits", resume_settings(profile, device=device, random_state=random_state),
+                         resume)
     judge = fit_judge(data_home)
-    tasks = ((*run, config, judge, data_home, device, random_state) for run in _runs(config))
-    results = parallel_map(_one_run, tasks, n_jobs=n_jobs, desc="study 1 runs", unit="run")
+    units = {_unit_name(*run[:2]): (*run, config, judge, data_home, device, random_state) for run in _runs(config)}
+    results = list(partial.map(_one_run, units, n_jobs=n_jobs, desc="study 1 runs", unit="run").values())
+    out = output_folder(out)
     table = pd.DataFrame([row for row, _ in results])
     figures = _figures(out, table, [samples for _, samples in results])
     learned = ", ".join(f"{k}: {v}" for k, v in capacity(table).items())
@@ -195,4 +213,5 @@ def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_
              f"{config['layer_size']} units per layer (most covered): {learned}.")
     table.attrs["report"] = write_report(out, "alphadigits", "Study 1: RBM and DBN on Binary AlphaDigits",
                                          table, figures, notes)
+    partial.remove()
     return table

@@ -29,14 +29,15 @@ official test images:
 import json
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from skgen.datasets import load_mnist
-from skgen.studies._parallel import parallel_map
-from skgen.studies._report import output_folder, write_report
+from skgen.studies._partial import PartialRun, check_resume_flag
+from skgen.studies._report import output_folder, write_report, write_whole
 
 PROFILES = {
     "quick": {"n_train": 3000, "n_test": 1000, "n_samples": 1000, "epochs": 0.2, "n_resamples": 30,
@@ -82,9 +83,25 @@ SAMPLERS = {"short-run": "persistent chains + {short_run_steps} Gibbs steps",
 
 
 def check_models(models):
-    """Raise a ValueError unless ``models`` is a non-empty list of study 3's model names."""
-    if isinstance(models, str) or not models or any(name not in EPOCHS for name in models):
-        raise ValueError(f"models must be a non-empty list of {list(EPOCHS)}; got {list(models)}.")
+    """The list ``models``, checked to name study 3's models, each once.
+
+    A ValueError (a TypeError for what is not a list) naming ``models`` otherwise, before
+    any work: a model named twice would be trained twice and its rows could not be told apart.
+    """
+    expected = f"models must be a non-empty list of {list(EPOCHS)}"
+    if isinstance(models, (str, bytes)):
+        raise ValueError(f"{expected}, not one string; got {models!r}.")
+    try:
+        names = list(models)
+    except TypeError:
+        raise TypeError(f"{expected}; got {models!r}.") from None
+    if not names or any(not isinstance(name, str) or name not in EPOCHS for name in names):
+        raise ValueError(f"{expected}; got {names}.")
+    repeated = sorted({name for name in names if names.count(name) > 1}, key=list(EPOCHS).index)
+    if repeated:
+        raise ValueError(f"models must name each model once; {', '.join(repeated)} is named more than once in "
+                         f"{names}.")
+    return names
 
 
 def _models(config, device, random_state, conditional=False):
@@ -153,16 +170,16 @@ def _scores(features_test, features, config, random_state):
             "precision": precision, "recall": recall}
 
 
-def _fit_and_score(name, model, X_train, X_test, features_test, config, out, random_state):
-    """Fit one model and score each of its samplers: its rows of the table and its sample grids."""
+def _fit_and_score(name, model, X_train, X_test, features_test, config, random_state):
+    """Fit one model and score each of its samplers: its rows of the table and the images of
+    its sample grids (``{grid's label: 100 images}``)."""
     from skgen.metrics import digit_shares, extract_features, frechet_distance
-    from skgen.plotting import save_image_grid
 
     start = time.perf_counter()
     model.fit(X_train)
     fit_s = time.perf_counter() - start
     log_likelihood = model.score(X_test) if hasattr(model, "score_samples") else np.nan
-    rows, figures = [], []
+    rows, grids = [], {}
     rng = np.random.RandomState(random_state)
     for sampler in ("short-run", "equilibrium") if name in ("RBM", "DBN") else ("prior",):
         start = time.perf_counter()
@@ -171,15 +188,23 @@ def _fit_and_score(name, model, X_train, X_test, features_test, config, out, ran
         images = (probabilities > 0.5).astype(np.float32)
         # the GAN has no pixel distribution to draw from: its samples are its generator's images
         drawn = None if name == "GAN" else (rng.random_sample(probabilities.shape) < probabilities).astype(np.float32)
-        label = name if sampler == "prior" else f"{name}, {sampler}"
-        figures.append(save_image_grid(images[:100], (28, 28), out / f"samples_{label.lower().replace(', ', '_')}.png",
-                                       n_cols=10, title=f"{label} samples"))
+        grids[name if sampler == "prior" else f"{name}, {sampler}"] = images[:100].astype(bool)
         rows.append({"model": name, "sampler": SAMPLERS[sampler].format(**config, **config["equilibrium"]),
                      "n_parameters": n_parameters(model), "fit_s": fit_s, "sample_s": sample_s,
                      **_scores(features_test, extract_features(images), config, random_state),
                      "fid_drawn": np.nan if drawn is None else frechet_distance(features_test, extract_features(drawn)),
                      "min_digit_pct": 100 * digit_shares(images).min(), "log_likelihood": log_likelihood})
-    return rows, figures
+    return rows, grids
+
+
+def _save_grids(out, grids):
+    """Write each sample grid of ``grids`` (``{label: images}``) as ``samples_<label>.png``; their paths."""
+    from skgen.plotting import save_image_grid
+
+    return [write_whole(out / f"samples_{label.lower().replace(', ', '_')}.png",
+                        lambda path, label=label, images=images: save_image_grid(
+                            images.astype(np.float32), (28, 28), path, n_cols=10, title=f"{label} samples"))
+            for label, images in grids.items()]
 
 
 def _fit_and_ask(name, model, X_train, y_train, X_test, y_test, config, random_state):
@@ -240,8 +265,16 @@ def verdict(table, conditional=None):
     return " ".join(sentences)
 
 
+def resume_settings(profile="quick", *, device="cpu", random_state=0, models=tuple(EPOCHS), conditional=True):
+    """What a run computes, which a resumed run must share with the run it continues."""
+    names = check_models(models)
+    return {"study": "generative", "profile": profile, "device": str(device), "random_state": random_state,
+            "models": [name for name in EPOCHS if name in names], "conditional": bool(conditional)}
+
+
 def run_generative_study(profile="quick", *, out="skgen-out/generative", data_home=None, device="cpu",
-                         n_jobs=None, random_state=0, models=tuple(EPOCHS), conditional=True, previous=None):
+                         n_jobs=None, random_state=0, models=tuple(EPOCHS), conditional=True, previous=None,
+                         resume=False):
     """Run study 3 and write its sample grids, tables and report into ``out``.
 
     Parameters
@@ -260,15 +293,23 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     random_state : int, default=0
         Seeds every model, sampler and bootstrap.
     models : sequence of str, default=("RBM", "DBN", "BetaVAE", "GAN")
-        The models to run. Each is trained, sampled and scored the same way whichever
-        others run beside it, so one model can be rerun alone.
+        The models to run, each named once. Each is trained, sampled and scored the same
+        way whichever others run beside it, so one model can be rerun alone.
     conditional : bool, default=True
         Also train each model's class-conditional version and ask it for every digit.
     previous : path-like, default=None
         The folder of an earlier run of the same profile and ``random_state``: the rows
         (and sample grids) of the models not in ``models`` are taken from its tables, so
         that rerunning one model updates the whole report
-        (:func:`merge_generative_runs` of ``previous`` and ``out``).
+        (:func:`merge_generative_runs` of ``previous`` and ``out``). It may be ``out``
+        itself; it is read, and checked to hold a finished run, before any work.
+    resume : bool, default=False
+        Continue the interrupted run in ``out``: every model finished (and each
+        class-conditional model) is kept in ``out/partial-generative/`` as soon as it
+        finishes, and only the others are trained. The settings above that change the
+        results (``profile``, ``device``, ``random_state``, ``models``, ``conditional``)
+        must be the interrupted run's. Without ``resume``, an ``out`` that holds finished
+        models of an interrupted run is refused.
 
     Returns
     -------
@@ -283,14 +324,17 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     """
     from skgen.metrics import extract_features
 
-    if profile not in PROFILES:
+    if not isinstance(profile, str) or profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}.")
-    check_models(models)
+    models = check_models(models)
+    check_resume_flag(resume)
     config = PROFILES[profile]
-    out = output_folder(out)
     run = {"profile": profile, "random_state": random_state}
-    if previous is not None:
-        _check_run_settings(previous, run)
+    # read now, before any work and before this run writes into ``out`` (which may be ``previous``)
+    earlier = None if previous is None else read_run(previous, run, name="previous")
+    settings = resume_settings(profile, device=device, random_state=random_state, models=models,
+                               conditional=conditional)
+    partial = PartialRun(out, "generative", settings, resume)
     rng = np.random.RandomState(random_state)
     X_train, y_train = load_mnist("train", data_home=data_home, return_X_y=True)
     X_test, y_test = load_mnist("test", data_home=data_home, return_X_y=True)
@@ -298,19 +342,26 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     X_train, y_train, X_test, y_test = X_train[train], y_train[train], X_test[test], y_test[test]
     features_test = extract_features(X_test)
     floor = _scores(features_test, extract_features(X_train[: config["n_samples"]]), config, random_state)
-    tasks = [(_fit_and_score, (name, model, X_train, X_test, features_test, config, out, random_state))
-             for name, model in _models(config, device, random_state).items() if name in models]
+    units = {name: (_fit_and_score, (name, model, X_train, X_test, features_test, config, random_state))
+             for name, model in _models(config, device, random_state).items() if name in models}
     if conditional:
-        tasks += [(_fit_and_ask, (name, model, X_train, y_train, X_test, y_test, config, random_state))
-                  for name, model in _models(config, device, random_state, conditional=True).items() if name in models]
-    results = parallel_map(_run, tasks, n_jobs=n_jobs, desc="study 3 models", unit="model")
-    scored, asked = results[:len(models)], results[len(models):]
+        units.update((f"{name}-conditional", (_fit_and_ask, (name, model, X_train, y_train, X_test, y_test, config,
+                                                            random_state)))
+                     for name, model in _models(config, device, random_state, conditional=True).items()
+                     if name in models)
+    results = partial.map(_run, units, n_jobs=n_jobs, desc="study 3 models", unit="model")
+    scored = [results[name] for name in settings["models"]]
+    asked = [results[f"{name}-conditional"] for name in settings["models"]] if conditional else []
+    out = output_folder(out)
     table = pd.DataFrame([{"model": "training images (floor)", "sampler": "", **floor},
                           *(row for rows, _ in scored for row in rows)])
-    figures = [figure for _, model_figures in scored for figure in model_figures]
-    (out / "generative_run.json").write_text(json.dumps(run))
-    table = _report(out, run, table, pd.DataFrame(asked, columns=CONDITIONAL_COLUMNS), figures)
-    return table if previous is None else merge_generative_runs([previous, out], out)
+    figures = _save_grids(out, {label: images for _, grids in scored for label, images in grids.items()})
+    this_run = _Run(out, run, table, pd.DataFrame(asked, columns=CONDITIONAL_COLUMNS),
+                    {name: [figure for figure in figures if _figure_model(figure) == name.lower()]
+                     for name in settings["models"]})
+    table = _merge([this_run] if earlier is None else [earlier, this_run], out)
+    partial.remove()
+    return table
 
 
 def merge_generative_runs(runs, out):
@@ -333,32 +384,85 @@ def merge_generative_runs(runs, out):
     table : pandas.DataFrame
         As :func:`run_generative_study` returns it.
     """
+    if isinstance(runs, (str, Path)):
+        raise TypeError(f"runs must be a sequence of folders of study 3, not one folder; got {runs!r}.")
     runs = [Path(run) for run in runs]
     if not runs:
         raise ValueError("runs must name at least one folder of study 3.")
-    settings = _run_settings(runs[0])
-    for run in runs[1:]:
-        _check_run_settings(run, settings)
+    first = read_run(runs[0], name="runs")
+    # every run is read before anything is written: ``out`` may be one of them
+    return _merge([first, *(read_run(run, first.settings, name="runs") for run in runs[1:])], out)
+
+
+@dataclass
+class _Run:
+    """A run of study 3 held in memory: its folder, settings, tables and sample grids by model."""
+
+    folder: Path
+    settings: dict
+    table: pd.DataFrame
+    conditional: pd.DataFrame
+    figures: dict = field(default_factory=dict)
+
+
+def _figure_model(figure):
+    """The model (lower case) whose sample grid ``figure`` is: ``samples_rbm_short-run.png`` -> ``rbm``."""
+    return Path(figure).stem.split("_")[1]
+
+
+def read_run(folder, settings=None, *, name="previous"):
+    """The finished run of study 3 in ``folder``, read into memory.
+
+    A ValueError that starts with ``name`` (the parameter or option that named the folder)
+    if ``folder`` holds no finished run, or one whose profile and seed differ from
+    ``settings``.
+    """
+    folder = Path(folder)
+    earlier = _run_settings(folder, name)
+    if settings is not None and earlier != settings:
+        raise ValueError(f"{name}: the run in {folder} used {earlier}, this one {settings}: their rows do not "
+                         "compare.")
+    try:
+        table = pd.read_csv(folder / "generative.csv").fillna({"sampler": ""})
+    except FileNotFoundError:
+        raise ValueError(f"{name}: {folder} holds generative_run.json but no generative.csv, so no finished run of "
+                         "study 3 whose rows could be kept; remove generative_run.json or name another folder.") \
+            from None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{name}: cannot read {folder / 'generative.csv'} ({exc}).") from None
+    if "model" not in table or not len(table):
+        raise ValueError(f"{name}: {folder / 'generative.csv'} is not a table of study 3.")
+    conditional = pd.DataFrame(columns=CONDITIONAL_COLUMNS)
+    if (folder / "generative_conditional.csv").exists():
+        conditional = pd.read_csv(folder / "generative_conditional.csv")
+    figures = {}
+    for figure in sorted(folder.glob("samples_*.png")):
+        figures.setdefault(_figure_model(figure), []).append(figure)
+    return _Run(folder, earlier, table,
+                conditional, {model: figures.get(model.lower(), []) for model in table.model.iloc[1:].unique()})
+
+
+def _merge(runs, out):
+    """Write the report of ``runs`` (each a :class:`_Run`) into ``out``: each model from the last run that has it."""
     rows, conditional_rows, sources = {}, {}, {}
     for run in runs:
-        table = pd.read_csv(run / "generative.csv").fillna({"sampler": ""})
-        for name, group in table.iloc[1:].groupby("model", sort=False):
+        for name, group in run.table.iloc[1:].groupby("model", sort=False):
             rows[name], sources[name] = group, run
-        if (run / "generative_conditional.csv").exists():
-            conditional = pd.read_csv(run / "generative_conditional.csv")
-            conditional_rows.update((name, group) for name, group in conditional.groupby("model", sort=False))
+        conditional_rows.update((name, group) for name, group in run.conditional.groupby("model", sort=False))
     out = output_folder(out)
     figures = []
     for name, run in sources.items():
-        for figure in sorted(run.glob(f"samples_{name.lower()}*.png")):
-            if figure.resolve() != (out / figure.name).resolve():
-                shutil.copy2(figure, out / figure.name)
-            figures.append(out / figure.name)
-    table = _in_model_order(pd.concat([table.iloc[:1], *rows.values()], ignore_index=True))
+        for figure in run.figures.get(name, []):
+            target = out / Path(figure).name
+            if Path(figure).resolve() != target.resolve():
+                write_whole(target, lambda path, figure=figure: shutil.copy2(figure, path))
+            figures.append(target)
+    table = _in_model_order(pd.concat([runs[-1].table.iloc[:1], *rows.values()], ignore_index=True))
     conditional = pd.DataFrame(columns=CONDITIONAL_COLUMNS)
     if conditional_rows:
         conditional = _in_model_order(pd.concat(conditional_rows.values(), ignore_index=True))
-    (out / "generative_run.json").write_text(json.dumps(settings))
+    settings = runs[-1].settings
+    write_whole(out / "generative_run.json", lambda path: path.write_text(json.dumps(settings)))
     return _report(out, settings, table, conditional, figures)
 
 
@@ -388,19 +492,17 @@ def _in_model_order(table):
     return table.iloc[np.argsort(rank, kind="stable")].reset_index(drop=True)
 
 
-def _run_settings(folder):
+def _run_settings(folder, name):
     """The profile and seed of the run of study 3 in ``folder``; a ValueError if it holds none."""
     try:
-        return json.loads((Path(folder) / "generative_run.json").read_text())
-    except FileNotFoundError:
-        raise ValueError(f"{folder} holds no run of study 3 (no generative_run.json).") from None
-
-
-def _check_run_settings(folder, settings):
-    """Raise a ValueError unless the run in ``folder`` has the profile and seed ``settings``."""
-    earlier = _run_settings(folder)
-    if earlier != settings:
-        raise ValueError(f"the run in {folder} used {earlier}, this one {settings}: their rows do not compare.")
+        settings = json.loads((Path(folder) / "generative_run.json").read_text())
+    except (FileNotFoundError, NotADirectoryError):
+        raise ValueError(f"{name}: {folder} holds no run of study 3 (no generative_run.json).") from None
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{name}: cannot read {Path(folder) / 'generative_run.json'} ({exc}).") from None
+    if not isinstance(settings, dict):
+        raise ValueError(f"{name}: {Path(folder) / 'generative_run.json'} is not the settings of a run of study 3.")
+    return settings
 
 
 def _run(function, arguments):

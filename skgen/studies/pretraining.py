@@ -23,8 +23,8 @@ from sklearn.model_selection import train_test_split
 
 from skgen._core.tensors import seed_from
 from skgen.datasets import load_mnist
-from skgen.studies._parallel import parallel_map
-from skgen.studies._report import output_folder, write_report
+from skgen.studies._partial import PartialRun, check_resume_flag
+from skgen.studies._report import output_folder, pyplot, save_figure, write_report
 
 PROFILES = {
     "quick": {
@@ -126,9 +126,7 @@ def _tick_label(value):
 
 
 def _figures(out, table):
-    from skgen.plotting import _pyplot
-
-    plt = _pyplot()
+    plt = pyplot()
     paths = []
     for experiment, (column, label) in _EXPERIMENTS.items():
         group = table[table["experiment"] == experiment]
@@ -149,9 +147,7 @@ def _figures(out, table):
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
         path = out / f"pretraining_{experiment.replace(' ', '_')}.png"
-        fig.savefig(path, dpi=90, bbox_inches="tight")
-        plt.close(fig)
-        paths.append(path)
+        paths.append(save_figure(fig, path, dpi=90, bbox_inches="tight"))
     return paths
 
 
@@ -166,8 +162,19 @@ def _config(profile):
     return PROFILES[profile]
 
 
+def resume_settings(profile="quick", *, device="cpu", random_state=0):
+    """What a run computes, which a resumed run must share with the run it continues."""
+    return {"study": "pretraining", "profile": profile if isinstance(profile, str) else "custom",
+            "settings": _config(profile), "device": str(device), "random_state": random_state}
+
+
+def _unit_name(n_layers, n_units, n_train):
+    """A point's name among its partial run's files: ``2x200-3000``."""
+    return f"{n_layers}x{n_units}-{n_train}"
+
+
 def run_pretraining_study(profile="quick", *, out="skgen-out/pretraining", data_home=None, device="cpu",
-                          n_jobs=None, random_state=0):
+                          n_jobs=None, random_state=0, resume=False):
     """Run study 2 and write its three figures, table (CSV) and report into ``out``.
 
     Parameters
@@ -187,6 +194,12 @@ def run_pretraining_study(profile="quick", *, out="skgen-out/pretraining", data_
         Points run in parallel (joblib).
     random_state : int, RandomState instance or None, default=0
         Seeds the training subsets, the DBNs and the networks; every point uses the same seed.
+    resume : bool, default=False
+        Continue the interrupted run in ``out``: every point finished is kept in
+        ``out/partial-pretraining/`` as soon as it finishes, and only the others are
+        trained. The settings above that change the results (``profile``, ``device``,
+        ``random_state``) must be the interrupted run's. Without ``resume``, an ``out``
+        that holds finished points of an interrupted run is refused.
 
     Returns
     -------
@@ -196,7 +209,9 @@ def run_pretraining_study(profile="quick", *, out="skgen-out/pretraining", data_
         ``table.attrs["report"]`` is the path of the Markdown report.
     """
     config = _config(profile)
-    out = output_folder(out)
+    check_resume_flag(resume)
+    partial = PartialRun(out, "pretraining", resume_settings(profile, device=device, random_state=random_state),
+                         resume)
     seed = seed_from(random_state)
     X, y = load_mnist("train", binarize="threshold", data_home=data_home, return_X_y=True)
     X_test, y_test = load_mnist("test", binarize="threshold", data_home=data_home, return_X_y=True)
@@ -205,10 +220,11 @@ def run_pretraining_study(profile="quick", *, out="skgen-out/pretraining", data_
     data = (X, y, X_test, y_test)
     points = list(_points(config))
     networks = list(dict.fromkeys(point[1:] for point in points))
-    tasks = ((*network, config, data, device, seed) for network in networks)
-    results = parallel_map(_one_point, tasks, n_jobs=n_jobs, desc="study 2 points", unit="point")
-    rows = dict(zip(networks, results))
+    units = {_unit_name(*network): (*network, config, data, device, seed) for network in networks}
+    results = partial.map(_one_point, units, n_jobs=n_jobs, desc="study 2 points", unit="point")
+    rows = {network: results[_unit_name(*network)] for network in networks}
     table = pd.DataFrame([{"experiment": point[0], **row} for point in points for row in rows[point[1:]]])
+    out = output_folder(out)
     figures = _figures(out, table)
     notes = (
         f"Profile `{profile if isinstance(profile, str) else 'custom'}`. MNIST binarized at 127; test error on "
@@ -220,6 +236,7 @@ def run_pretraining_study(profile="quick", *, out="skgen-out/pretraining", data_
     )
     table.attrs["report"] = write_report(out, "pretraining", "Study 2: DBN pretraining and SGD vs Adam on MNIST",
                                          table, figures, notes)
+    partial.remove()
     return table
 
 
