@@ -46,6 +46,11 @@ class GaussianBernoulliRBM(RBM):
         Clip the norm of each update's gradient (all parameters together) to this, as
         Liao et al. do: with unbounded visibles one unlucky batch can otherwise throw the
         weights far. ``None`` does not clip.
+    step_size : float in (0, 1], default=0.5
+        Step of the Gibbs-Langevin sampler (``sampler="gibbs_langevin"`` in training, and
+        the default of ``sample(sampler="gibbs_langevin")``): the fraction of the way to
+        ``E[v | h]`` that a Langevin step of the visibles goes before its
+        Metropolis-Hastings test (see :class:`skgen.energy.samplers.GibbsLangevin`).
     lr : float, default=0.01
         Learning rate of the optimizer; smaller than the RBM's, as larger steps overshoot
         with unbounded visibles.
@@ -99,6 +104,7 @@ class GaussianBernoulliRBM(RBM):
         "learn_variance": [Boolean()],
         "min_variance": [Real(0, closed="neither")],
         "max_grad_norm": [None, Real(0, closed="neither")],
+        "step_size": [Real(0, 1, closed="right")],
     }
 
     def __init__(
@@ -113,6 +119,8 @@ class GaussianBernoulliRBM(RBM):
         n_chains=None,
         sampler="gibbs",
         n_temperatures=10,
+        step_size=0.5,
+        chain_start="data",
         lr=0.01,
         max_epochs=10,
         batch_size=10,

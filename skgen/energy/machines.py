@@ -44,6 +44,9 @@ class BernoulliMachine:
         Visible biases of the base model.
     """
 
+    #: the samplers of :mod:`skgen.energy.samplers` that suit these visible units
+    samplers = ("gibbs", "tempering")
+
     def __init__(self, W, b, c, base_b):
         self.W, self.b, self.c, self.base_b = W, b, c, base_b
 
@@ -134,6 +137,8 @@ class GaussianMachine(BernoulliMachine):
     base_mean, base_log_sigma2 : Tensor of shape (n_visible,)
         The base model: independent Gaussians (the data's means and log variances).
     """
+
+    samplers = ("gibbs", "tempering", "gibbs_langevin")
 
     def __init__(self, W, b, c, log_sigma2, base_mean, base_log_sigma2, learn_variance=False, min_log_sigma2=None):
         super().__init__(W, b, c, base_mean)

@@ -12,13 +12,13 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
 from skgen._core.estimator import DensityMixin
-from skgen._core.params import Boolean, Integer, Options, check_param
+from skgen._core.params import Boolean, Integer, Options, Real, check_param
 from skgen._core.tensors import float32_tensor, resolve_device, seed_from, to_numpy, to_tensor, torch_generator
 from skgen._core.threads import fit_threads
 from skgen._core.validation import check_unit_interval, fit_context, inside_validated_fit
 from skgen.energy import partition as _partition
 from skgen.energy.machines import BernoulliMachine
-from skgen.energy.samplers import ParallelTempering, gibbs_sweep
+from skgen.energy.samplers import GibbsLangevin, ParallelTempering, gibbs_sweep
 from skgen.energy.template import SAMPLERS, EnergyEstimator
 from skgen.energy.trainers import ContrastiveDivergence
 
@@ -149,6 +149,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         n_chains=None,
         sampler="gibbs",
         n_temperatures=10,
+        chain_start="data",
         centered=False,
         lr=0.1,
         max_epochs=10,
@@ -314,10 +315,14 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         """
         check_is_fitted(self)
         offsets = (self.visible_offset_, self.hidden_offset_) if self._is_centered() else None
+        machine = self._make_machine(data.device, training=True)
+        self._check_sampler(self.sampler, machine)
         trainer = ContrastiveDivergence(
-            self._make_machine(data.device, training=True), min(self.batch_size, len(data)), generator,
+            machine, min(self.batch_size, len(data)), generator,
             cd_steps=self.cd_steps, persistent=self.persistent, n_chains=self.n_chains or self.batch_size,
-            tempering=self.sampler == "tempering", n_temperatures=self.n_temperatures, offsets=offsets)
+            tempering=self.sampler == "tempering", n_temperatures=self.n_temperatures, offsets=offsets,
+            chain_start=self.chain_start,
+            langevin_step=self.step_size if self.sampler == "gibbs_langevin" else None)
         trainer.start_chains(data, getattr(self, "_chain_state", None))
         return trainer
 
@@ -540,7 +545,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         return self.sample(start=V, n_steps=1, random_state=random_state)
 
     def sample(self, n_samples=1, *, start="noise", sampler="gibbs", n_steps=1000, n_temperatures=None,
-               return_probabilities=False, clamp=None, random_state=None):
+               step_size=None, return_probabilities=False, clamp=None, random_state=None):
         """Draw visibles from the model by Markov chain Monte Carlo.
 
         Each chain starts at ``start`` and runs ``n_steps`` steps of ``sampler``; the last
@@ -563,12 +568,17 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
             ``"noise"``: uniformly random visibles (for Gaussian visibles, draws from the
             data's Gaussian); ``"chains"``: the persistent chains :attr:`chains_`, cycled to
             ``n_samples``; an array: those rows, e.g. data.
-        sampler : {"gibbs", "tempering"}, default="gibbs"
-            Block Gibbs sampling, or parallel tempering (the same as the training option).
+        sampler : {"gibbs", "tempering", "gibbs_langevin"}, default="gibbs"
+            Block Gibbs sampling, parallel tempering (the same as the training option), or,
+            for Gaussian visibles only, Metropolis-adjusted Gibbs-Langevin steps (Liao et
+            al. 2022), which leave the model's distribution invariant.
         n_steps : int, default=1000
             Steps per chain (Gibbs sweeps; for tempering, sweeps at every temperature).
         n_temperatures : int, default=None
             Temperatures of tempering; ``None`` takes the estimator's ``n_temperatures``.
+        step_size : float in (0, 1], default=None
+            Step of ``"gibbs_langevin"``: the fraction of the way to ``E[v | h]`` that a
+            step goes; ``None`` takes the estimator's ``step_size``.
         return_probabilities : bool, default=False
             Return the mean-field visibles ``E[v | h]`` of the last step instead of the
             drawn states: smoother images, not samples.
@@ -590,6 +600,12 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         check_param("n_temperatures", n_temperatures, None, Integer(2), owner=owner)
         check_param("return_probabilities", return_probabilities, Boolean(), owner=owner)
         machine = self._machine(self._inference_device())
+        self._check_sampler(sampler, machine)
+        if sampler == "gibbs_langevin":
+            step_size = check_param("step_size", self.step_size if step_size is None else step_size,
+                                    Real(0, 1, closed="right"), owner=owner)
+            if clamp is not None:
+                raise ValueError("clamp is not available with sampler='gibbs_langevin': use 'gibbs' or 'tempering'.")
         generator = torch_generator(random_state, machine.W.device)
         v = self._start_states(start, n_samples, machine, generator)
         clamp = self._clamp(clamp, len(v), machine.W.device)
@@ -599,6 +615,10 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
             if sampler == "gibbs":
                 for _ in range(n_steps):
                     v, mean = gibbs_sweep(machine, v, generator, clamp=clamp)
+            elif sampler == "gibbs_langevin":
+                langevin = GibbsLangevin(machine, v, step_size, generator)
+                for _ in range(n_steps):
+                    v, mean = langevin.step()
             else:
                 n_temperatures = self.n_temperatures if n_temperatures is None else n_temperatures
                 tempering = ParallelTempering(machine, v.repeat(n_temperatures, 1), n_temperatures, generator)
@@ -606,6 +626,13 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
                 for _ in range(n_steps):
                     v, mean = tempering.step(clamp)
         return to_numpy(mean if return_probabilities else v)
+
+    def _check_sampler(self, sampler, machine):
+        """Raise ``ValueError`` unless ``sampler`` suits the visible units of ``machine``."""
+        if sampler not in machine.samplers:
+            raise ValueError(f"{type(self).__name__}: sampler={sampler!r} does not suit its visible units; "
+                             f"they take {', '.join(map(repr, machine.samplers))} ('gibbs_langevin' needs Gaussian "
+                             "visibles, as in GaussianBernoulliRBM).")
 
     def _start_states(self, start, n_samples, machine, generator):
         if isinstance(start, str):

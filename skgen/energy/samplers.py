@@ -3,11 +3,15 @@
 - :func:`gibbs_sweep`: one block Gibbs step ``v -> h -> v`` at an inverse temperature;
 - :class:`ParallelTempering`: chains at the inverse temperatures of :func:`tempering_ladder`,
   from the machine (``beta = 1``) to its base model (``beta = 0``), with swaps between
-  neighbours (Desjardins et al. 2010).
+  neighbours (Desjardins et al. 2010);
+- :class:`GibbsLangevin`: for Gaussian visibles, Metropolis-adjusted Langevin moves of the
+  visibles and Gibbs draws of the hiddens (Liao et al. 2022).
 
 They read a machine only through its methods (``mean_hiddens``, ``mean_visibles``,
 ``sample_visibles``, ``hidden_field``, ``log_unnormalized``), so they serve every unit type.
 """
+
+import math
 
 import torch
 
@@ -102,3 +106,66 @@ class ParallelTempering:
     def acceptance_rate(self):
         """Fraction of proposed swaps accepted so far."""
         return self.swaps_accepted / max(self.swaps_proposed, 1)
+
+
+class GibbsLangevin:
+    """Gibbs-Langevin sampling of Gaussian visibles (Liao, Kornblith, Ren, Fleet & Hinton 2022).
+
+    The chains' state is ``(v, h)``. A step moves the visibles by a Langevin step on the
+    energy ``E(v, h)``, preconditioned by the visible variances,
+    ``v' = v + step_size (E[v | h] - v) + sqrt(2 step_size) sigma xi``, draws the hiddens
+    ``h' ~ P(h | v')`` by Gibbs sampling, and accepts the pair with the Metropolis-Hastings
+    probability ``min(1, p(v') q(v | v', h') / (p(v) q(v' | v, h)))``, where ``P(h | v)``
+    cancels into the free energy. The chain therefore leaves the model's distribution
+    invariant for every ``step_size`` in (0, 1]; small steps are accepted more often, large
+    ones move further.
+
+    Parameters
+    ----------
+    machine : GaussianMachine
+    v : Tensor of shape (n_chains, n_visible)
+        The chains' visible states.
+    step_size : float
+        In (0, 1]: the fraction of the way to ``E[v | h]`` that a step goes.
+    generator : torch.Generator
+    """
+
+    def __init__(self, machine, v, step_size, generator):
+        self.machine, self.step_size, self.generator = machine, step_size, generator
+        self.sigma = torch.exp(machine.log_sigma2 / 2)
+        field = machine.hidden_field(v)
+        self.v, self.log_p = v, machine.log_unnormalized(v, field=field)
+        self.h = bernoulli(torch.sigmoid(field), generator)
+        self.mean = machine.mean_visibles(self.h)
+        self.accepted = 0
+        self.proposed = 0
+
+    def step(self):
+        """One Metropolis-adjusted step of every chain; returns the visibles and ``E[v | h]``."""
+        machine, generator, s = self.machine, self.generator, self.step_size
+        noise = torch.randn(self.v.shape, generator=generator, device=self.v.device, dtype=self.v.dtype)
+        proposal = self.v + s * (self.mean - self.v) + math.sqrt(2 * s) * self.sigma * noise
+        field = machine.hidden_field(proposal)
+        h = bernoulli(torch.sigmoid(field), generator)
+        mean = machine.mean_visibles(h)
+        log_p = machine.log_unnormalized(proposal, field=field)
+        log_ratio = (log_p - self.log_p + self._log_proposal(self.v, proposal, mean)
+                     - self._log_proposal(proposal, self.v, self.mean))
+        accept = torch.rand(len(log_ratio), generator=generator, device=log_ratio.device).log() < log_ratio
+        self.accepted += int(accept.sum())
+        self.proposed += len(accept)
+        rows = accept.unsqueeze(1)
+        self.v, self.h, self.mean = (torch.where(rows, new, old) for new, old in
+                                     ((proposal, self.v), (h, self.h), (mean, self.mean)))
+        self.log_p = torch.where(accept, log_p, self.log_p)
+        return self.v, self.mean
+
+    def _log_proposal(self, target, origin, origin_mean):
+        """``log q(target | origin)`` up to a constant: the Gaussian of a Langevin step from ``origin``."""
+        drift = origin + self.step_size * (origin_mean - origin)
+        return -(((target - drift) / self.sigma) ** 2).sum(1) / (4 * self.step_size)
+
+    @property
+    def acceptance_rate(self):
+        """Fraction of proposed moves accepted so far."""
+        return self.accepted / max(self.proposed, 1)

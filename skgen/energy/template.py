@@ -50,7 +50,7 @@ from skgen._core.validation import check_finite, user_stacklevel
 MONITOR_ROWS = 1000
 #: a reconstruction error this many times its lowest, after it fell, warns that training diverges
 RISE_WARNING = 1.5
-SAMPLERS = ("gibbs", "tempering")
+SAMPLERS = ("gibbs", "tempering", "gibbs_langevin")
 #: where a subclass's docstring takes the documentation of its training parameters
 DOC_MARKER = "    %(training_parameters)s\n"
 
@@ -62,9 +62,13 @@ TRAINING_PARAMETERS = {
                    "to update instead of restarting at the data. Implied by ``sampler=\"tempering\"``."),
     "n_chains": ([None, Integer(1)], "int", "Number of persistent chains (per temperature); ``None`` takes "
                  "``batch_size``. Ignored by CD-k, whose chains are the batch."),
-    "sampler": ([Options(*SAMPLERS)], "{\"gibbs\", \"tempering\"}", "Negative phase: block Gibbs sampling, or "
-                "parallel tempering (Desjardins et al. 2010) over ``n_temperatures`` inverse temperatures between the "
-                "model and its base-rate model, swapping neighbours after each sweep."),
+    "sampler": ([Options(*SAMPLERS)], "{\"gibbs\", \"tempering\", \"gibbs_langevin\"}", "Negative phase: block Gibbs "
+                "sampling; parallel tempering (Desjardins et al. 2010) over ``n_temperatures`` inverse temperatures "
+                "between the model and its base-rate model, swapping neighbours after each sweep; or, for Gaussian "
+                "visibles, Gibbs-Langevin steps of size ``step_size`` (Liao et al. 2022)."),
+    "chain_start": ([Options("data", "noise")], "{\"data\", \"noise\"}", "Where the negative chains start: at the "
+                    "minibatch's rows (CD-k) or at noise, as for ``sample(start=\"noise\")`` (Liao et al. 2022); "
+                    "persistent chains start there once, at the beginning of training."),
     "n_temperatures": ([Integer(2)], "int", "Temperatures of parallel tempering (the model's included)."),
     "centered": ([Boolean()], "bool", "Centre visibles and hiddens on moving averages of their data means "
                  "(Melchior, Fischer & Wiskott 2016). The model is the same; the gradient is better conditioned."),

@@ -21,7 +21,7 @@ import torch
 
 from skgen._core.precision import autocast_product
 from skgen._core.tensors import bernoulli
-from skgen.energy.samplers import ParallelTempering
+from skgen.energy.samplers import GibbsLangevin, ParallelTempering
 
 #: rate of the moving averages that track the centering offsets (Melchior et al. 2016)
 CENTERING_RATE = 0.01
@@ -60,13 +60,20 @@ class ContrastiveDivergence:
     n_temperatures : int, default=10
     offsets : pair of arrays or tensors (mu, lambda), default=None
         Centering offsets of the visibles and hiddens; ``None`` trains uncentred.
+    chain_start : {"data", "noise"}, default="data"
+        Where the negative chains start: at the minibatch (CD-k) or at the machine's noise
+        (Liao et al. 2022); persistent chains start there once.
+    langevin_step : float, default=None
+        The step size of Gibbs-Langevin negative chains (:class:`skgen.energy.samplers.GibbsLangevin`,
+        Gaussian visibles); ``None`` runs Gibbs sweeps.
     """
 
     def __init__(self, machine, batch_size, generator, *, cd_steps=1, persistent=False, n_chains=None,
-                 tempering=False, n_temperatures=10, offsets=None):
+                 tempering=False, n_temperatures=10, offsets=None, chain_start="data", langevin_step=None):
         self.machine, self.generator = machine, generator
         self.cd_steps = cd_steps
         self.tempering = tempering
+        self.chain_start, self.langevin_step = chain_start, langevin_step
         self.persistent = persistent or tempering
         self.n_chains = (n_chains or batch_size) if self.persistent else batch_size
         self.n_temperatures = n_temperatures
@@ -99,8 +106,13 @@ class ContrastiveDivergence:
         if state is not None and state.shape[0] == n_rows:
             self.chains = torch.as_tensor(state, device=data.device).clone()
         else:
-            visibles = data[torch.arange(n_rows, device=data.device) % len(data)].clone()
-            self.chains = visibles if self.tempering else bernoulli(self.machine.mean_hiddens(visibles), self.generator)
+            if self.chain_start == "noise":
+                visibles = self.machine.noise(n_rows, self.generator)
+            else:
+                visibles = data[torch.arange(n_rows, device=data.device) % len(data)].clone()
+            # the chains hold visible states where the sampler moves them, hidden states for Gibbs sweeps
+            holds_visibles = self.tempering or self.langevin_step is not None
+            self.chains = visibles if holds_visibles else bernoulli(self.machine.mean_hiddens(visibles), self.generator)
         if self.tempering:
             self.sampler = ParallelTempering(self.machine, self.chains, self.n_temperatures, self.generator)
 
@@ -123,7 +135,7 @@ class ContrastiveDivergence:
         vk = self._negatives(v0, h0)
         machine.hidden_input(vk, out=inputs[:m])
         autocast_product(torch.addmm, machine.c, inputs[:m], machine.W.T, out=hiddens[:m]).sigmoid_()
-        if self.persistent and not self.tempering:
+        if self.persistent and not self.tempering and self.langevin_step is None:
             bernoulli(hiddens[:m], self.generator, out=self.chains)
         self.last_negatives = vk
         weights[:m].fill_(1.0 / m)
@@ -138,23 +150,47 @@ class ContrastiveDivergence:
             W.grad.sub_(torch.outer(self.lam, b.grad)).sub_(torch.outer(c.grad, self.mu))
 
     def _negatives(self, v0, h0):
-        """The negative phase's visible states: CD-k from the data, PCD-k from the chains, or tempering."""
+        """The negative phase's visible states: CD-k from the data or noise, PCD-k from the chains, tempering,
+        or Gibbs-Langevin steps."""
         machine, generator = self.machine, self.generator
         if self.tempering:
             for _ in range(self.cd_steps):
                 v, _ = self.sampler.step()
             self.chains = self.sampler.chains
             return v
+        if self.langevin_step is not None:
+            return self._langevin_negatives(v0)
         m = len(self.chains) if self.persistent else len(v0)
         h, v_mean, v = self.h[:m], self.v_mean[:m], self.negatives[:m]
         if self.persistent:
             h.copy_(self.chains)
+        elif self.chain_start == "noise":
+            bernoulli(machine.mean_hiddens(machine.noise(m, generator)), generator, out=h)
         else:
             bernoulli(h0, generator, out=h)
         for step in range(self.cd_steps):
             if step:
                 bernoulli(machine.mean_hiddens(v, out=self.h_mean[:m]), generator, out=h)
             machine.sample_visibles(machine.mean_visibles(h, out=v_mean), h, generator, out=v)
+        return v
+
+    def _langevin_negatives(self, v0):
+        """``cd_steps`` Gibbs-Langevin steps from the persistent chains, the data or noise.
+
+        The sampler is made anew at each update, as its cached energies belong to the
+        parameters of the last one.
+        """
+        if self.persistent:
+            start = self.chains
+        elif self.chain_start == "noise":
+            start = self.machine.noise(len(v0), self.generator)
+        else:
+            start = v0
+        sampler = GibbsLangevin(self.machine, start, self.langevin_step, self.generator)
+        for _ in range(self.cd_steps):
+            v, _ = sampler.step()
+        if self.persistent:
+            self.chains = v
         return v
 
     def after_step(self, v0):
