@@ -74,3 +74,47 @@ def save_image_grid(images, image_shape, path, n_cols=None, *, title=None):
     ax.figure.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(ax.figure)
     return path
+
+
+def plot_sampling_convergence(table, *, axes=None, title=None):
+    """Draw the FID and the rarest class's share against the sweeps of each sampler.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The result of :func:`skgen.metrics.sampling_convergence` (columns ``sampler``,
+        ``n_steps``, ``fid`` and ``min_class_pct``).
+    axes : pair of matplotlib.axes.Axes, default=None
+        Where to draw the FID and the share; a new figure of two panels if None.
+    title : str, default=None
+        The figure's title.
+
+    Returns
+    -------
+    axes : ndarray of two matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skgen.plotting import plot_sampling_convergence
+    >>> table = pd.DataFrame({"sampler": ["gibbs", "gibbs"], "n_steps": [10, 100], "fid": [80.0, 60.0],
+    ...                       "min_class_pct": [2.0, 6.0]})
+    >>> plot_sampling_convergence(table).shape
+    (2,)
+    """
+    plt = _pyplot()
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for sampler, rows in table.groupby("sampler", sort=False):
+        rows = rows.sort_values("n_steps")
+        axes[0].plot(rows["n_steps"], rows["fid"], marker="o", label=sampler)
+        axes[1].plot(rows["n_steps"], rows["min_class_pct"], marker="o", label=sampler)
+    for ax, label in zip(axes, ("FID (lower is better)", "rarest class (% of samples)")):
+        ax.set_xscale("log")
+        ax.set_xlabel("sweeps from the start")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[1].legend(title="sampler")
+    if title:
+        axes[0].figure.suptitle(title)
+    return np.asarray(axes)

@@ -12,6 +12,8 @@ Inception FIDs.
   :func:`precision_recall`.
 - On images: :func:`extract_features`, :func:`fid_score`, :func:`fid_confidence_interval`,
   :func:`kid_score`, :func:`precision_recall_score`.
+- On a sampler: :func:`sampling_convergence`, the FID and class shares of chains from
+  noise against the number of sweeps, which shows where they reach the model's equilibrium.
 - On MNIST samples: :func:`predict_digits` and :func:`digit_shares`, the digit and the share of each digit as the shipped
   network classifies them.
 - On labelled images: :class:`SampleJudge`, which says which class each generated
@@ -23,6 +25,7 @@ An ``extractor`` is ``"mnist"`` (the shipped network), a ``torch.nn.Module``, a 
 scikit-learn transformer, a callable, or None for the raw pixels.
 """
 
+from skgen.metrics._convergence import sampling_convergence
 from skgen.metrics._digits import digit_shares, predict_digits
 from skgen.metrics._extractor import MNISTFeatureNet, load_mnist_extractor
 from skgen.metrics._features import extract_features
@@ -72,4 +75,5 @@ __all__ = [
     "precision_recall",
     "precision_recall_score",
     "sample_from",
+    "sampling_convergence",
 ]

@@ -1,0 +1,107 @@
+"""Which training gives an RBM whose own samples, from noise at equilibrium, look like MNIST?
+
+Trains study 3's 500-hidden RBM on its 60,000 training images (binarized at 127; the same
+shuffle as ``skgen study generative --profile full``) by one of :data:`RECIPES`, one epoch
+at a time, keeping the model after each epoch in ``--checkpoint`` so that an interrupted
+run continues with ``--resume``. The learning rate decays linearly to zero over
+``--epochs``, set before each epoch (the schedule of ``LinearLR`` stepped per epoch).
+
+Then it scores the model's own samples: chains started from noise, run by Gibbs sampling
+and by parallel tempering for 10 to ``--max-steps`` sweeps
+(:func:`skgen.metrics.sampling_convergence`), against study 3's 10,000 test images: FID in
+skgen's MNIST features and the shares of the rarest and commonest digit. The table goes to
+``--table`` (CSV) and its curves to ``--figure``.
+
+    python benchmarks/bench_equilibrium.py --recipe tempering --epochs 10 \\
+        --checkpoint benchmarks/checkpoints/equilibrium-tempering.joblib --table /tmp/eq.csv
+
+One torch thread by default, so that recipes can train side by side.
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import joblib
+import pandas as pd
+import torch
+
+from skgen import RBM
+from skgen.metrics import sampling_convergence
+from skgen.plotting import plot_sampling_convergence
+
+from _output import report
+from bench_study3_sampling import study_data
+
+#: what every recipe shares: study 3's RBM (500 hidden, batch 100, momentum 0.5, weight decay 1e-4)
+SHARED = {"n_components": 500, "batch_size": 100, "optimizer__momentum": 0.5, "optimizer__weight_decay": 1e-4}
+
+#: training recipes: study 3's PCD, and the options that may keep the model at its equilibrium
+RECIPES = {
+    "pcd": {"persistent": True, "n_chains": 2000, "lr": 0.02},
+    "tempering": {"sampler": "tempering", "n_chains": 100, "n_temperatures": 30, "lr": 0.02},
+}
+
+#: how the model is sampled from noise for the table (n_steps are added per row)
+SAMPLERS = {"gibbs": {}, "tempering": {"n_temperatures": 30}}
+
+
+def train(recipe, epochs, seed, checkpoint, resume):
+    """The RBM of ``recipe`` after ``epochs`` epochs, continued from ``checkpoint`` with ``resume``."""
+    X_train, _ = study_data()
+    lr = RECIPES[recipe]["lr"]
+    if resume and Path(checkpoint).exists():
+        rbm = joblib.load(checkpoint)
+        print(f"resumed after epoch {len(rbm.history_)}", flush=True)
+    else:
+        rbm = RBM(**SHARED, **RECIPES[recipe], random_state=seed)
+    while not hasattr(rbm, "history_") or len(rbm.history_) < epochs:
+        done = len(getattr(rbm, "history_", []))
+        rbm.set_params(lr=lr * (1 - done / epochs))
+        began = time.perf_counter()
+        rbm.partial_fit(X_train)
+        print(f"epoch {done + 1}: {time.perf_counter() - began:.0f} s, "
+              f"reconstruction error {rbm.history_[-1]['reconstruction_error']:.4f}", flush=True)
+        if checkpoint:
+            joblib.dump(rbm, checkpoint)
+    return rbm
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", choices=sorted(RECIPES), required=True)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--checkpoint", help="keep the model here after each epoch (joblib)")
+    parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    parser.add_argument("--n-samples", type=int, default=2000)
+    parser.add_argument("--max-steps", type=int, default=10000)
+    parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS), choices=list(SAMPLERS))
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--table", help="write the convergence table here (CSV)")
+    parser.add_argument("--figure", help="draw the convergence curves here (PNG)")
+    parser.add_argument("--out", help="also write the JSON result here")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    began = time.perf_counter()
+    rbm = train(args.recipe, args.epochs, args.seed, args.checkpoint, args.resume)
+    train_s = time.perf_counter() - began
+    _, X_test = study_data()
+    n_steps = [n for n in (10, 100, 1000, 10000, 100000) if n <= args.max_steps]
+    tables = [sampling_convergence(rbm, X_test, n_steps=n_steps, samplers=[sampler], n_samples=args.n_samples,
+                                   sample_params=SAMPLERS[sampler], random_state=args.seed)
+              for sampler in args.samplers]
+    table = pd.concat(tables, ignore_index=True)
+    print(table.to_string(), flush=True)
+    if args.table:
+        table.to_csv(args.table, index=False)
+    if args.figure:
+        axes = plot_sampling_convergence(table, title=f"RBM 500, {args.recipe}")
+        axes[0].figure.savefig(args.figure, dpi=100, bbox_inches="tight")
+    report({"recipe": args.recipe, "epochs": args.epochs, "seed": args.seed, "train_s_this_run": round(train_s),
+            "n_samples": args.n_samples, "table": json.loads(table.round(2).to_json(orient="records"))}, args.out)
+
+
+if __name__ == "__main__":
+    main()
