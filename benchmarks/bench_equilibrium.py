@@ -21,9 +21,7 @@ One torch thread by default, so that recipes can train side by side.
 import argparse
 import json
 import time
-from pathlib import Path
 
-import joblib
 import pandas as pd
 import torch
 
@@ -31,6 +29,7 @@ from skgen import RBM
 from skgen.metrics import sampling_convergence
 from skgen.plotting import plot_sampling_convergence
 
+from _checkpoint import train_in_epochs
 from _output import report
 from bench_study3_sampling import study_data
 
@@ -50,22 +49,8 @@ SAMPLERS = {"gibbs": {}, "tempering": {"n_temperatures": 30}}
 def train(recipe, epochs, seed, checkpoint, resume):
     """The RBM of ``recipe`` after ``epochs`` epochs, continued from ``checkpoint`` with ``resume``."""
     X_train, _ = study_data()
-    lr = RECIPES[recipe]["lr"]
-    if resume and Path(checkpoint).exists():
-        rbm = joblib.load(checkpoint)
-        print(f"resumed after epoch {len(rbm.history_)}", flush=True)
-    else:
-        rbm = RBM(**SHARED, **RECIPES[recipe], random_state=seed)
-    while not hasattr(rbm, "history_") or len(rbm.history_) < epochs:
-        done = len(getattr(rbm, "history_", []))
-        rbm.set_params(lr=lr * (1 - done / epochs))
-        began = time.perf_counter()
-        rbm.partial_fit(X_train)
-        print(f"epoch {done + 1}: {time.perf_counter() - began:.0f} s, "
-              f"reconstruction error {rbm.history_[-1]['reconstruction_error']:.4f}", flush=True)
-        if checkpoint:
-            joblib.dump(rbm, checkpoint)
-    return rbm
+    return train_in_epochs(lambda: RBM(**SHARED, **RECIPES[recipe], random_state=seed), X_train, epochs,
+                           RECIPES[recipe]["lr"], checkpoint, resume)
 
 
 def main():
