@@ -5,20 +5,29 @@
 dask cluster with ``--scheduler``.
 Errors a user can act on (missing data without a network, a bad option, an --out that
 cannot be written or that another run is writing) end with exit status 2 and one line,
-no traceback; options and ``--out`` are checked before any work starts. Ctrl-C (SIGINT)
-and SIGTERM end a run with one line and exit status 130 or 143.
+no traceback; options, ``--scheduler``'s form and ``--out`` are checked before any work
+starts. Ctrl-C (SIGINT) and SIGTERM end a run with one line and exit status 130 or 143.
 
-A run locks ``--out`` (creating it, as ``mkdir -p`` does, under the umask) and writes into
-a hidden staging folder inside it; its files are moved into ``--out`` only when it
-succeeds, so a failed or interrupted run leaves no half-written file and removes the
-folders it created. If that move fails, the finished files stay in the staging folder,
-which the error names.
+A run locks ``--out`` (creating it, as ``mkdir -p`` does, under the umask). The demo writes
+into a hidden staging folder inside it, whose files are moved into ``--out`` only when it
+succeeds, so a failed or interrupted demo leaves no half-written file and removes the
+folders it created; if that move fails, the finished files stay in the staging folder,
+which the error names. A study keeps each finished unit of work (a fitted model's rows, a
+point of a curve) in ``--out``/partial-NAME/ as soon as it finishes, and writes its
+figures, tables and report (each file whole) only when every unit has finished, then
+removes that folder. A failed, interrupted or killed study leaves its finished units
+there, and the line it ends with gives the command that continues it: the same command
+with ``--resume``, which trains only what is missing. ``--resume`` with nothing to resume
+or with other settings, and a run without it into an ``--out`` that holds finished units,
+are refused before any work.
 """
 
 import argparse
 import fcntl
 import importlib
+import json
 import os
+import shlex
 import shutil
 import signal
 import sys
@@ -26,6 +35,7 @@ import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from skgen import __version__
 
@@ -38,7 +48,9 @@ LOCK_NAME = ".skgen-lock"
 #: numpy's seeds, which every --random-state reaches
 MAX_RANDOM_STATE = 2**32 - 1
 #: how long --scheduler may take to answer before the run is refused
-SCHEDULER_TIMEOUT_S = 30
+SCHEDULER_TIMEOUT_S = 10
+#: the protocols of dask's communications, which a --scheduler address names first
+SCHEDULER_PROTOCOLS = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
 
 STUDIES = {
     "alphadigits": ("skgen.studies.alphadigits", "run_alphadigits_study"),
@@ -70,15 +82,19 @@ def build_parser():
     _add_scheduler(study)
     study.add_argument("--random-state", type=int, default=0, help=f"seed, in [0, {MAX_RANDOM_STATE}] (default: 0)")
     study.add_argument("--models", nargs="+", default=None, metavar="MODEL",
-                       help="study generative only: the models to run (default: RBM DBN BetaVAE GAN); the "
-                            "other models' rows are kept from an earlier run of the same profile in --out")
+                       help="study generative only: the models to run, each once (default: RBM DBN BetaVAE GAN); "
+                            "the other models' rows are kept from an earlier run of the same profile in --out")
+    study.add_argument("--resume", action="store_true",
+                       help="continue the interrupted run in --out, with the same options: its finished units "
+                            "(kept in --out/partial-NAME/) are not trained again")
     return parser
 
 
 def _add_scheduler(command):
     command.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                         help="run the independent fits on this dask cluster (e.g. tcp://host:8786), "
-                              "through joblib's dask backend; its workers must see --out")
+                         help="run the independent fits on this dask cluster, through joblib's dask backend: "
+                              "its scheduler's address (tcp://host:8786, tls://host:8786) or the scheduler file "
+                              "it wrote (dask scheduler --scheduler-file PATH); its workers must see --out")
 
 
 def _check_device(device):
@@ -108,6 +124,22 @@ def _check_study_options(args):
     if args.n_jobs == 0:
         raise ValueError("--n-jobs must be a positive number of jobs, or negative to count back from all cores; got 0.")
     _check_device(args.device)
+
+
+def _check_partial_run(args, out):
+    """Refuse ``--resume`` with nothing to resume or with other settings, and a fresh run over
+    finished units; where ``--models`` keeps an earlier run's rows, that run must be whole."""
+    from skgen.studies._partial import check_fresh, check_resume
+
+    module = importlib.import_module(STUDIES[args.name][0])
+    options = {} if args.models is None else {"models": args.models}
+    settings = module.resume_settings(args.profile, device=args.device, random_state=args.random_state, **options)
+    if args.resume:
+        check_resume(out, args.name, settings, option="--resume")
+    else:
+        check_fresh(out, args.name, option="--resume")
+    if args.models is not None and (out / "generative_run.json").exists():
+        module.read_run(out, {"profile": args.profile, "random_state": args.random_state}, name=f"--out {out}")
 
 
 def _check_random_state(random_state):
@@ -193,6 +225,21 @@ class _PublishError(OSError):
 
 
 @contextmanager
+def _locked(out):
+    """Hold ``out``, created if needed, for this run; on the way out the lock goes, and so do
+    the folders made for the run if nothing is left in them."""
+    created = _make_folders(out)
+    try:
+        descriptor = _lock(out)
+        try:
+            yield out
+        finally:
+            _unlock(out, descriptor)
+    finally:
+        _remove_if_empty(created)
+
+
+@contextmanager
 def _run_folder(out):
     """Yield a staging folder inside ``out``, created if needed and locked for this run.
 
@@ -200,22 +247,15 @@ def _run_folder(out):
     the staging folder and the folders made for the run. After a :class:`_PublishError`, the
     staging folder stays with the finished files in it.
     """
-    created = _make_folders(out)
-    try:
-        descriptor = _lock(out)
+    with _locked(out):
+        staging = Path(tempfile.mkdtemp(prefix=".skgen-partial-", dir=out))
         try:
-            staging = Path(tempfile.mkdtemp(prefix=".skgen-partial-", dir=out))
-            try:
-                yield staging
-            except _PublishError:
-                raise
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-        finally:
-            _unlock(out, descriptor)
-    finally:
-        _remove_if_empty(created)
+            yield staging
+        except _PublishError:
+            raise
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
 
 
 def _publish(staging, out):
@@ -268,16 +308,56 @@ def _stop_on_signals():
             signal.signal(signum, handler)
 
 
-def _connect(address):
-    """A dask client of the scheduler at ``address``, connected before any work (ValueError if it cannot be)."""
+def _scheduler(value):
+    """How to reach the dask scheduler ``--scheduler`` names: ``{"address": ...}`` or ``{"scheduler_file": ...}``.
+
+    Its form is checked without connecting: dask takes a malformed address for a local
+    cluster's or fails only after a minute, and then again while exiting.
+    """
+    expected = "a dask scheduler's address (tcp://host:8786, tls://host:8786) or the scheduler file it wrote"
+    if not value.strip():
+        raise ValueError(f"--scheduler must be {expected}; got an empty string.")
+    protocol, separator, _ = value.partition("://")
+    if separator:
+        if protocol.lower() in ("http", "https"):
+            raise ValueError(f"--scheduler {value}: an http address is a dask dashboard's, not its scheduler's; give "
+                             "the scheduler's, tcp://host:8786 (port 8786 unless it chose another).")
+        if protocol not in SCHEDULER_PROTOCOLS:
+            raise ValueError(f"--scheduler {value}: {protocol!r} is not a protocol of dask's "
+                             f"({', '.join(SCHEDULER_PROTOCOLS)}); give {expected}.")
+        if protocol not in ("inproc", "ucx"):
+            parts = urlsplit(value)
+            try:
+                parts.port
+            except ValueError:
+                raise ValueError(f"--scheduler {value}: the port must be a number in [1, 65535].") from None
+            if not parts.hostname:
+                raise ValueError(f"--scheduler {value}: no host; give {expected}.")
+        return {"address": value}
+    path = Path(value)
+    if not path.is_file():
+        raise ValueError(f"--scheduler {value}: neither an address with its protocol (tcp://{value}, say) nor an "
+                         f"existing scheduler file; give {expected}.")
+    try:
+        address = json.loads(path.read_text()).get("address")
+    except (OSError, ValueError, AttributeError):
+        address = None
+    if not isinstance(address, str):
+        raise ValueError(f"--scheduler {value}: not a dask scheduler file (JSON naming the scheduler's address).")
+    return {"scheduler_file": str(path)}
+
+
+def _connect(scheduler):
+    """A dask client of ``scheduler`` (see :func:`_scheduler`), connected before any work, or a ValueError."""
     try:
         from distributed import Client
     except ImportError:
         raise ValueError('--scheduler needs dask.distributed: pip install "skgen[dask]".') from None
+    where = scheduler.get("address") or scheduler["scheduler_file"]
     try:
-        return Client(address, timeout=SCHEDULER_TIMEOUT_S, set_as_default=False)
+        return Client(**scheduler, timeout=SCHEDULER_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise ValueError(f"--scheduler {address}: cannot reach the dask scheduler ({exc}).") from None
+        raise ValueError(f"--scheduler {where}: cannot reach the dask scheduler ({exc}).") from None
 
 
 @contextmanager
@@ -292,23 +372,31 @@ def _on_cluster(client):
         yield
 
 
-def _run(args, staging):
-    if args.command == "demo":
-        from skgen.studies.demo import run_demo
+def _run_demo(args, out):
+    from skgen.studies.demo import run_demo
 
-        return run_demo(out=staging, random_state=args.random_state)
+    with _run_folder(out) as staging:
+        table = run_demo(out=staging, random_state=args.random_state)
+        _publish(staging, out)
+    return table
+
+
+def _run_study(args, out):
+    """Run the study into ``out``: it keeps its finished units there, and writes its outputs when they are all done."""
     module, function = STUDIES[args.name]
     run = getattr(importlib.import_module(module), function)
     models = {} if args.models is None else {"models": args.models, "previous": _earlier_run(args)}
-    return run(
-        profile=args.profile,
-        out=staging,
-        data_home=args.data_home,
-        device=args.device,
-        n_jobs=args.n_jobs,
-        random_state=args.random_state,
-        **models,
-    )
+    with _locked(out):
+        return run(
+            profile=args.profile,
+            out=out,
+            data_home=args.data_home,
+            device=args.device,
+            n_jobs=args.n_jobs,
+            random_state=args.random_state,
+            resume=args.resume,
+            **models,
+        )
 
 
 def _earlier_run(args):
@@ -317,15 +405,52 @@ def _earlier_run(args):
     return out if (out / "generative_run.json").exists() else None
 
 
+def _resume_command(args):
+    """The command that continues the study run ``args`` describe."""
+    words = ["skgen", "study", args.name, "--profile", args.profile, "--out", str(_output_folder(args))]
+    for option, value, default in [("--data-home", args.data_home, None), ("--device", args.device, "cpu"),
+                                   ("--n-jobs", args.n_jobs, None), ("--scheduler", args.scheduler, None)]:
+        if value != default:
+            words += [option, str(value)]
+    words += ["--random-state", str(args.random_state)]
+    if args.models is not None:
+        words += ["--models", *args.models]
+    return shlex.join([*words, "--resume"])
+
+
+def _kept_units(args):
+    """Where the study run ``args`` describe keeps its finished units, and how many there are; ``None`` if none."""
+    if args.command != "study":
+        return None
+    from skgen.studies._partial import finished_units, partial_folder
+
+    folder = partial_folder(_output_folder(args), args.name)
+    units = finished_units(folder)
+    return (folder, len(units)) if units else None
+
+
+def _resume_advice(args):
+    """What a stopped or failed study run left, and the command that continues it ("" if it left nothing)."""
+    kept = _kept_units(args)
+    if kept is None:
+        return ""
+    folder, count = kept
+    return (f"{count} finished unit{'s' if count > 1 else ''} of the run {'are' if count > 1 else 'is'} kept in "
+            f"{folder}; continue it with: {_resume_command(args)}")
+
+
 def _output_folder(args):
     if args.out is not None:
         return Path(args.out)
     return Path("skgen-out" if args.command == "demo" else f"skgen-out/{args.name}")
 
 
-def _error(message):
+def _error(message, advice=""):
     # The contract is one line: messages that list several causes are joined into it.
-    print(f"skgen: error: {' '.join(str(message).split())}", file=sys.stderr)
+    message = " ".join(str(message).split())
+    if advice:
+        message = f"{message.rstrip('.')}; {advice}"
+    print(f"skgen: error: {message}", file=sys.stderr)
     return EXIT_ERROR
 
 
@@ -338,15 +463,17 @@ def _checked_run(args):
             _check_study_options(args)
         _check_random_state(args.random_state)
         _check_out(out)
-        client = None if args.scheduler is None else _connect(args.scheduler)
+        if args.command == "study":
+            _check_partial_run(args, out)
+        scheduler = None if args.scheduler is None else _scheduler(args.scheduler)
+        client = None if scheduler is None else _connect(scheduler)
     except ValueError as exc:
         return _error(exc)
     try:
-        with _stop_on_signals(), _on_cluster(client), _run_folder(out) as staging:
-            table = _run(args, staging)
-            _publish(staging, out)
+        with _stop_on_signals(), _on_cluster(client):
+            table = _run_demo(args, out) if args.command == "demo" else _run_study(args, out)
     except (DataFileError, ValueError, OSError) as exc:
-        return _error(exc)
+        return _error(exc, _resume_advice(args))
     print(table.to_string(index=False, na_rep=""))
     report = out / Path(table.attrs["report"]).name
     print(f"\nwrote the report {report} and its figures and table beside it")
@@ -362,13 +489,14 @@ def main(argv=None):
     try:
         return _checked_run(args)
     except KeyboardInterrupt:
-        return _stopped(signal.SIGINT)
+        return _stopped(signal.SIGINT, args)
     except _Stopped as stop:
-        return _stopped(stop.signum)
+        return _stopped(stop.signum, args)
 
 
-def _stopped(signum):
-    print(f"skgen: {STOPPING_SIGNALS[signum]}; nothing was written", file=sys.stderr)
+def _stopped(signum, args):
+    advice = _resume_advice(args)
+    print(f"skgen: {STOPPING_SIGNALS[signum]}; {advice or 'nothing was written'}", file=sys.stderr)
     return 128 + signum
 
 

@@ -91,6 +91,8 @@ def test_bad_device_or_n_jobs_exits_2_before_work(tmp_path, no_work, capsys, opt
     [
         (["study", "generative", "--models", "RBM", "VAE"], ["models", "'VAE'"]),
         (["study", "alphadigits", "--models", "RBM"], ["--models", "generative study only"]),
+        # issue 40, defect 2: both GANs trained, then "too many values to unpack" deleted the run
+        (["study", "generative", "--models", "GAN", "GAN"], ["models", "GAN", "once"]),
     ],
 )
 def test_bad_models_exit_2_before_work(tmp_path, no_work, capsys, args, words):
@@ -114,9 +116,10 @@ def test_models_reach_the_generative_study(tmp_path, monkeypatch, capsys):
     assert seen["models"] == ["DBN", "GAN"] and seen["previous"] is None
     # a second partial run keeps the first run's other rows: the study is told where they are
     (tmp_path / "out").mkdir(exist_ok=True)
-    (tmp_path / "out" / "generative_run.json").write_text("{}")
+    (tmp_path / "out" / "generative_run.json").write_text('{"profile": "quick", "random_state": 0}')
+    (tmp_path / "out" / "generative.csv").write_text("model,sampler,fid\ntraining images (floor),,2.0\nRBM,x,9.0\n")
     assert main(["study", "generative", "--models", "GAN", "--out", str(tmp_path / "out")]) == 0
-    assert seen["previous"] == tmp_path / "out"
+    assert seen["previous"] == tmp_path / "out" and seen["resume"] is False
 
 
 def test_cuda_without_cuda_exits_2_before_work(tmp_path, no_work, capsys):
@@ -325,3 +328,195 @@ def test_unreachable_scheduler_exits_2_before_work(tmp_path, no_work, monkeypatc
     assert main(["study", "pretraining", "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "out")]) == 2
     one_line_error(capsys, "--scheduler tcp://127.0.0.1:9", "cannot reach the dask scheduler")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_models_into_an_out_without_the_earlier_table_exit_2_before_work(tmp_path, no_work, capsys):
+    # issue 40, defect 3: it trained first, then failed on the missing generative.csv and discarded the results
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "generative_run.json").write_text('{"profile": "quick", "random_state": 0}')
+    assert main(["study", "generative", "--models", "GAN", "--out", str(out)]) == 2
+    one_line_error(capsys, f"--out {out}", "no generative.csv")
+    assert main(["study", "generative", "--models", "GAN", "--profile", "full", "--out", str(out)]) == 2
+    one_line_error(capsys, "do not compare")
+    assert sorted(p.name for p in out.iterdir()) == ["generative_run.json"]  # nothing deleted, no lock left
+
+
+@pytest.mark.parametrize(("address", "words"), [
+    ("nonsense", ["--scheduler nonsense", "tcp://host:8786"]),
+    ("", ["--scheduler", "empty"]),
+    ("localhost", ["--scheduler localhost", "tcp://localhost"]),
+    ("scheduler:8786", ["--scheduler scheduler:8786", "tcp://scheduler:8786"]),
+    ("http://127.0.0.1:8787", ["--scheduler http://127.0.0.1:8787", "dashboard", "tcp://host:8786"]),
+    ("ftp://host:8786", ["'ftp'", "tcp"]),
+    ("tcp://", ["no host"]),
+    ("tcp://host:port", ["port"]),
+])
+def test_malformed_scheduler_exits_2_at_once_before_work(tmp_path, no_work, capsys, address, words):
+    # issue 40, defect 4: dask took these for an address, then hung 60 s and printed a Client.__del__ traceback
+    start = time.monotonic()
+    assert main(["study", "pretraining", "--scheduler", address, "--out", str(tmp_path / "out")]) == 2
+    assert time.monotonic() - start < 5
+    one_line_error(capsys, *words)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_malformed_scheduler_ends_the_process_at_once_without_traceback(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "skgen", "study", "pretraining", "--scheduler", "nonsense",
+                             "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2 and time.monotonic() - start < 30
+    assert result.stderr.startswith("skgen: error: --scheduler nonsense") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_scheduler_file_is_read_and_a_bad_one_refused(tmp_path, no_work, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("skgen.__main__.SCHEDULER_TIMEOUT_S", 1)
+    scheduler_file = tmp_path / "scheduler.json"
+    scheduler_file.write_text('{"address": "tcp://127.0.0.1:9"}')
+    assert main(["study", "pretraining", "--scheduler", str(scheduler_file), "--out", str(tmp_path / "out")]) == 2
+    one_line_error(capsys, str(scheduler_file), "cannot reach the dask scheduler")
+    scheduler_file.write_text("not json")
+    assert main(["study", "pretraining", "--scheduler", str(scheduler_file), "--out", str(tmp_path / "out")]) == 2
+    one_line_error(capsys, "not a dask scheduler file")
+    assert sorted(tmp_path.iterdir()) == [scheduler_file]
+
+
+# --- studies that resume (issue 40) ---------------------------------------------------------
+
+#: two points of study 2 that train in a second or two
+TWO_POINTS = {"n_layers": (2,), "n_units": (), "n_train": (300,), "n_train_base": 500, "layer_size": 10,
+              "pretrain_epochs": 1, "max_epochs": 1, "n_test": 100}
+
+
+@pytest.fixture
+def two_point_pretraining(monkeypatch):
+    from skgen.studies import pretraining
+
+    monkeypatch.setitem(pretraining.PROFILES, "quick", {**pretraining.PROFILES["quick"], **TWO_POINTS})
+
+
+def _partial_run(out, study="pretraining", **settings):
+    """``out`` as an interrupted run of ``study`` with one finished unit leaves it."""
+    from skgen.studies import pretraining
+
+    partial = out / f"partial-{study}"
+    partial.mkdir(parents=True)
+    settings = {**pretraining.resume_settings("quick"), **settings}
+    (partial / "settings.json").write_text(__import__("json").dumps(settings))
+    (partial / "2x10-500.joblib").write_bytes(b"a finished unit")
+    return partial
+
+
+def test_resume_with_nothing_to_resume_exits_2_before_work(tmp_path, no_work, capsys):
+    for name in STUDIES:
+        assert main(["study", name, "--resume", "--out", str(tmp_path / "out")]) == 2
+        one_line_error(capsys, "--resume", "no interrupted run", f"run it without --resume")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_resume_with_other_settings_exits_2_before_work_and_keeps_the_units(tmp_path, no_work, capsys):
+    partial = _partial_run(tmp_path / "out")
+    for option, words in [(["--random-state", "1"], ["random_state=0", "random_state=1"]),
+                          (["--profile", "full"], ["profile='quick'", "profile='full'"])]:
+        assert main(["study", "pretraining", "--resume", *option, "--out", str(tmp_path / "out")]) == 2
+        one_line_error(capsys, "--resume", "the interrupted run", *words)
+    assert sorted(p.name for p in partial.iterdir()) == ["2x10-500.joblib", "settings.json"]
+
+
+def test_a_fresh_run_over_finished_units_exits_2_before_work(tmp_path, no_work, capsys):
+    partial = _partial_run(tmp_path / "out")
+    assert main(["study", "pretraining", "--out", str(tmp_path / "out")]) == 2
+    one_line_error(capsys, "1 finished unit", str(partial), "continue it with --resume")
+    assert sorted(p.name for p in partial.iterdir()) == ["2x10-500.joblib", "settings.json"]
+
+
+def _counting_dbn_fits(monkeypatch, during=None):
+    """Count ``DBN.fit`` calls (one per point of study 2); the second calls ``during()`` first."""
+    from skgen import DBN
+
+    calls = []
+    fit = DBN.fit
+
+    def counting_fit(self, *args, **kwargs):
+        calls.append(self)
+        if len(calls) == 2 and during is not None:
+            during()
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(DBN, "fit", counting_fit)
+    return calls
+
+
+def _results(csv):
+    import pandas as pd
+
+    return pd.read_csv(csv).drop(columns=["pretrain_s", "fit_s"])
+
+
+def test_an_interrupted_study_says_how_to_resume_and_resumes_without_refitting(data_home, tmp_path, monkeypatch, capsys,
+                                                                               two_point_pretraining):
+    import shlex
+
+    args = ["study", "pretraining", "--data-home", str(data_home), "--n-jobs", "1"]
+    assert main([*args, "--out", str(tmp_path / "whole")]) == 0
+    assert not (tmp_path / "whole" / "partial-pretraining").exists()
+
+    def ctrl_c():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)  # the signal's handler runs here
+        raise AssertionError("Ctrl-C did not end the run")
+
+    out = tmp_path / "out"
+    fits = _counting_dbn_fits(monkeypatch, during=ctrl_c)
+    capsys.readouterr()
+    assert main([*args, "--out", str(out)]) == 130
+    err = capsys.readouterr().err.splitlines()[-1]
+    partial = out / "partial-pretraining"
+    assert err.startswith(f"skgen: interrupted; 1 finished unit of the run is kept in {partial}; continue it with: ")
+    command = err.split("continue it with: ")[1]
+    assert command == shlex.join(["skgen", "study", "pretraining", "--profile", "quick", "--out", str(out),
+                                  "--data-home", str(data_home), "--n-jobs", "1", "--random-state", "0", "--resume"])
+    assert sorted(p.name for p in partial.iterdir()) == ["2x10-500.joblib", "settings.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["partial-pretraining"]  # no lock, no half-written report
+
+    fits = _counting_dbn_fits(monkeypatch)
+    assert main(shlex.split(command)[1:]) == 0
+    assert len(fits) == 1  # only the interrupted point
+    assert _results(out / "pretraining.csv").equals(_results(tmp_path / "whole" / "pretraining.csv"))
+    assert not partial.exists() and "pretraining.md" in capsys.readouterr().out
+    assert main(shlex.split(command)[1:]) == 2  # finished: nothing left to resume
+    one_line_error(capsys, "no interrupted run")
+
+
+def test_a_killed_study_keeps_its_finished_units_for_resume(data_home, tmp_path, monkeypatch, capsys,
+                                                            two_point_pretraining):
+    out = tmp_path / "out"
+    script = f"""
+import sys, time
+from skgen import DBN
+from skgen.studies import pretraining
+from skgen.__main__ import main
+pretraining.PROFILES["quick"] = {{**pretraining.PROFILES["quick"], **{TWO_POINTS!r}}}
+calls, fit = [], DBN.fit
+def fit_then_hang(self, *args, **kwargs):
+    calls.append(self)
+    if len(calls) == 2:
+        time.sleep(120)
+    return fit(self, *args, **kwargs)
+DBN.fit = fit_then_hang
+sys.exit(main(["study", "pretraining", "--data-home", {str(data_home)!r}, "--n-jobs", "1", "--out", {str(out)!r}]))
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    run = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.DEVNULL, env=env)
+    unit, deadline = out / "partial-pretraining" / "2x10-500.joblib", time.monotonic() + 120
+    while not unit.exists() and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.2)
+    run.kill()  # no handler runs: a crash or the machine going down
+    assert run.wait(timeout=30) == -signal.SIGKILL and unit.exists()
+
+    fits = _counting_dbn_fits(monkeypatch)
+    assert main(["study", "pretraining", "--data-home", str(data_home), "--out", str(out), "--resume"]) == 0
+    assert len(fits) == 1 and (out / "pretraining.csv").exists() and not unit.parent.exists()
