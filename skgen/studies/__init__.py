@@ -5,8 +5,11 @@
 - :func:`run_generative_study`: RBM, DBN, beta-VAE and GAN on binarized MNIST, by FID
   (:func:`merge_generative_runs` combines runs of some of its models).
 
-Each takes ``profile="quick"|"full"``, ``out``, ``data_home``, ``device``, ``n_jobs`` and
-``random_state``; the command line runs them as ``skgen study NAME``.
+Each takes ``profile="quick"|"full"``, ``out``, ``data_home``, ``device``, ``n_jobs``,
+``random_state`` and ``resume``; the command line runs them as ``skgen study NAME``. Each
+keeps every finished unit of work in ``out/partial-NAME/`` as soon as it finishes, and
+``resume=True`` (``--resume``) continues an interrupted run there, training only what is
+missing (see the user guide's "Interrupted runs resume").
 """
 
 import importlib
