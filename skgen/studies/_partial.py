@@ -118,8 +118,13 @@ def load_unit(folder, name):
 
 
 def _finish_unit(folder, name, function, arguments):
-    """Compute one unit of work and keep it as soon as it is done; runs where joblib sends it."""
-    result = function(*arguments)
+    """Compute one unit of work and keep it as soon as it is done; runs where joblib sends it.
+
+    A worker process gets the terminal's Ctrl-C too: there as well it must end the unit,
+    not only the current fit, lest a half-trained model be kept as finished.
+    """
+    with _interrupts_end_the_run():
+        result = function(*arguments)
     save_unit(folder, name, result)
     return result
 
