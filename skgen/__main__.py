@@ -474,6 +474,11 @@ def _checked_run(args):
             table = _run_demo(args, out) if args.command == "demo" else _run_study(args, out)
     except (DataFileError, ValueError, OSError) as exc:
         return _error(exc, _resume_advice(args))
+    except Exception:
+        advice = _resume_advice(args)  # a crash (a bug: its traceback follows) keeps the finished units too
+        if advice:
+            print(f"skgen: the run failed; {advice}", file=sys.stderr)
+        raise
     print(table.to_string(index=False, na_rep=""))
     report = out / Path(table.attrs["report"]).name
     print(f"\nwrote the report {report} and its figures and table beside it")

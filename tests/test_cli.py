@@ -520,3 +520,24 @@ sys.exit(main(["study", "pretraining", "--data-home", {str(data_home)!r}, "--n-j
     fits = _counting_dbn_fits(monkeypatch)
     assert main(["study", "pretraining", "--data-home", str(data_home), "--out", str(out), "--resume"]) == 0
     assert len(fits) == 1 and (out / "pretraining.csv").exists() and not unit.parent.exists()
+
+
+@pytest.mark.parametrize("failure", [ValueError("the DBN diverged"), RuntimeError("a bug")], ids=["error", "crash"])
+def test_a_failed_study_keeps_its_finished_units_and_says_how_to_resume(data_home, tmp_path, monkeypatch, capsys,
+                                                                        two_point_pretraining, failure):
+    def fail():
+        raise failure
+
+    out = tmp_path / "out"
+    _counting_dbn_fits(monkeypatch, during=fail)
+    args = ["study", "pretraining", "--data-home", str(data_home), "--out", str(out)]
+    if isinstance(failure, ValueError):
+        assert main(args) == 2
+        err = capsys.readouterr().err.splitlines()[-1]  # after the progress bar
+        assert err.startswith("skgen: error: the DBN diverged; 1 finished unit of the run is kept in")
+        assert "continue it with: skgen study pretraining" in err and err.endswith("--resume")
+    else:
+        with pytest.raises(RuntimeError, match="a bug"):
+            main(args)
+        assert "skgen: the run failed; 1 finished unit" in capsys.readouterr().err
+    assert sorted(p.name for p in (out / "partial-pretraining").iterdir()) == ["2x10-500.joblib", "settings.json"]
