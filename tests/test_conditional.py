@@ -88,6 +88,24 @@ def test_bad_labels_are_refused_alike_by_every_conditional_model(any_conditional
         any_conditional.sample(5, y=y)
 
 
+@pytest.mark.parametrize("n_samples", [1, 5])
+def test_no_labels_are_refused_alike_by_every_conditional_model(any_conditional, n_samples):
+    """``sample(y=[])`` drew 0 rows from BetaVAE and GAN, and the DBN's error named n_samples and "RBM"."""
+    with pytest.raises(ValueError, match="y holds no labels"):
+        any_conditional.sample(n_samples, y=[])
+
+
+@pytest.mark.parametrize("method", ["transform", "score_samples", "inverse_transform"])
+def test_conditional_vae_refuses_labels_of_another_number_than_the_rows(vae, digits, method):
+    """One row and three labels failed inside torch; the rows' classes are checked like fit's labels."""
+    X, y = digits
+    rows = vae.transform(X[:1], y[:1]) if method == "inverse_transform" else X[:1]
+    with pytest.raises(ValueError, match="y has 3 labels for 1 rows of X"):
+        getattr(vae, method)(rows, y[:3])
+    assert getattr(vae, method)(np.repeat(rows, 3, axis=0), y[:3]).shape[0] == 3
+    assert getattr(vae, method)(np.repeat(rows, 3, axis=0), y[0]).shape[0] == 3  # one label for every row
+
+
 @pytest.mark.parametrize("Model", [BetaVAE, GAN])
 def test_labels_are_needed_to_fit_and_refused_by_an_unconditional_model(Model, digits):
     X, y = digits

@@ -2,8 +2,9 @@
 
 ``DBN(joint_labels=True)``, ``BetaVAE(conditional=True)`` and ``GAN(conditional=True)`` fit
 ``(X, y)`` and draw ``sample(n_samples, y=labels)``. These functions give them one way of
-reading labels and one set of errors: missing labels, labels of another length than ``X``,
-labels the model never saw, and more labels than samples asked for.
+reading labels and one set of errors: missing labels, labels of another length than ``X``
+(in ``fit`` and in the methods that take the rows' classes), labels the model never saw, no
+labels, and more labels than samples asked for.
 """
 
 import numpy as np
@@ -65,8 +66,8 @@ def check_sample_labels(estimator, y, n_samples, flag):
     Raises
     ------
     ValueError
-        If ``y`` is given to a model fitted without labels, holds labels the model was not
-        fitted on, or has another length than ``n_samples``.
+        If ``y`` is given to a model fitted without labels, holds no label or labels the
+        model was not fitted on, or has another length than ``n_samples``.
     """
     if y is None:
         return None
@@ -77,6 +78,9 @@ def check_sample_labels(estimator, y, n_samples, flag):
         y = np.repeat(y, n_samples)
     else:
         y = column_or_1d(y)
+        if len(y) == 0:
+            raise ValueError(f"y holds no labels: {name}.sample(y=labels) draws one sample per label, so it "
+                             "needs at least one (or y=None to draw the classes in their training proportions).")
         if n_samples not in (1, len(y)):
             raise ValueError(f"y has {len(y)} labels but n_samples={n_samples}; give one label per sample "
                              "(or a single label for all of them).")
@@ -85,6 +89,41 @@ def check_sample_labels(estimator, y, n_samples, flag):
         raise ValueError(f"y holds labels the {name} was not fitted on: {sorted(unknown)}; "
                          f"known classes are {estimator.classes_.tolist()}.")
     return np.searchsorted(estimator.classes_, y)
+
+
+def check_row_labels(estimator, y, n_rows, flag):
+    """Class indices of the classes ``y`` gives ``n_rows`` rows (``transform(X, y)``, ``score_samples(X, y)``).
+
+    One label per row, or a single label for all of them. A model fitted without labels
+    takes no ``y`` and gets None.
+
+    Raises
+    ------
+    ValueError
+        If a conditional model gets no ``y``, or labels of another number than the rows;
+        or as :func:`check_sample_labels`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> import numpy as np
+    >>> from skgen._core.labels import check_row_labels
+    >>> model = SimpleNamespace(conditional=True, classes_=np.array(["a", "b"]))
+    >>> check_row_labels(model, ["b", "a"], 2, "conditional").tolist()
+    [1, 0]
+    >>> check_row_labels(model, ["a", "b", "b"], 1, "conditional")
+    Traceback (most recent call last):
+    ...
+    ValueError: y has 3 labels for 1 rows of X; give one label per row (or a single label for all of them).
+    """
+    if y is None and getattr(estimator, flag):
+        raise ValueError(f"A {type(estimator).__name__} fitted with {flag}=True needs the class of each row: pass y.")
+    if np.ndim(y) > 0 and getattr(estimator, flag):
+        y = column_or_1d(y)
+        if len(y) != n_rows:
+            raise ValueError(f"y has {len(y)} labels for {n_rows} rows of X; give one label per row "
+                             "(or a single label for all of them).")
+    return check_sample_labels(estimator, y, n_rows, flag)
 
 
 def draw_sample_labels(estimator, y, n_samples, flag, random_state):

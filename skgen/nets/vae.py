@@ -12,7 +12,7 @@ from skorch import NeuralNet
 from torch import nn
 
 from skgen._core.estimator import DensityMixin
-from skgen._core.labels import check_sample_labels, encode_fit_labels, one_hot
+from skgen._core.labels import check_row_labels, encode_fit_labels, one_hot
 from skgen._core.params import Boolean, Integer, LayerSizes, Options, Real, check_param
 from skgen._core.precision import PRECISION_CONSTRAINTS
 from skgen._core.tensors import to_numpy, to_tensor, torch_generator
@@ -458,13 +458,9 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         return to_numpy(module.mean(batched(module.decode, Z, self.batch_size, labels)))
 
     def _labels(self, y, n_rows, device):
-        """One-hot rows for the classes ``y`` names (one per row), None for an unconditional model."""
-        if not self.conditional:
-            check_sample_labels(self, y, n_rows, "conditional")
-            return None
-        if y is None:
-            raise ValueError("A BetaVAE fitted with conditional=True needs the class of each row: pass y.")
-        return one_hot(check_sample_labels(self, y, n_rows, "conditional"), len(self.classes_), device)
+        """One-hot rows for the classes ``y`` names (one per row, or one for all), None for an unconditional model."""
+        indices = check_row_labels(self, y, n_rows, "conditional")
+        return None if indices is None else one_hot(indices, len(self.classes_), device)
 
     def _sample(self, n_samples, random_state, mean, labels):
         """z from the prior N(0, I), then x from p(x|z) (p(x|z, y)), or its mean E[x|z] with ``mean``."""
