@@ -117,6 +117,19 @@ def test_real_valued_samples_stay_in_the_training_range():
     np.testing.assert_array_equal(gan.sample(4, random_state=1), gan.sample(4, random_state=1, mean=True))
 
 
+@pytest.mark.parametrize("conditional", [False, True])
+def test_a_last_batch_of_one_row_trains_as_any_other(data_home, conditional):
+    """A conditional GAN drew as many fakes as the real batch had rows: a last batch of one row
+    crashed in the generator's batch normalisation. Both games draw ``batch_size`` fakes per step."""
+    X, y = load_alphadigits(characters="01", data_home=data_home, return_X_y=True)
+    X, y = X[:33], y[:33]
+    assert len(X) % SMALL["batch_size"] == 1
+    gan = GAN(**SMALL, conditional=conditional, random_state=0).fit(X, y)
+    assert len(gan.net_.history) == SMALL["max_epochs"]
+    assert np.isfinite(gan.net_.history[:, "discriminator_loss"]).all()
+    assert gan.sample(4, random_state=0).shape == (4, X.shape[1])
+
+
 def test_same_random_state_same_training_on_cpu(digits):
     first, second = (GAN(random_state=7, **SMALL).fit(digits) for _ in range(2))
     np.testing.assert_array_equal(first.sample(5, random_state=0), second.sample(5, random_state=0))

@@ -169,8 +169,9 @@ class _GANNet(MixedPrecisionNet, NeuralNet):
     Miyato et al. 2018). With a categorical code, both players also minimise the cross-entropy
     of D's code head on the fakes' codes (InfoGAN's mutual-information bound, weight 1).
     With ``gradient_penalty`` gamma, D's loss also gains the R1 penalty
-    ``gamma / 2 E ||grad_x D(x)||^2`` on the real batch (Mescheder et al. 2018). A conditional
-    game draws its fakes with the real batch's labels.
+    ``gamma / 2 E ||grad_x D(x)||^2`` on the real batch (Mescheder et al. 2018). Each step
+    draws ``batch_size`` fakes; a conditional game draws them with the real batch's labels
+    (:meth:`_fake_labels`).
     """
 
     def __init__(self, *args, discriminator_steps=1, loss="non_saturating", gradient_penalty=None,
@@ -203,16 +204,29 @@ class _GANNet(MixedPrecisionNet, NeuralNet):
         X = unpack_data(batch)[0]
         X_real, labels = (X["X"], X["labels"]) if isinstance(X, dict) else (X, None)
         X_real = skorch_to_tensor(X_real, device=self.device)
-        discriminator_loss = self._discriminator_step(X_real, labels)
+        fake_labels = self._fake_labels(labels)
+        discriminator_loss = self._discriminator_step(X_real, labels, fake_labels)
         self.history.record_batch("discriminator_loss", discriminator_loss.item())
         if len(self.history[-1, "batches"]) % self.discriminator_steps == 0:
-            self.history.record_batch("generator_loss", self._generator_step(labels).item())
+            self.history.record_batch("generator_loss", self._generator_step(fake_labels).item())
         return {"loss": discriminator_loss, "y_pred": None}
 
+    def _fake_labels(self, labels):
+        """The labels of a step's ``batch_size`` fakes: the real batch's, repeated to fill the batch (None: None).
+
+        Every step draws ``batch_size`` fakes, whatever the size of the real batch, as the
+        unconditional game does: the generator's batch normalisation needs more than one row,
+        and the last real batch of an epoch may hold one. Repeating the real batch's labels
+        keeps the classes on both sides of the step the same.
+        """
+        if labels is None or len(labels) == self.batch_size:
+            return labels
+        return labels[torch.arange(self.batch_size, device=labels.device) % len(labels)]
+
     def _fakes(self, labels):
-        """A batch of G's samples and their categorical codes (None without), with the real batch's labels."""
-        return self.module_.generate(self.batch_size if labels is None else len(labels), labels=labels,
-                                     return_code=True)
+        """A batch of ``batch_size`` G's samples and their categorical codes (None without), with ``labels``
+        (see :meth:`_fake_labels`)."""
+        return self.module_.generate(self.batch_size, labels=labels, return_code=True)
 
     def _scores(self, X, labels, code):
         """D's scores of ``X`` as float32, plus the code's cross-entropy (0 without a code)."""
@@ -221,17 +235,17 @@ class _GANNet(MixedPrecisionNet, NeuralNet):
         score, logits = self.module_.discriminator(X, labels, return_code=True)
         return score.float(), F.cross_entropy(logits.float(), code)
 
-    def _discriminator_step(self, X_real, labels):
+    def _discriminator_step(self, X_real, labels, fake_labels):
         """One step of D on the real batch against a batch of fakes, the generator held fixed."""
         discriminator = self.module_.discriminator
         if self.gradient_penalty:
             X_real = X_real.detach().requires_grad_(True)
         with self.autocast():
             with torch.no_grad():
-                X_fake, code = self._fakes(labels)
+                X_fake, code = self._fakes(fake_labels)
             # the scores as float32: the hinge loss's means would otherwise run in bfloat16
             real = discriminator(X_real, labels).float()
-            fake, code_loss = self._scores(X_fake, labels, code)
+            fake, code_loss = self._scores(X_fake, fake_labels, code)
             if self.loss == "hinge":
                 loss = F.relu(1 - real).mean() + F.relu(1 + fake).mean()
             else:
