@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
 from skgen import DBN, DNNClassifier
+from skgen._core import precision as precision_module
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -230,6 +231,22 @@ def test_joblib_round_trip_gives_identical_predictions(digits, tmp_path):
     loaded = joblib.load(tmp_path / "clf.joblib")
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+
+
+def test_a_bfloat16_model_predicts_in_float32_on_a_cpu_without_bfloat16_units(digits, tmp_path, monkeypatch):
+    """Only fit refuses bfloat16 where the device has no bfloat16 units: a model trained in bfloat16
+    on another machine predicts there, in float32 (it raised, even after set_params(precision="float32"))."""
+    X, y = digits
+    monkeypatch.setattr(precision_module, "cpu_has_bfloat16", lambda: True)
+    joblib.dump(small(precision="bfloat16").fit(X, y), tmp_path / "clf.joblib")
+    monkeypatch.setattr(precision_module, "cpu_has_bfloat16", lambda: False)
+    loaded = joblib.load(tmp_path / "clf.joblib")
+    with torch.no_grad():
+        expected = torch.softmax(loaded.net_.module_.eval()(torch.as_tensor(X)), dim=1).numpy()
+    np.testing.assert_allclose(loaded.predict_proba(X), expected, rtol=1e-5)  # bfloat16 would differ by 1e-3
+    assert loaded.set_params(precision="float32").score(X, y) > 0.5
+    with pytest.raises(ValueError, match="precision='bfloat16' needs bfloat16 arithmetic"):
+        clone(loaded).set_params(precision="bfloat16").fit(X, y)
 
 
 def test_a_model_trained_on_cuda_loads_on_a_cpu_only_machine(digits, monkeypatch):

@@ -24,7 +24,7 @@ from skgen._core.estimator import SampleMixin, TorchEstimator
 from skgen._core.labels import check_sample_labels, draw_sample_labels, one_hot
 from skgen._core.optim import fused_update, resolve_optimizer
 from skgen._core.params import Boolean, Integer, Real, check_param
-from skgen._core.precision import check_precision, precision_context
+from skgen._core.precision import bfloat16_supported, check_precision, precision_context
 from skgen._core.tensors import minibatches, resolve_device, seeded_torch, to_tensor
 from skgen._core.threads import fit_threads, refresh_threads
 from skgen._core.validation import check_finite
@@ -148,7 +148,8 @@ class MixedPrecisionNet:
     """A skorch net mixin: forward passes and losses at the net's ``precision``.
 
     ``precision="bfloat16"`` runs :meth:`infer` (every forward pass: training, validation,
-    prediction) and :meth:`get_loss` under :func:`skgen._core.precision.precision_context`; the
+    prediction) and :meth:`get_loss` under :func:`skgen._core.precision.precision_context`
+    where the device has bfloat16 units, in float32 elsewhere (see :meth:`autocast`); the
     backward pass and the optimizer step stay outside it, so weights, gradients and updates
     are float32. Outputs come back as float32, for the losses and for NumPy. A net whose
     ``train_step`` calls its module directly (a GAN's two players) runs those calls in
@@ -161,8 +162,16 @@ class MixedPrecisionNet:
         self.precision = precision
 
     def autocast(self):
-        """The context of this net's forward passes (see :func:`skgen._core.precision.precision_context`)."""
-        return precision_context(torch.device(self.device), self.precision)
+        """The context of this net's forward passes (see :func:`skgen._core.precision.precision_context`).
+
+        bfloat16 where the device has bfloat16 units, float32 elsewhere: the estimator's ``fit``
+        refuses bfloat16 there before any work, so this falls back only for a trained net
+        that predicts on another machine (a model trained in bfloat16, loaded on a CPU
+        without the units).
+        """
+        device = torch.device(self.device)
+        precision = self.precision if self.precision == "float32" or bfloat16_supported(device) else "float32"
+        return precision_context(device, precision)
 
     def infer(self, x, **fit_params):
         with self.autocast():
