@@ -11,7 +11,7 @@ from sklearn.base import clone
 from skgen._core.estimator import TorchEstimator
 from skgen._core.optim import fused_update, resolve_optimizer
 from skgen._core.tensors import minibatches, resolve_device, seeded_torch, to_tensor, torch_generator
-from skgen._core.validation import check_unit_interval
+from skgen._core.validation import check_unit_interval, fit_context, inside_validated_fit
 
 
 class Toy(TorchEstimator):
@@ -120,3 +120,39 @@ def test_read_only_arrays_become_tensors_without_a_warning():
         tensor = to_tensor(X)
     tensor += 1  # the tensor owns its memory
     np.testing.assert_array_equal(X, np.arange(6).reshape(3, 2))
+
+
+class Nested(TorchEstimator):
+    """An estimator whose fit may fit another inside it, recording what each fit validated."""
+
+    log = []
+
+    def __init__(self, inner=None, prefer_skip=True):
+        self.inner, self.prefer_skip = inner, prefer_skip
+
+    def _validate_params(self):
+        Nested.log.append(("params", id(self)))
+
+    def fit(self):
+        decorated = fit_context(prefer_skip_nested_validation=self.prefer_skip)(type(self)._fit)
+        return decorated(self)
+
+    def _fit(self):
+        Nested.log.append(("data checked by the outer fit", id(self), inside_validated_fit()))
+        if self.inner is not None:
+            self.inner.fit()
+        return self
+
+
+@pytest.mark.parametrize("prefer_skip", [True, False])
+def test_fit_context_validates_once_and_tells_inner_fits_their_data_were_checked(prefer_skip):
+    innermost = Nested()
+    inner = Nested(innermost)
+    outer = Nested(inner, prefer_skip=prefer_skip)
+    Nested.log = []
+    outer.fit()
+    params = [who for what, who, *_ in Nested.log if what == "params"]
+    # the inner fit checks its own parameters only where the outer one did not configure it; the
+    # innermost, configured by the inner fit, never does
+    assert params == ([id(outer)] if prefer_skip else [id(outer), id(inner)])
+    assert [checked for what, _, *checked in Nested.log if what != "params"] == [[False], [True], [True]]

@@ -19,37 +19,44 @@ import scipy.sparse as sp
 import torch
 
 
-#: how many validating fits enclose the running code (see :func:`fit_context`)
-_FIT_DEPTH = contextvars.ContextVar("skgen_fit_depth", default=0)
+#: (how many validating fits enclose the running code, whether the innermost lets the fits it
+#: runs skip their parameter validation); see :func:`fit_context`
+_FIT_STATE = contextvars.ContextVar("skgen_fit_state", default=(0, False))
 
 
-def fit_context(fit):
-    """Decorate a ``fit`` (or ``partial_fit``) so that parameters are validated once per outermost fit.
+def fit_context(fit=None, *, prefer_skip_nested_validation=True):
+    """Decorate a ``fit`` (or ``partial_fit``) so that parameters and data are validated once per outermost fit.
 
-    As scikit-learn's ``_fit_context(prefer_skip_nested_validation=True)``: the outermost
-    decorated fit calls ``self._validate_params()`` and validates its data; a decorated fit
-    that runs inside it (a DBN fitting its RBMs) skips its parameter validation, and
-    :func:`inside_validated_fit` tells it that its data, handed over by the outer fit,
-    were checked too. Only estimators that configure their inner estimators from their
-    own validated parameters decorate their ``fit`` so.
+    As scikit-learn's ``_fit_context``: the outermost decorated fit calls
+    ``self._validate_params()`` and validates its data; a decorated fit that runs inside it
+    (a DBN fitting its RBMs) learns from :func:`inside_validated_fit` that its data, handed
+    over by the outer fit, were checked. With ``prefer_skip_nested_validation=True`` (the
+    default, and ``@fit_context`` bare), the fits inside also skip their parameter
+    validation: for an estimator that configures its inner estimators from its own validated
+    parameters. An estimator that fits an estimator its user configured (``DNNClassifier``
+    pretraining the ``dbn`` it was given) passes False, so that the inner fit checks its own
+    parameters, as a meta-estimator of scikit-learn does.
     """
+    if fit is None:
+        return functools.partial(fit_context, prefer_skip_nested_validation=prefer_skip_nested_validation)
+
     @functools.wraps(fit)
     def validated_fit(self, *args, **kwargs):
-        depth = _FIT_DEPTH.get()
-        if depth == 0:
+        depth, skip = _FIT_STATE.get()
+        if not skip:
             self._validate_params()
-        token = _FIT_DEPTH.set(depth + 1)
+        token = _FIT_STATE.set((depth + 1, prefer_skip_nested_validation))
         try:
             return fit(self, *args, **kwargs)
         finally:
-            _FIT_DEPTH.reset(token)
+            _FIT_STATE.reset(token)
 
     return validated_fit
 
 
 def inside_validated_fit():
-    """Whether the running fit was called by another fit, which validated its parameters and data."""
-    return _FIT_DEPTH.get() > 1
+    """Whether the running fit was called by another fit, which validated its data."""
+    return _FIT_STATE.get()[0] > 1
 
 
 def check_finite(epoch, lr, **values):
