@@ -16,6 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
+import sklearn.utils.validation
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback
 
@@ -468,6 +469,44 @@ def test_a_dbn_without_random_state_is_seeded_by_the_classifier(digits):
     )
     np.testing.assert_array_equal(first.dbn_.rbms_[0].components_, again.dbn_.rbms_[0].components_)
     assert not np.array_equal(first.dbn_.rbms_[0].components_, other.dbn_.rbms_[0].components_)
+
+
+@pytest.fixture
+def validations_of(monkeypatch):
+    """The arrays of a given shape that scikit-learn's check_array sees (validate_data calls it)."""
+    original, seen = sklearn.utils.validation.check_array, []
+
+    def counting(array, *args, **kwargs):
+        seen.append(np.shape(array))
+        return original(array, *args, **kwargs)
+
+    monkeypatch.setattr(sklearn.utils.validation, "check_array", counting)
+    return lambda shape: [s for s in seen if s == shape]
+
+
+@pytest.mark.xfail(strict=True, reason="DBN.fit validates the X its enclosing fit hands over again: its _validate "
+                   "must pass skip_check_array=inside_validated_fit() (skgen/energy/dbn.py, issue 39 item 4)")
+def test_x_is_validated_once_through_a_pretraining_fit(digits, validations_of):
+    X, y = digits
+    small(hidden_layer_sizes=None, dbn=small_dbn(max_epochs=1), max_epochs=1).fit(X, y)
+    assert len(validations_of(X.shape)) == 1
+
+
+def test_x_is_validated_once_by_a_classifier_without_pretraining(digits, validations_of):
+    X, y = digits
+    small(max_epochs=1).fit(X, y)
+    assert len(validations_of(X.shape)) == 1
+
+
+def test_the_dbn_to_pretrain_checks_its_own_parameters_before_any_work(digits):
+    """The classifier validates its parameters once for its whole fit, but the DBN it pretrains is
+    the user's: that fit checks its own (fit_context(prefer_skip_nested_validation=False))."""
+    X, y = digits
+    dbn = small_dbn(max_epochs=0)
+    clf = small(hidden_layer_sizes=None, dbn=dbn)
+    with pytest.raises(ValueError, match="DBN: max_epochs must be an int in \\[1, inf\\], got 0"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "net_") and not hasattr(clf, "dbn_")
 
 
 @pytest.mark.parametrize("frozen", [False, True], ids=["fitted", "FrozenEstimator"])

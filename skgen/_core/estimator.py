@@ -39,8 +39,9 @@ from skgen._core.tensors import resolve_device
 class TorchEstimator(RoutedParamsMixin, BaseEstimator):
     """Base class of skgen's torch estimators: shared parameters, routing, validation, optimizer.
 
-    Subclasses list their ``__init__`` parameters as usual and extend
-    ``_parameter_constraints``; :meth:`_validate_params` checks every declared parameter.
+    Subclasses list their ``__init__`` parameters as usual, store them with
+    ``self._set_init_params(locals())`` and extend ``_parameter_constraints``;
+    :meth:`_validate_params` checks every declared parameter.
     """
 
     _parameter_constraints = {
@@ -53,6 +54,14 @@ class TorchEstimator(RoutedParamsMixin, BaseEstimator):
         "random_state": [RandomStateLike()],
         "verbose": [Integer(0)],
     }
+
+    def _set_init_params(self, arguments):
+        """Store the arguments of ``__init__`` (its ``locals()``) as the parameters of the same names,
+        and its ``**kwargs`` as routed parameters: the whole body of an estimator's ``__init__``,
+        whose explicit signature stays what ``get_params`` reads."""
+        for name in self._get_param_names():
+            setattr(self, name, arguments[name])
+        self._set_routed_params(arguments.get("kwargs", {}))
 
     def _validate_params(self):
         """Check every parameter in ``_parameter_constraints``; ValueError naming the first bad one.

@@ -10,13 +10,18 @@
 - :class:`RoutedParamsMixin`: skorch-style routed parameters (``optimizer__momentum=0.9``,
   ``lr_scheduler__end_factor=0.0``) that ``get_params``, ``set_params``, ``clone`` and
   ``GridSearchCV`` see like any other.
+- :func:`document_parameters`: parameters declared once in a table, ``name -> (constraints,
+  type, description)``, documented in each class that takes them where its docstring writes
+  :data:`DOC_MARKER`, with the defaults of its signature.
 
 :class:`skgen._core.estimator.TorchEstimator` declares the parameters every estimator
 shares with them.
 """
 
+import inspect
 import math
 import numbers
+import re
 
 import numpy as np
 import torch
@@ -195,3 +200,73 @@ def check_param(name, value, *constraints, owner=None):
     allowed = " or ".join("None" if c is None else str(c) for c in constraints)
     where = f"{owner}: " if owner else ""
     raise ValueError(f"{where}{name} must be {allowed}, got {value!r}.")
+
+
+#: where a class's Parameters section takes the documentation of its declared parameters
+DOC_MARKER = "    %(training_parameters)s\n"
+
+
+def _default_text(value):
+    """A default as numpydoc writes it: ``"gibbs"``, ``torch.optim.SGD``, ``None``."""
+    if isinstance(value, type) and issubclass(value, torch.optim.Optimizer):
+        return f"torch.optim.{value.__name__}"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return repr(value)
+
+
+def _wrap(text, width):
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + [line]
+
+
+def declared_parameters_doc(cls, declared, notes=None):
+    """The numpydoc entries of the parameters of ``declared`` that ``cls.__init__`` takes and
+    ``cls``'s docstring does not document itself, in the order of the signature, with its defaults.
+
+    ``declared`` maps a name to ``(constraints, type, description)``; ``notes`` maps a name to
+    a sentence that ``cls`` adds to the shared description.
+    """
+    documented = set(re.findall(r"^    (\w+) :", cls.__doc__ or "", re.MULTILINE))
+    notes = notes or {}
+    entries = []
+    for name, parameter in inspect.signature(cls.__init__).parameters.items():
+        if name in declared and name not in documented:
+            _, kind, description = declared[name]
+            description = f"{description} {notes[name]}" if name in notes else description
+            entries.append(f"    {name} : {kind}, default={_default_text(parameter.default)}\n")
+            entries.extend(f"        {line}\n" for line in _wrap(description, 84))
+    return "".join(entries)
+
+
+def document_parameters(cls, declared, notes=None):
+    """Replace :data:`DOC_MARKER` in ``cls``'s docstring by :func:`declared_parameters_doc`; call it
+    from the template's ``__init_subclass__``.
+
+    Examples
+    --------
+    >>> from skgen._core.params import Integer, document_parameters
+    >>> class Model:
+    ...     \"\"\"A model.
+    ...
+    ...     Parameters
+    ...     ----------
+    ...     %(training_parameters)s
+    ...     \"\"\"
+    ...     def __init__(self, max_epochs=10):
+    ...         self.max_epochs = max_epochs
+    >>> document_parameters(Model, {"max_epochs": ([Integer(1)], "int", "Passes over the data.")},
+    ...                     {"max_epochs": "Ten by default."})
+    >>> print(Model.__doc__.split("----------")[1].rstrip())
+    <BLANKLINE>
+        max_epochs : int, default=10
+            Passes over the data. Ten by default.
+    """
+    if cls.__doc__ and DOC_MARKER in cls.__doc__:
+        cls.__doc__ = cls.__doc__.replace(DOC_MARKER, declared_parameters_doc(cls, declared, notes))

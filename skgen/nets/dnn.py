@@ -25,8 +25,8 @@ from torch import nn
 
 from skgen._core.optim import resolve_optimizer
 from skgen._core.params import Boolean, Instance, LayerSizes, Options, Real
-from skgen._core.precision import PRECISION_CONSTRAINTS
 from skgen._core.tensors import seed_from, to_numpy, to_tensor
+from skgen._core.validation import fit_context
 from skgen.energy.dbm import DBM
 from skgen.energy.dbn import DBN
 from skgen.nets.template import EARLY_STOPPING_CONSTRAINTS, MixedPrecisionNet, SkorchEstimator
@@ -180,56 +180,11 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         Max-norm constraint: after every optimizer step, each hidden unit's incoming
         weight vector longer than ``max_norm`` is scaled down to that L2 norm (the paper
         uses 3 to 4 with dropout). None: unconstrained.
-    optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
-        The optimizer class, e.g. ``torch.optim.SGD`` (``"sgd"`` and ``"adam"`` are
-        accepted too). Its other parameters are routed skorch-style:
-        ``optimizer__weight_decay=1e-5``, ``optimizer__foreach=True``. An optimizer with a
-        fused update (Adam, AdamW, SGD) runs it unless ``optimizer__fused`` or
-        ``optimizer__foreach`` is given. SGD gets momentum 0.9
-        unless ``optimizer__momentum`` says otherwise (``optimizer__momentum=0`` for plain
-        SGD); other optimizers get their own defaults. A grid over optimizers,
-        ``{"optimizer": [torch.optim.SGD, torch.optim.Adam]}``, thus gives each working
-        settings.
     lr : float or "auto", default="auto"
         Learning rate. ``"auto"``: 0.1 for SGD (with its momentum 0.9, Hinton's setting for
         fine-tuning a DBN), 1e-2 for every other optimizer (ten times Adam's own default,
         which leaves logistic units far behind ``MLPClassifier`` at equal epochs).
-    max_epochs : int, default=100
-        Most passes over the training data.
-    batch_size : int, default=128
-        Samples per minibatch.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data and stop when its loss stops
-        decreasing, restoring the best weights. False (as in ``MLPClassifier``) trains on
-        all data for ``max_epochs`` epochs.
-    validation_fraction : float, default=0.1
-        Fraction of the training data held out for early stopping, in (0, 1); unused
-        without early stopping.
-    n_iter_no_change : int, default=10
-        Epochs without improvement of the validation loss before training stops (the
-        patience of early stopping, spelled as in ``MLPClassifier``).
-    lr_scheduler : torch.optim.lr_scheduler.LRScheduler subclass or None, default=None
-        Learning-rate schedule, stepped once per epoch by skorch's ``LRScheduler``
-        callback; its arguments as ``lr_scheduler__name=value``, e.g.
-        ``lr_scheduler=torch.optim.lr_scheduler.CosineAnnealingLR, lr_scheduler__T_max=100``.
-    callbacks : list of skorch callbacks, default=None
-        Extra skorch callbacks (e.g. ``ProgressBar``), or ``(name, callback)`` pairs;
-        skorch initialises them at each fit, so what they record can be read afterwards.
-    precision : {"float32", "bfloat16"}, default="float32"
-        Arithmetic of the training products: ``"bfloat16"`` runs every forward pass and loss
-        (training and prediction) under :func:`torch.autocast` in bfloat16, while the
-        weights, their gradients and the optimizer's updates stay float32 (mixed precision).
-        Faster where the device has bfloat16 units (see the user guide's speed page);
-        elsewhere ``fit`` refuses it with a ``ValueError``.
-    device : str, default="cpu"
-        Where to train: ``"cpu"``, ``"cuda"``, ``"cuda:1"``... A model trained on a GPU
-        pickles and loads on a CPU-only machine (skorch maps it to the CPU).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the weight initialisation, the validation split, the minibatch order, and
-        the pretraining of an unfitted ``dbn`` whose own ``random_state`` is None. The same
-        value gives the same model on CPU.
-    verbose : int, default=0
-        1 prints skorch's table of losses per epoch.
+    %(training_parameters)s
     **kwargs : dict
         ``optimizer__<name>`` and ``lr_scheduler__<name>`` parameters, routed to the
         optimizer and the learning-rate scheduler.
@@ -297,7 +252,6 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
 
     _parameter_constraints = {
         **SkorchEstimator._parameter_constraints,
-        **PRECISION_CONSTRAINTS,
         **EARLY_STOPPING_CONSTRAINTS,
         "hidden_layer_sizes": [None, LayerSizes(allow_empty=True)],
         "dbn": [None, Instance(DBN, FrozenEstimator, DBM)],
@@ -307,6 +261,15 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         "dropout": [Real(0, 1, closed="left")],
         "input_dropout": [Real(0, 1, closed="left")],
         "max_norm": [None, Real(0, closed="neither")],
+    }
+    _parameter_notes = {
+        "optimizer": "SGD gets momentum 0.9 unless ``optimizer__momentum`` says otherwise (``optimizer__momentum=0`` "
+                     "for plain SGD); other optimizers get their own defaults. A grid over optimizers, "
+                     "``{\"optimizer\": [torch.optim.SGD, torch.optim.Adam]}``, thus gives each working settings.",
+        "precision": "Prediction runs at it too where the device has bfloat16 units, and in float32 elsewhere, so "
+                     "that a model trained in bfloat16 predicts on any machine.",
+        "random_state": "It also seeds the validation split of early stopping, and the pretraining of an unfitted "
+                        "``dbn`` whose own ``random_state`` is None.",
     }
     _net_class = _WeightedClassifierNet
 
@@ -335,33 +298,14 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         verbose=0,
         **kwargs,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.dbn = dbn
-        self.augment_input = augment_input
-        self.activation = activation
-        self.dropout = dropout
-        self.input_dropout = input_dropout
-        self.max_norm = max_norm
-        self.optimizer = optimizer
-        self.lr = lr
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.lr_scheduler = lr_scheduler
-        self.callbacks = callbacks
-        self.precision = precision
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self._set_routed_params(kwargs)
+        self._set_init_params(locals())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
 
+    @fit_context(prefer_skip_nested_validation=False)  # the dbn to pretrain is the user's: it checks its own
     def fit(self, X, y, sample_weight=None):
         """Pretrain (if ``dbn`` is an unfitted DBN), then train the network on ``(X, y)``.
 
@@ -381,7 +325,6 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         self : DNNClassifier
             The fitted classifier.
         """
-        self._validate_params()
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), dtype=np.float32)
         check_classification_targets(y)
         if sample_weight is not None:

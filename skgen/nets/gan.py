@@ -16,8 +16,8 @@ from torch import nn
 from skgen._core.labels import encode_fit_labels, one_hot
 from skgen._core.optim import resolve_optimizer
 from skgen._core.params import Boolean, Integer, LayerSizes, Options, Real
-from skgen._core.precision import PRECISION_CONSTRAINTS
 from skgen._core.tensors import to_numpy, torch_generator
+from skgen._core.validation import fit_context
 from skgen.nets.template import ACTIVATIONS, MixedPrecisionNet, SampleMeanMixin, SkorchEstimator, mlp
 from skgen.nets.template import activation as _activation
 
@@ -349,41 +349,7 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         Fit ``(X, y)``: the generator reads the one-hot label beside z and the
         discriminator scores (x, y) pairs by projection (Miyato & Koyama 2018); fakes are
         drawn with the real batch's labels. ``sample(n, y=labels)`` draws the asked classes.
-    optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
-        Optimizer class of both players. Its arguments are routed at two levels:
-        ``optimizer__name=value`` for both players, then ``generator_optimizer__name=value``
-        or ``discriminator_optimizer__name=value`` for one player, which wins (e.g.
-        ``discriminator_optimizer__lr=4e-4`` gives the discriminator the two time-scale
-        rule's larger step). For Adam and AdamW, ``betas`` defaults to (0.5, 0.999).
-        An optimizer with a fused update (Adam, AdamW, SGD) runs it, unless a routed
-        ``fused`` or ``foreach`` is given.
-    lr : float, default=2e-4
-        Learning rate of both players, unless routed per player.
-    lr_scheduler : torch.optim.lr_scheduler.LRScheduler subclass or None, default=None
-        Learning-rate schedule of both players' optimizers (one scheduler each), stepped
-        once per epoch by skorch's ``LRScheduler`` callback; its arguments as
-        ``lr_scheduler__name=value``.
-    max_epochs : int, default=100
-        Passes over the training data.
-    batch_size : int, default=64
-        Real examples per discriminator step, and generated examples per step (at least 2,
-        for the generator's batch normalisation).
-    callbacks : list of skorch callbacks, default=None
-        Extra skorch callbacks, or ``(name, callback)`` pairs; skorch initialises them at
-        each fit, so what they record can be read afterwards.
-    precision : {"float32", "bfloat16"}, default="float32"
-        Arithmetic of the training products: ``"bfloat16"`` runs every forward pass and loss
-        (both players' steps) under :func:`torch.autocast` in bfloat16, while the weights,
-        their gradients and the optimizer's updates stay float32 (mixed precision). Faster
-        where the device has bfloat16 units (see the user guide's speed page); elsewhere
-        ``fit`` refuses it with a ``ValueError``.
-    device : str, default="cpu"
-        Torch device, e.g. ``"cuda"``.
-    random_state : int, RandomState or None, default=None
-        Seeds initialisation, minibatch order and the noise of training; same value, same
-        numbers on CPU.
-    verbose : int, default=0
-        Print skorch's table of losses per epoch if positive.
+    %(training_parameters)s
     **kwargs
         ``optimizer__*``, ``generator_optimizer__*``, ``discriminator_optimizer__*`` and
         ``lr_scheduler__*`` arguments, e.g. ``optimizer__betas=(0.9, 0.999)``.
@@ -438,7 +404,6 @@ class GAN(SampleMeanMixin, SkorchEstimator):
 
     _parameter_constraints = {
         **SkorchEstimator._parameter_constraints,
-        **PRECISION_CONSTRAINTS,
         "batch_size": [Integer(2)],
         "latent_dim": [Integer(1)],
         "generator_hidden_layer_sizes": [LayerSizes(allow_empty=True)],
@@ -451,6 +416,19 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         "latent_categories": [Integer(0)],
         "ema_decay": [None, Real(0, 1, closed="neither")],
         "conditional": [Boolean()],
+    }
+    _parameter_notes = {
+        "optimizer": "Both players use it, and its arguments are routed at two levels: ``optimizer__<name>=value`` "
+                     "for both players, then ``generator_optimizer__<name>=value`` or "
+                     "``discriminator_optimizer__<name>=value`` for one player, which wins (e.g. "
+                     "``discriminator_optimizer__lr=4e-4`` gives the discriminator the two time-scale rule's larger "
+                     "step). For Adam and AdamW, ``betas`` defaults to (0.5, 0.999).",
+        "lr": "Both players', unless routed per player.",
+        "lr_scheduler": "Each player's optimizer gets one.",
+        "batch_size": "Each step also generates this many fakes: at least 2, for the generator's batch "
+                      "normalisation.",
+        "precision": "It covers both players' steps; :meth:`sample` runs in float32.",
+        "random_state": "It also seeds the noise of training.",
     }
     _routed_prefixes = ("optimizer__", "generator_optimizer__", "discriminator_optimizer__", "lr_scheduler__")
     _net_class = _GANNet
@@ -481,29 +459,9 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         verbose=0,
         **kwargs,
     ):
-        self.latent_dim = latent_dim
-        self.generator_hidden_layer_sizes = generator_hidden_layer_sizes
-        self.discriminator_hidden_layer_sizes = discriminator_hidden_layer_sizes
-        self.activation = activation
-        self.discriminator_steps = discriminator_steps
-        self.loss = loss
-        self.spectral_norm = spectral_norm
-        self.gradient_penalty = gradient_penalty
-        self.latent_categories = latent_categories
-        self.ema_decay = ema_decay
-        self.conditional = conditional
-        self.optimizer = optimizer
-        self.lr = lr
-        self.lr_scheduler = lr_scheduler
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.callbacks = callbacks
-        self.precision = precision
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self._set_routed_params(kwargs)
+        self._set_init_params(locals())
 
+    @fit_context
     def fit(self, X, y=None):
         """Train the generator and discriminator on ``X`` (and the labels ``y`` when ``conditional``).
 
@@ -518,7 +476,6 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         -------
         self : GAN
         """
-        self._validate_params()
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float32)
         X = X.toarray() if sp.issparse(X) else X
         self.binary_ = bool(np.isin(X, (0, 1)).all())

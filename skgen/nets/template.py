@@ -3,12 +3,22 @@
 :class:`SkorchEstimator` builds a skorch net from small overridable hooks (``_net_params``,
 ``_learning_rate``, ``_optimizer_defaults``, ``_initialize_module``, ``_train_split``,
 ``_lr_scheduler_callbacks``, ``_step_callbacks``, ``_monitored_losses``) and trains it, giving every such
-estimator one training face: early stopping spelled as scikit-learn's ``MLPClassifier``
-spells it (``early_stopping``, ``validation_fraction``, ``n_iter_no_change``),
-``lr_scheduler`` routed to skorch's ``LRScheduler`` callback and stepped once per epoch,
-``callbacks`` checked, the divergence guard, seeding, and one batch iterator. The training
-runs on the threads :func:`skgen._core.threads.fit_threads` gives its largest product, and at the
-estimator's ``precision`` through :class:`MixedPrecisionNet`.
+estimator one training face:
+
+- the training parameters, declared once in :data:`TRAINING_PARAMETERS` with their
+  constraints and numpydoc text, as the energy template declares its own: an estimator
+  lists the ones it takes in its ``__init__`` signature, whose body is
+  ``self._set_init_params(locals())``, writes ``%(training_parameters)s`` in its Parameters
+  section (their documentation, with its defaults and the sentences its
+  ``_parameter_notes`` adds), and decorates its ``fit`` with
+  :func:`skgen._core.validation.fit_context`, which validates them once per outermost fit;
+- early stopping spelled as scikit-learn's ``MLPClassifier`` spells it (``early_stopping``,
+  ``validation_fraction``, ``n_iter_no_change``), ``lr_scheduler`` routed to skorch's
+  ``LRScheduler`` callback and stepped once per epoch, ``callbacks`` checked, the divergence
+  guard, seeding, and one batch iterator.
+
+The training runs on the threads :func:`skgen._core.threads.fit_threads` gives its largest
+product, and at the estimator's ``precision`` through :class:`MixedPrecisionNet`.
 """
 
 import math
@@ -23,8 +33,8 @@ from torch import nn
 from skgen._core.estimator import SampleMixin, TorchEstimator
 from skgen._core.labels import check_sample_labels, draw_sample_labels, one_hot
 from skgen._core.optim import fused_update, resolve_optimizer
-from skgen._core.params import Boolean, Integer, Real, check_param
-from skgen._core.precision import bfloat16_supported, check_precision, precision_context
+from skgen._core.params import Boolean, Integer, Real, check_param, document_parameters
+from skgen._core.precision import PRECISION_CONSTRAINTS, bfloat16_supported, check_precision, precision_context
 from skgen._core.tensors import minibatches, resolve_device, seeded_torch, to_tensor
 from skgen._core.threads import fit_threads, refresh_threads
 from skgen._core.validation import check_finite
@@ -36,12 +46,62 @@ ACTIVATIONS = {
     "leaky_relu": lambda: nn.LeakyReLU(0.2),
 }
 
-#: the parameters of early stopping, for the estimators that hold out validation data
-EARLY_STOPPING_CONSTRAINTS = {
-    "early_stopping": [Boolean()],
-    "validation_fraction": [Real(0, 1, closed="neither")],
-    "n_iter_no_change": [Integer(1)],
+class Callbacks:
+    """A list of skorch callbacks (instances or classes), each alone or in a ``(name, callback)`` pair."""
+
+    def is_satisfied_by(self, value):
+        return isinstance(value, list) and all(map(self._is_callback, value))
+
+    def _is_callback(self, item):
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+            item = item[1]
+        return isinstance(item, Callback) or (isinstance(item, type) and issubclass(item, Callback))
+
+    def __str__(self):
+        return "a list of skorch callbacks or (name, callback) pairs"
+
+
+_SHARED = TorchEstimator._parameter_constraints
+
+#: name -> (constraints, type, description): every training parameter of the skorch family, once
+TRAINING_PARAMETERS = {
+    "optimizer": (_SHARED["optimizer"], "torch.optim.Optimizer subclass or str",
+                  "The optimizer class (``\"sgd\"`` and ``\"adam\"`` are accepted too); its other arguments "
+                  "go through ``optimizer__<name>=value``, e.g. ``optimizer__weight_decay=1e-5``. An optimizer with a "
+                  "fused update (Adam, AdamW, SGD) runs it, unless ``optimizer__fused`` or ``optimizer__foreach`` "
+                  "is given."),
+    "lr": (_SHARED["lr"], "float", "Learning rate."),
+    "lr_scheduler": (_SHARED["lr_scheduler"], "torch.optim.lr_scheduler.LRScheduler subclass or None",
+                     "Learning-rate schedule, stepped once per epoch by skorch's ``LRScheduler`` callback; its "
+                     "arguments as ``lr_scheduler__<name>=value``, e.g. "
+                     "``lr_scheduler=torch.optim.lr_scheduler.StepLR, lr_scheduler__step_size=30``."),
+    "max_epochs": (_SHARED["max_epochs"], "int", "Passes over the training data."),
+    "batch_size": (_SHARED["batch_size"], "int", "Training rows per minibatch."),
+    "early_stopping": ([Boolean()], "bool", "Hold out ``validation_fraction`` of the training data and stop once "
+                       "the loss on it has not improved for ``n_iter_no_change`` epochs, keeping the weights of the "
+                       "best epoch. False (as in ``MLPClassifier``) trains on all data for ``max_epochs`` epochs."),
+    "validation_fraction": ([Real(0, 1, closed="neither")], "float", "Share of the training data held out "
+                            "when ``early_stopping``, in (0, 1); unused without early stopping."),
+    "n_iter_no_change": ([Integer(1)], "int", "Epochs without improvement of the validation loss before "
+                         "training stops (the patience of early stopping, spelled as in ``MLPClassifier``)."),
+    "callbacks": ([None, Callbacks()], "list of skorch callbacks or None", "Extra skorch callbacks (e.g. "
+                  "``ProgressBar``), or ``(name, callback)`` pairs; skorch initialises them at each fit, so what "
+                  "they record can be read afterwards."),
+    "precision": (PRECISION_CONSTRAINTS["precision"], "{\"float32\", \"bfloat16\"}", "Arithmetic of the "
+                  "training products: ``\"bfloat16\"`` runs every forward pass and loss of training under "
+                  ":func:`torch.autocast` in bfloat16, while the weights, their gradients and the optimizer's "
+                  "updates stay float32 (mixed precision). Faster where the device has bfloat16 units (see the "
+                  "user guide's speed page); elsewhere ``fit`` refuses it with a ``ValueError``."),
+    "device": (_SHARED["device"], "str", "Where to train: ``\"cpu\"``, ``\"cuda\"`` or ``\"cuda:N\"``. A model "
+               "trained on a GPU pickles and loads on a CPU-only machine (skorch maps it to the CPU)."),
+    "random_state": (_SHARED["random_state"], "int, RandomState instance or None", "Seeds the weight "
+                     "initialisation and the minibatch order (the same value gives the same numbers on the CPU)."),
+    "verbose": (_SHARED["verbose"], "int", "Print skorch's table of losses per epoch if positive."),
 }
+
+#: the constraints of early stopping, which the estimators that hold out validation data add to their own
+EARLY_STOPPING_CONSTRAINTS = {name: TRAINING_PARAMETERS[name][0]
+                              for name in ("early_stopping", "validation_fraction", "n_iter_no_change")}
 
 
 def activation(name):
@@ -115,21 +175,6 @@ def batched(function, X, batch_size, *row_inputs):
     with torch.no_grad():
         return torch.cat([function(rows(X, start), *(rows(t, start) for t in row_inputs))
                           for start in range(0, len(X), batch_size)])
-
-
-class Callbacks:
-    """A list of skorch callbacks (instances or classes), each alone or in a ``(name, callback)`` pair."""
-
-    def is_satisfied_by(self, value):
-        return isinstance(value, list) and all(map(self._is_callback, value))
-
-    def _is_callback(self, item):
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
-            item = item[1]
-        return isinstance(item, Callback) or (isinstance(item, type) and issubclass(item, Callback))
-
-    def __str__(self):
-        return "a list of skorch callbacks or (name, callback) pairs"
 
 
 class DivergenceGuard(Callback):
@@ -212,17 +257,30 @@ def _discard(message):
 class SkorchEstimator(TorchEstimator):
     """Base class of the estimators trained by a skorch net; see the module docstring.
 
-    Subclasses set the parameters of ``__init__`` (the shared ones, ``callbacks``, the
-    early-stopping ones if they hold out data), extend ``_parameter_constraints``,
-    implement ``_net_params`` and call ``self._fit_net(X, y)`` from ``fit`` after
-    ``self._validate_params()`` and their own validation of the data.
+    Subclasses take the parameters of :data:`TRAINING_PARAMETERS` beside their own in an
+    explicit ``__init__`` signature, whose body is ``self._set_init_params(locals())``; they
+    extend ``_parameter_constraints`` with their own parameters (and
+    :data:`EARLY_STOPPING_CONSTRAINTS` if they hold out data), write ``%(training_parameters)s`` in their docstring's Parameters
+    section, implement ``_net_params``, and call ``self._fit_net(X, y)`` from a ``fit``
+    decorated with :func:`skgen._core.validation.fit_context`, after their own validation of
+    the data.
     """
 
-    _parameter_constraints = {**TorchEstimator._parameter_constraints, "callbacks": [None, Callbacks()]}
+    _parameter_constraints = {
+        **TorchEstimator._parameter_constraints,
+        **{name: constraints for name, (constraints, _, _) in TRAINING_PARAMETERS.items()
+           if name not in EARLY_STOPPING_CONSTRAINTS},
+    }
+    #: name -> a sentence that a subclass adds to the shared documentation of a training parameter
+    _parameter_notes = {}
     #: the skorch net class; :class:`MixedPrecisionNet` among its bases gives it ``precision``
     _net_class = PrecisionNeuralNet
     #: history entries (per epoch) that the divergence guard requires to be finite
     _monitored_losses = ("train_loss",)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        document_parameters(cls, TRAINING_PARAMETERS, cls._parameter_notes)
 
     def _net_params(self):
         """``module``, ``criterion``, their ``module__*`` / ``criterion__*`` arguments, and any other net argument."""

@@ -14,9 +14,8 @@ from torch import nn
 from skgen._core.estimator import DensityMixin
 from skgen._core.labels import check_row_labels, encode_fit_labels, one_hot
 from skgen._core.params import Boolean, Integer, LayerSizes, Options, Real, check_param
-from skgen._core.precision import PRECISION_CONSTRAINTS
 from skgen._core.tensors import to_numpy, to_tensor, torch_generator
-from skgen._core.validation import check_unit_interval
+from skgen._core.validation import check_unit_interval, fit_context
 from skgen.nets.template import (
     ACTIVATIONS,
     EARLY_STOPPING_CONSTRAINTS,
@@ -188,45 +187,9 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         networks read the one-hot label, so the code need not carry the class, which the
         decoder is told, and ``sample(n, y=labels)`` draws the asked classes. ``transform``,
         ``inverse_transform`` and ``score_samples`` then take the rows' classes as ``y``.
-    optimizer : torch.optim.Optimizer subclass or str, default=torch.optim.Adam
-        Optimizer class; extra arguments as ``optimizer__name=value``. An optimizer with
-        a fused update (Adam, AdamW, SGD) runs it, unless ``optimizer__fused`` or
-        ``optimizer__foreach`` is given.
-    lr : float, default=1e-3
-        Learning rate.
-    lr_scheduler : torch.optim.lr_scheduler.LRScheduler subclass or None, default=None
-        Learning-rate schedule, stepped once per epoch by skorch's ``LRScheduler``
-        callback; its arguments as ``lr_scheduler__name=value``, e.g.
-        ``lr_scheduler=torch.optim.lr_scheduler.StepLR, lr_scheduler__step_size=30``.
-    max_epochs : int, default=100
-        Passes over the training data.
-    batch_size : int, default=100
-        Examples per gradient step.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data and stop once the loss on it
-        has not improved for ``n_iter_no_change`` epochs, keeping the best weights.
-    validation_fraction : float, default=0.1
-        Share of the training data held out when ``early_stopping``.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
     n_importance_samples : int, default=100
         Importance samples per example in :meth:`score_samples` (k of Burda et al.).
-    callbacks : list of skorch callbacks, default=None
-        Extra skorch callbacks, or ``(name, callback)`` pairs; skorch initialises them at
-        each fit, so what they record can be read afterwards.
-    precision : {"float32", "bfloat16"}, default="float32"
-        Arithmetic of the training products: ``"bfloat16"`` runs every forward pass and loss
-        (training and prediction) under :func:`torch.autocast` in bfloat16, while the
-        weights, their gradients and the optimizer's updates stay float32 (mixed precision).
-        Faster where the device has bfloat16 units (see the user guide's speed page);
-        elsewhere ``fit`` refuses it with a ``ValueError``.
-    device : str, default="cpu"
-        Torch device, e.g. ``"cuda"``.
-    random_state : int, RandomState or None, default=None
-        Seeds initialisation, minibatch order, reparameterisation noise and the
-        importance samples of :meth:`score_samples`; same value, same numbers on CPU.
-    verbose : int, default=0
-        Print skorch's table of losses per epoch if positive.
+    %(training_parameters)s
     **kwargs
         ``optimizer__*`` and ``lr_scheduler__*`` arguments, e.g.
         ``optimizer__weight_decay=1e-5``.
@@ -275,7 +238,6 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
 
     _parameter_constraints = {
         **SkorchEstimator._parameter_constraints,
-        **PRECISION_CONSTRAINTS,
         **EARLY_STOPPING_CONSTRAINTS,
         "latent_dim": [Integer(1)],
         "hidden_layer_sizes": [LayerSizes(allow_empty=True)],
@@ -286,6 +248,12 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         "dynamic_binarization": [Boolean()],
         "conditional": [Boolean()],
         "n_importance_samples": [Integer(1)],
+    }
+    _parameter_notes = {
+        "precision": "It covers training only: :meth:`transform`, :meth:`inverse_transform`, :meth:`score_samples` "
+                     "and :meth:`sample` run in float32.",
+        "random_state": "It also seeds the validation split of early stopping, the reparameterisation noise and "
+                        "the importance samples of :meth:`score_samples`.",
     }
     _net_class = _VAENet
 
@@ -315,30 +283,9 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         verbose=0,
         **kwargs,
     ):
-        self.latent_dim = latent_dim
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.likelihood = likelihood
-        self.beta = beta
-        self.n_train_samples = n_train_samples
-        self.dynamic_binarization = dynamic_binarization
-        self.conditional = conditional
-        self.optimizer = optimizer
-        self.lr = lr
-        self.lr_scheduler = lr_scheduler
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.n_importance_samples = n_importance_samples
-        self.callbacks = callbacks
-        self.precision = precision
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self._set_routed_params(kwargs)
+        self._set_init_params(locals())
 
+    @fit_context
     def fit(self, X, y=None):
         """Train the encoder and decoder on ``X`` (and the labels ``y`` when ``conditional``).
 
@@ -355,7 +302,6 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         -------
         self : BetaVAE
         """
-        self._validate_params()
         self._check_training_options()
         X = self._validate_X(X, reset=True)
         labels = None
