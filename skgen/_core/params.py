@@ -246,8 +246,9 @@ def declared_parameters_doc(cls, declared, notes=None):
 
 
 def document_parameters(cls, declared, notes=None):
-    """Replace :data:`DOC_MARKER` in ``cls``'s docstring by :func:`declared_parameters_doc`; call it
-    from the template's ``__init_subclass__``.
+    """Replace :data:`DOC_MARKER` in ``cls``'s docstring by :func:`declared_parameters_doc`, then put
+    the entries of its Parameters section in the order of the signature; call it from the template's
+    ``__init_subclass__``.
 
     Examples
     --------
@@ -258,15 +259,39 @@ def document_parameters(cls, declared, notes=None):
     ...     Parameters
     ...     ----------
     ...     %(training_parameters)s
+    ...     lr : float, default=0.1
+    ...         Its own learning rate.
     ...     \"\"\"
-    ...     def __init__(self, max_epochs=10):
-    ...         self.max_epochs = max_epochs
-    >>> document_parameters(Model, {"max_epochs": ([Integer(1)], "int", "Passes over the data.")},
-    ...                     {"max_epochs": "Ten by default."})
+    ...     def __init__(self, lr=0.1, max_epochs=10):
+    ...         self.lr, self.max_epochs = lr, max_epochs
+    >>> declared = {"lr": ([], "float", "Learning rate."), "max_epochs": ([Integer(1)], "int", "Passes over the data.")}
+    >>> document_parameters(Model, declared, {"max_epochs": "Ten by default."})
     >>> print(Model.__doc__.split("----------")[1].rstrip())
     <BLANKLINE>
+        lr : float, default=0.1
+            Its own learning rate.
         max_epochs : int, default=10
             Passes over the data. Ten by default.
     """
     if cls.__doc__ and DOC_MARKER in cls.__doc__:
-        cls.__doc__ = cls.__doc__.replace(DOC_MARKER, declared_parameters_doc(cls, declared, notes))
+        cls.__doc__ = _in_signature_order(cls, cls.__doc__.replace(DOC_MARKER, declared_parameters_doc(cls, declared,
+                                                                                                          notes)))
+
+
+def _in_signature_order(cls, doc):
+    """``doc`` with the entries of its Parameters section (``**kwargs`` included) in the order of the signature."""
+    header = "    Parameters\n    ----------\n"
+    if header not in doc:
+        return doc
+    start = doc.index(header) + len(header)
+    following = re.search(r"\n\n    \S[^\n]*\n    -{3,}\n", doc[start:])
+    end = start + following.start() + 1 if following else len(doc.rstrip()) + 1
+    entries = re.split(r"(?m)^(?=    \S)", doc[start:end])
+    head, entries = entries[0], [entry.rstrip("\n") + "\n" for entry in entries[1:]]
+    order = list(inspect.signature(cls.__init__).parameters)
+
+    def position(entry):
+        name = re.match(r"    \**(\w+)", entry).group(1)
+        return order.index(name) if name in order else len(order)
+
+    return doc[:start] + head + "".join(sorted(entries, key=position)) + doc[end:]
