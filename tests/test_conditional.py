@@ -118,6 +118,14 @@ def test_labels_are_needed_to_fit_and_refused_by_an_unconditional_model(Model, d
         unconditional.sample(3, y=1)
 
 
+def test_an_unconditional_vae_refuses_the_rows_classes(digits):
+    X, y = digits
+    vae = BetaVAE(latent_dim=2, hidden_layer_sizes=(8,), max_epochs=1, random_state=0).fit(X)
+    for method in (vae.transform, vae.score_samples):
+        with pytest.raises(ValueError, match="BetaVAE fitted with conditional=True; this one was fitted without labels"):
+            method(X[:3], y[:3])
+
+
 def test_conditional_vae_scores_and_decodes_with_labels(vae, digits):
     X, y = digits
     right = vae.score(X[:100], y[:100])

@@ -409,6 +409,7 @@ def test_sample_weight_of_ones_changes_nothing_and_zero_weights_silence_rows(dig
         ({}, -np.ones(400), "sample_weight must be non-negative and not all zero"),
         ({}, np.zeros(400), "sample_weight must be non-negative and not all zero"),
         ({}, np.full(400, np.nan), "sample_weight"),
+        ({}, np.array(["heavy"] * 400), "sample_weight must hold one number per row of X"),
     ],
 )
 def test_bad_regularisation_and_sample_weights_are_clear_value_errors(digits, params, sample_weight, message):

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
@@ -101,3 +102,40 @@ def test_a_bad_training_parameter_is_refused_by_name_before_any_work(name, param
         estimator.fit(*data)
     with pytest.raises(NotFittedError):
         check_is_fitted(estimator)
+
+
+@pytest.mark.parametrize("name", SKORCH)
+@pytest.mark.parametrize("params, error, message", [
+    ({"optimizer__lr": "x"}, TypeError, "optimizer=Adam refuses optimizer__lr='x'"),
+    ({"optimizer": "sgd", "optimizer__momentum": -1}, ValueError, "optimizer=SGD refuses optimizer__momentum=-1"),
+    ({"lr_scheduler": torch.optim.lr_scheduler.StepLR}, TypeError,
+     "lr_scheduler=StepLR cannot be built without routed arguments \\(lr_scheduler__<name>=value\\).*step_size"),
+    ({"lr_scheduler": torch.optim.lr_scheduler.StepLR, "lr_scheduler__step": 1}, TypeError,
+     "lr_scheduler=StepLR refuses lr_scheduler__step=1"),
+])
+def test_a_routed_argument_the_optimizer_or_schedule_refuses_is_named_before_any_work(name, params, error, message,
+                                                                                   data):
+    estimator = getattr(skgen, name)(**params)
+    with pytest.raises(error, match=f"^{name}: {message}"):
+        estimator.fit(*data)
+    assert not hasattr(estimator, "net_")
+
+
+def test_a_players_routed_argument_is_named_too(data):
+    with pytest.raises(TypeError, match="^GAN: optimizer=Adam refuses discriminator_optimizer__nope=1"):
+        skgen.GAN(discriminator_optimizer__nope=1).fit(*data)
+
+
+def test_the_dbn_is_not_pretrained_before_the_routed_arguments_are_checked(data):
+    classifier = skgen.DNNClassifier(dbn=skgen.DBN(hidden_layer_sizes=(4,)), optimizer__betas=0.9)
+    with pytest.raises(TypeError, match="optimizer=Adam refuses optimizer__betas=0.9"):
+        classifier.fit(*data)
+    assert not hasattr(classifier, "dbn_")
+
+
+@pytest.mark.parametrize("name", ["BetaVAE", "GAN"])
+def test_sample_names_a_bad_random_state(name, data):
+    small = {"max_epochs": 1, "batch_size": 8, "latent_dim": 2}
+    model = getattr(skgen, name)(**small).fit(data[0])
+    with pytest.raises(ValueError, match=f"^{name}: random_state must be None, an int"):
+        model.sample(2, random_state="x")

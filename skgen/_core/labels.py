@@ -100,8 +100,9 @@ def check_row_labels(estimator, y, n_rows, flag):
     Raises
     ------
     ValueError
-        If a conditional model gets no ``y``, or labels of another number than the rows;
-        or as :func:`check_sample_labels`.
+        If a conditional model gets no ``y`` or labels of another number than the rows, a
+        model fitted without labels gets a ``y``, or ``y`` holds labels the model was not
+        fitted on.
 
     Examples
     --------
@@ -116,9 +117,15 @@ def check_row_labels(estimator, y, n_rows, flag):
     ...
     ValueError: y has 3 labels for 1 rows of X; give one label per row (or a single label for all of them).
     """
-    if y is None and getattr(estimator, flag):
-        raise ValueError(f"A {type(estimator).__name__} fitted with {flag}=True needs the class of each row: pass y.")
-    if np.ndim(y) > 0 and getattr(estimator, flag):
+    name = type(estimator).__name__
+    if not getattr(estimator, flag):
+        if y is not None:
+            raise ValueError(f"y gives the rows' classes to a {name} fitted with {flag}=True; this one was fitted "
+                             "without labels: leave y out.")
+        return None
+    if y is None:
+        raise ValueError(f"A {name} fitted with {flag}=True needs the class of each row: pass y.")
+    if np.ndim(y) > 0:
         y = column_or_1d(y)
         if len(y) != n_rows:
             raise ValueError(f"y has {len(y)} labels for {n_rows} rows of X; give one label per row "

@@ -509,7 +509,10 @@ def _check_sample_weight(sample_weight, n_samples):
     so that weights as large as 1e37 (or any finite float64) neither overflow the sum nor
     leave float32's range.
     """
-    sample_weight = check_array(sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight")
+    try:
+        sample_weight = check_array(sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight")
+    except ValueError as error:
+        raise ValueError(f"sample_weight must hold one number per row of X: {error}") from error
     if sample_weight.shape != (n_samples,):
         raise ValueError(f"sample_weight must hold one weight per row of X, shape ({n_samples},); "
                          f"got shape {sample_weight.shape}.")

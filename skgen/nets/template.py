@@ -33,7 +33,7 @@ from torch import nn
 from skgen._core.estimator import SampleMixin, TorchEstimator
 from skgen._core.labels import check_sample_labels, draw_sample_labels, one_hot
 from skgen._core.optim import fused_update, resolve_optimizer
-from skgen._core.params import Boolean, Integer, Real, check_param, document_parameters
+from skgen._core.params import Boolean, Integer, RandomStateLike, Real, check_param, document_parameters
 from skgen._core.precision import PRECISION_CONSTRAINTS, bfloat16_supported, check_precision, precision_context
 from skgen._core.tensors import minibatches, resolve_device, seeded_torch, to_tensor
 from skgen._core.threads import fit_threads, refresh_threads
@@ -250,6 +250,20 @@ class ThreadRefresh(Callback):
         refresh_threads()
 
 
+def _build(what, given, owner, build, *args, **kwargs):
+    """``build(*args, **kwargs)``; a ``TypeError`` or ``ValueError`` it raises names ``what`` (``"lr_scheduler=StepLR"``)
+    and the routed arguments ``given`` (``{"lr_scheduler__gamma": 0.5}``)."""
+    try:
+        return build(*args, **kwargs)
+    except (TypeError, ValueError) as error:
+        if given:
+            routed = ", ".join(f"{key}={value!r}" for key, value in given.items())
+            raise type(error)(f"{owner}: {what} refuses {routed}: {error}") from error
+        prefix = what.partition("=")[0]
+        raise type(error)(f"{owner}: {what} cannot be built without routed arguments ({prefix}__<name>=value): "
+                          f"{error}") from error
+
+
 def _discard(message):
     """The sink of skorch's EarlyStopping message at ``verbose=0``."""
 
@@ -281,6 +295,25 @@ class SkorchEstimator(TorchEstimator):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         document_parameters(cls, TRAINING_PARAMETERS, cls._parameter_notes)
+
+    def _validate_params(self):
+        """Check the declared parameters (see :class:`~skgen._core.estimator.TorchEstimator`), then the
+        routed ``optimizer__*`` and ``lr_scheduler__*`` arguments: the optimizer (each player's, where
+        more prefixes route to it) and the ``lr_scheduler`` are built over a placeholder parameter,
+        so that an argument they refuse is an error that names it, before any work."""
+        super()._validate_params()
+        optimizer = resolve_optimizer(self.optimizer)
+        placeholder = [nn.Parameter(torch.zeros(1, device=resolve_device(self.device)))]
+        shared = {"lr": self._learning_rate(), **self._optimizer_defaults(), **self._routed("optimizer__")}
+        for prefix in [prefix for prefix in self._routed_prefixes if prefix.endswith("optimizer__")]:
+            given = {f"optimizer__{key}": value for key, value in self._routed("optimizer__").items()}
+            given.update({f"{prefix}{key}": value for key, value in self._routed(prefix).items()})
+            built = _build(f"optimizer={optimizer.__name__}", given, type(self).__name__, optimizer, placeholder,
+                           **{**shared, **self._routed(prefix)})
+        if self.lr_scheduler is not None:
+            given = {f"lr_scheduler__{key}": value for key, value in self._routed("lr_scheduler__").items()}
+            _build(f"lr_scheduler={self.lr_scheduler.__name__}", given, type(self).__name__, self.lr_scheduler, built,
+                   **self._routed("lr_scheduler__"))
 
     def _net_params(self):
         """``module``, ``criterion``, their ``module__*`` / ``criterion__*`` arguments, and any other net argument."""
@@ -415,6 +448,7 @@ class SampleMeanMixin(SampleMixin):
         """
         self._check_sample_request(n_samples)
         check_param("mean", mean, Boolean(), owner=type(self).__name__)
+        check_param("random_state", random_state, RandomStateLike(), owner=type(self).__name__)
         if not self.conditional:
             check_sample_labels(self, y, n_samples, "conditional")  # refuses any y
             return self._sample(n_samples, random_state, mean, None)
