@@ -12,8 +12,8 @@ official test images:
   where a model has them.
 - **Two samplers for the Boltzmann machines.** *Short-run*: the persistent chains of
   training continued a few Gibbs steps, which repeat the training dynamics; *equilibrium*:
-  chains from noise run by parallel tempering long enough to forget their start, which
-  show the model itself (Decelle, Furtlehner & Seoane 2021).
+  chains from noise run long enough to forget their start (until their FID and digit
+  shares stop moving), which show the model itself (Decelle, Furtlehner & Seoane 2021).
 - **Scores.** FID with a bootstrap interval, and as a multiple of the floor (training
   images against test images), KID, precision and recall, in the features of skgen's
   shipped MNIST network; the share of the rarest digit among the samples; the held-out
@@ -41,21 +41,28 @@ from skgen.studies._report import output_folder, write_report, write_whole
 
 PROFILES = {
     "quick": {"n_train": 3000, "n_test": 1000, "n_samples": 1000, "epochs": 0.2, "n_resamples": 30,
-              "short_run_steps": 100, "equilibrium": {"n_steps": 100, "n_temperatures": 10}, "ais_chains": 50,
+              "short_run_steps": 100, "equilibrium": {"n_steps": 300}, "ais_chains": 50,
               "ais_betas": 2000, "n_importance_samples": 50, "per_class": 50, "conditional_steps": 300},
     "full": {"n_train": 60000, "n_test": 10000, "n_samples": 10000, "epochs": 1.0, "n_resamples": 200,
-             "short_run_steps": 100, "equilibrium": {"n_steps": 300, "n_temperatures": 10}, "ais_chains": 100,
+             "short_run_steps": 100, "equilibrium": {"n_steps": 3000}, "ais_chains": 100,
              "ais_betas": 10000, "n_importance_samples": 1000, "per_class": 500, "conditional_steps": 3000},
 }
 
 #: epochs of each model in the full profile (the quick profile scales them)
-EPOCHS = {"RBM": 10, "DBN": 10, "BetaVAE": 100, "GAN": 100}
+EPOCHS = {"RBM": 13, "DBN": 13, "BetaVAE": 100, "GAN": 100}
 
-#: RBM and DBN training: PCD-1 with 2,000 persistent chains (independent of the batch of 100)
-#: and a learning rate decaying linearly to zero, so that training follows the model's
-#: equilibrium and the chains end as fair samples (benchmarks/bench_rbm_sampling.py)
-RBM_TRAINING = {"persistent": True, "n_chains": 2000, "lr": 0.02, "batch_size": 100, "optimizer__momentum": 0.5,
-                "optimizer__weight_decay": 1e-4, "lr_scheduler__start_factor": 1.0, "lr_scheduler__end_factor": 0.0}
+#: RBM and DBN training, the equilibrium recipe (benchmarks/bench_equilibrium.py): the negative
+#: phase is parallel tempering, 100 persistent chains at each of 30 temperatures, so that the
+#: chains cross between digits; the learning rate decays linearly over DECAY_EPOCHS epochs to
+#: 1/200 of its start and stays there for the last epochs, where the weights change slower than
+#: the chains mix and the gradient can correct the weight of each digit. With the rate decaying
+#: to zero instead, the chains stay even while the frozen model favours one digit (60% 1s).
+RBM_TRAINING = {"sampler": "tempering", "n_chains": 100, "n_temperatures": 30, "lr": 0.02, "batch_size": 100,
+                "optimizer__momentum": 0.5, "optimizer__weight_decay": 1e-4, "lr_scheduler__start_factor": 1.0,
+                "lr_scheduler__end_factor": 0.005}
+
+#: epochs of the RBM's and the DBN's linear decay; the epochs after them train at the end rate
+DECAY_EPOCHS = 10
 
 #: GAN training: the non-saturating loss with the R1 penalty on real data and an exponential
 #: moving average of the generator (StyleGAN's recipe), which after 12 epochs scored FID 171
@@ -78,7 +85,7 @@ CONDITIONAL_COLUMNS = ["model", "n_parameters", "fit_s", "asked_digit_pct", "wor
 
 #: what each row's sampler is, in the report's words
 SAMPLERS = {"short-run": "persistent chains + {short_run_steps} Gibbs steps",
-            "equilibrium": "noise + {n_steps} tempering sweeps x {n_temperatures} temperatures",
+            "equilibrium": "noise + {n_steps} Gibbs sweeps",
             "prior": "z ~ N(0, I) through the decoder or generator"}
 
 
@@ -113,18 +120,20 @@ def _models(config, device, random_state, conditional=False):
     def epochs(name):
         return max(2, round(EPOCHS[name] * config["epochs"]))
 
+    decay = max(1, round(DECAY_EPOCHS * config["epochs"]))
+
     shared = {"device": device, "random_state": random_state}
     rbm_training = {**RBM_TRAINING, "lr_scheduler": torch.optim.lr_scheduler.LinearLR, **shared}
     if conditional:
         rbm = DBN(hidden_layer_sizes=(500,), joint_labels=True, max_epochs=epochs("RBM"),
-                  lr_scheduler__total_iters=epochs("RBM"), **rbm_training)
+                  lr_scheduler__total_iters=decay, **rbm_training)
     else:
         rbm = RBM(n_components=500, max_epochs=epochs("RBM"), ais_chains=config["ais_chains"],
-                  ais_betas=config["ais_betas"], lr_scheduler__total_iters=epochs("RBM"), **rbm_training)
+                  ais_betas=config["ais_betas"], lr_scheduler__total_iters=decay, **rbm_training)
     return {
         "RBM": rbm,
         "DBN": DBN(hidden_layer_sizes=(500, 250), joint_labels=conditional, max_epochs=epochs("DBN"),
-                   lr_scheduler__total_iters=epochs("DBN"), **rbm_training),
+                   lr_scheduler__total_iters=decay, **rbm_training),
         "BetaVAE": BetaVAE(latent_dim=50, hidden_layer_sizes=(200, 200), max_epochs=epochs("BetaVAE"),
                            n_importance_samples=config["n_importance_samples"], conditional=conditional, **shared),
         "GAN": GAN(latent_dim=64, generator_hidden_layer_sizes=(256, 512),
@@ -155,7 +164,7 @@ def pixel_probabilities(name, model, n_samples, sampler, config, random_state, y
     elif y is not None:
         options = {"start": "noise", "n_steps": config["conditional_steps"], "y": y}
     else:
-        options = {"start": "noise", "sampler": "tempering", **config["equilibrium"]}
+        options = {"start": "noise", "sampler": "gibbs", **config["equilibrium"]}
     return model.sample(n_samples, return_probabilities=True, random_state=random_state, **options)
 
 
@@ -523,11 +532,13 @@ def _notes(profile, config, table):
         "scores training images, the floor a perfect model would reach. min_digit_pct is the share of the "
         "rarest digit (10 for even coverage). Log-likelihoods are in nats per image (AIS for the RBM, the "
         "importance-weighted bound for the VAE).\n\n"
-        "**Recipes.** RBM (500 hidden) and DBN (500-250): PCD-1 with 2,000 persistent chains, SGD with momentum "
-        "0.5, lr 0.02 decaying linearly to 0. Their *short-run* samples continue the persistent chains "
+        "**Recipes.** RBM (500 hidden) and DBN (500-250): parallel tempering with 100 persistent chains at each "
+        "of 30 temperatures, SGD with momentum 0.5, lr 0.02 decaying linearly to 1e-4 over the first "
+        f"{DECAY_EPOCHS} of {EPOCHS['RBM']} epochs and staying there, so that the model's own equilibrium, not "
+        "only its training chains, covers the digits. Their *short-run* samples continue the persistent chains "
         f"{config['short_run_steps']} Gibbs steps (several samples per chain); their *equilibrium* samples start "
-        f"from noise and run {config['equilibrium']['n_steps']} sweeps of parallel tempering at "
-        f"{config['equilibrium']['n_temperatures']} temperatures. beta-VAE: 784-200-200-50, tanh, the ELBO "
+        f"from noise and run {config['equilibrium']['n_steps']} Gibbs sweeps, past the point where the FID and "
+        "the digit shares of such chains stop moving (skgen.metrics.sampling_convergence). beta-VAE: 784-200-200-50, tanh, the ELBO "
         "(beta=1), Adam lr 1e-3. GAN: 64-256-512-784 generator with batch norm, 784-512-256 discriminator with "
         "minibatch standard deviation, the non-saturating loss with the R1 penalty (gamma 1) on real images, "
         "Adam lr 2e-4, samples from an exponential moving average (0.999) of the generator. `fit_s` is each "
