@@ -14,9 +14,9 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 
-from skgen import DBM, DBN, DNNClassifier
-from skgen.energy.dbm_machine import DeepBoltzmannMachine, ais_log_partition
-from skgen.energy.partition import ais_schedule
+from skgen import DBM, DBN, RBM, DNNClassifier
+from skgen.energy.dbm_machine import DeepBoltzmannMachine
+from skgen.energy.partition import ais_log_partition, ais_schedule
 from skgen.energy.trainers import StochasticApproximation
 
 # -- the machine on tiny models, against brute-force enumeration -------------------------------
@@ -237,7 +237,7 @@ def test_ais_agrees_with_exact_enumeration_of_a_fitted_dbm(binary_digits):
         estimate, std_error = dbm.log_partition("ais", ais_chains=100, ais_betas=1000, random_state=seed)
         assert abs(estimate - exact) < max(4 * std_error, 0.1)
     with pytest.raises(ValueError, match="method"):
-        dbm.log_partition("reverse_ais")
+        dbm.log_partition("importance")
     # with strong weights, three temperatures leave one lucky run carrying the estimate
     dbm.weights_ = [4 * W for W in dbm.weights_]
     with pytest.warns(RuntimeWarning, match="unreliable") as caught:
@@ -389,3 +389,64 @@ def test_classifier_with_augmented_input_fits_an_unfitted_dbm_first(binary_digit
     assert clf.net_.module_.hidden[0].weight.shape == (16, 64 + 8)
     np.testing.assert_allclose(clf.dbn_.posterior(binary_digits[:5])[1], clf.dbn_.transform(binary_digits[:5]))
     assert clf.predict(binary_digits[500:]).shape == (len(binary_digits) - 500,)
+
+
+# -- the template's inference and training, and the defects of round 4 (issues 39 and 40) -------------------
+
+
+def test_reverse_ais_from_the_chains_brackets_the_exact_value_with_forward_ais(binary_digits):
+    dbm = small().fit(binary_digits)
+    exact, _ = dbm.log_partition("exact")
+    forward, forward_se = dbm.log_partition("ais", ais_chains=200, ais_betas=1000, random_state=0)
+    reverse, reverse_se = dbm.log_partition("reverse_ais", ais_betas=1000, random_state=0)
+    assert forward - 4 * forward_se - 0.05 < exact < reverse + 4 * reverse_se + 0.05
+    assert abs(reverse - exact) < max(4 * reverse_se, 0.1)
+    samples = dbm.sample(100, start="chains", n_steps=20, random_state=0)
+    from_rows, _ = dbm.log_partition("reverse_ais", start=samples, ais_betas=1000, random_state=0)
+    assert abs(from_rows - exact) < 0.5
+
+
+@pytest.mark.parametrize("n_samples", [None, "3", 2.5, 0])
+def test_a_bad_n_samples_is_a_value_error_naming_it_as_for_the_rbm(binary_digits, n_samples):
+    dbm = small(max_epochs=1).fit(binary_digits[:200])
+    rbm = RBM(n_components=4, max_epochs=1).fit(binary_digits[:200])
+    for model in (dbm, rbm):
+        with pytest.raises(ValueError, match=f"{type(model).__name__}: n_samples must be an int in \\[1, inf\\]"):
+            model.sample(n_samples, n_steps=2)
+
+
+def test_sampling_holds_clamped_visibles(binary_digits):
+    dbm = small().fit(binary_digits)
+    clamped = dbm.sample(start=binary_digits[:4], n_steps=5, clamp=(np.arange(32), binary_digits[:4, :32]),
+                         random_state=0)
+    np.testing.assert_array_equal(clamped[:, :32], binary_digits[:4, :32])
+
+
+def test_partial_fit_continues_the_joint_training_as_warm_start_does(binary_digits):
+    X = binary_digits[:300]
+    stepwise = small(max_epochs=1, lr_scheduler=None).partial_fit(X)
+    assert [entry["epoch"] for entry in stepwise.history_] == [1]
+    pretrained = [W.copy() for W in stepwise.weights_]
+    stepwise.partial_fit(X)
+    assert [entry["epoch"] for entry in stepwise.history_] == [1, 2]
+    assert stepwise.n_samples_seen_ == 600
+    assert not np.array_equal(pretrained[0], stepwise.weights_[0])  # trained on, not pretrained anew
+    assert np.abs(stepwise.weights_[0] - pretrained[0]).max() < 0.5
+    with pytest.raises(ValueError, match="X has 32 features"):
+        stepwise.partial_fit(X[:, :32])
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"n_chains": 30}, "n_chains=30 does not match the fitted model's 50"),
+    ({"n_chains": None, "batch_size": 25}, "n_chains=None does not match the fitted model's 50"),
+    ({"hidden_layer_sizes": (8, 6)}, "hidden_layer_sizes=\\(8, 6\\) does not match the fitted model's \\(8, 4\\)"),
+])
+@pytest.mark.parametrize("continuation", ["warm_start", "partial_fit"])
+def test_continuing_refuses_a_changed_shape_of_the_fitted_state(binary_digits, change, message, continuation):
+    dbm = small(max_epochs=1).fit(binary_digits[:200])
+    dbm.set_params(**change)
+    with pytest.raises(ValueError, match=message):
+        if continuation == "warm_start":
+            dbm.set_params(warm_start=True).fit(binary_digits[:200])
+        else:
+            dbm.partial_fit(binary_digits[:200])

@@ -279,8 +279,8 @@ def test_joblib_round_trip_keeps_the_generative_weights(binary_digits, tmp_path)
 
 @pytest.mark.parametrize("sizes", [(8,), (8, 6, 4)])
 def test_fit_validates_its_parameters_and_data_once_whatever_the_depth(binary_digits, sizes, monkeypatch):
-    import skgen.energy.dbn
-    import skgen.energy.rbm
+    import skgen.energy.template
+    import skgen.energy.units
     from skgen._core.estimator import TorchEstimator
 
     X, _ = binary_digits
@@ -293,9 +293,10 @@ def test_fit_validates_its_parameters_and_data_once_whatever_the_depth(binary_di
         return counted
 
     monkeypatch.setattr(TorchEstimator, "_validate_params", counting("parameters", TorchEstimator._validate_params))
-    for module in (skgen.energy.dbn, skgen.energy.rbm):
-        monkeypatch.setattr(module, "validate_data", counting("data", module.validate_data))
-        monkeypatch.setattr(module, "check_unit_interval", counting("values", module.check_unit_interval))
+    # every energy model validates through the template, and checks values through its unit type
+    monkeypatch.setattr(skgen.energy.template, "validate_data", counting("data", skgen.energy.template.validate_data))
+    monkeypatch.setattr(skgen.energy.units, "check_unit_interval",
+                        counting("values", skgen.energy.units.check_unit_interval))
     dbn = small(hidden_layer_sizes=sizes, max_epochs=1).fit(X)
     assert len(dbn.rbms_) == len(sizes)
     assert counts == {"parameters": 1, "data": 1, "values": 1}
@@ -325,3 +326,65 @@ def test_the_top_rbm_is_fine_tuned_through_its_public_trainer(binary_digits, mon
     dbn = small(max_epochs=1, fine_tune_epochs=1).fit(X)
     # one trainer per greedy layer, then the top RBM's again for the fine-tuning
     assert made == [*dbn.rbms_, dbn.rbms_[-1]] and stored == made
+
+
+# -- the up pass as layers, the labels of sample, partial_fit (issues 39 and 40) ------------------------------
+
+
+def _up_pass(layers, X):
+    for weight, bias in layers:
+        X = _sigmoid(X @ weight.T + bias)
+    return X
+
+
+@pytest.mark.parametrize("params", [{}, {"joint_labels": True}, {"fine_tune_epochs": 1}], ids=["plain", "labels",
+                                                                                             "fine-tuned"])
+def test_recognition_layers_compute_the_up_pass(binary_digits, params):
+    X, y = binary_digits
+    dbn = small(max_epochs=2, **params).fit(X, y)
+    layers = dbn.recognition_layers()
+    assert [weight.shape for weight, _ in layers] == [(16, 64), (8, 16)]
+    assert all(weight.dtype == bias.dtype == np.float32 for weight, bias in layers)
+    np.testing.assert_allclose(_up_pass(layers, X), dbn.transform(X), atol=1e-5)
+
+
+def test_recognition_layers_of_a_gaussian_first_layer_see_the_data_over_its_variances():
+    X = np.random.RandomState(0).normal(size=(200, 5)) * [1.0, 2.0, 0.5, 3.0, 1.0]
+    dbn = DBN(hidden_layer_sizes=(6, 4), visible_units="gaussian", max_epochs=3, random_state=0).fit(X)
+    (weight, bias), _ = dbn.recognition_layers()
+    np.testing.assert_allclose(weight, dbn.rbms_[0].components_ / dbn.rbms_[0].variances_, rtol=1e-6)
+    np.testing.assert_allclose(_up_pass(dbn.recognition_layers(), X), dbn.transform(X), atol=1e-5)
+
+
+def test_the_dbn_has_no_density_methods_of_the_template():
+    # a stack of RBMs is not one machine: the template's log Z and scores are not available on it
+    dbn = small(max_epochs=1).fit(load_digits().data[:50] / 16)
+    assert not hasattr(dbn, "score_samples") and not hasattr(dbn, "log_partition")
+
+
+def test_sample_errors_name_the_dbn_not_its_top_rbm(binary_digits):
+    X, y = binary_digits
+    labelled = small(joint_labels=True, max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="DBN.sample") as error:
+        labelled.sample(y=[])
+    assert "RBM" not in str(error.value)
+    for bad in (None, "3", 0):
+        with pytest.raises(ValueError, match="DBN: n_samples must be an int"):
+            small(max_epochs=1).fit(X).sample(bad, n_steps=2)
+    with pytest.raises(ValueError, match="DBN: return_probabilities must be a bool"):
+        labelled.sample(2, return_probabilities="yes")
+
+
+def test_partial_fit_trains_the_greedy_stack_then_one_up_down_epoch_per_call(binary_digits):
+    X, y = binary_digits
+    dbn = small(max_epochs=2, joint_labels=True).partial_fit(X, y)
+    assert len(dbn.fine_tune_history_) == 1 and all(len(rbm.history_) == 2 for rbm in dbn.rbms_)
+    bottom = dbn.rbms_[0].components_.copy()
+    dbn.partial_fit(X[:300], y[:300])
+    assert len(dbn.fine_tune_history_) == 2 and all(len(rbm.history_) == 2 for rbm in dbn.rbms_)
+    assert not np.array_equal(bottom, dbn.rbms_[0].components_)
+    with pytest.raises(ValueError, match="hidden_layer_sizes=\\(16, 4\\) does not match the fitted model's \\(16, 8\\)"):
+        dbn.set_params(hidden_layer_sizes=(16, 4)).partial_fit(X, y)
+    gaussian = DBN(hidden_layer_sizes=(4,), visible_units="gaussian", max_epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="partial_fit .* needs visible_units='bernoulli'"):
+        gaussian.partial_fit(X)

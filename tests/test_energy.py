@@ -12,8 +12,10 @@ from sklearn.exceptions import ConvergenceWarning
 
 import skgen
 from skgen import RBM
+from skgen._core.params import DOC_MARKER
 from skgen._core.validation import fit_context
-from skgen.energy.template import DOC_MARKER, TRAINING_PARAMETERS, EnergyEstimator
+from skgen.energy.template import TRAINING_PARAMETERS, EnergyEstimator
+from skgen.energy.units import GaussianUnits
 
 ENERGY = {name: getattr(skgen, name) for name in skgen._ESTIMATORS if issubclass(getattr(skgen, name), EnergyEstimator)}
 
@@ -55,7 +57,7 @@ class Quadratic:
 
 
 class Toy(EnergyEstimator):
-    """An energy model of the least kind: the hooks filled, the loop inherited."""
+    """An energy model of the least kind: the training hooks and the unit type filled, the loop inherited."""
 
     def __init__(self, lr=0.5, max_epochs=3, batch_size=4, optimizer=torch.optim.SGD, lr_scheduler=None,
                  device="cpu", random_state=0, verbose=0, **kwargs):
@@ -79,6 +81,9 @@ class Toy(EnergyEstimator):
 
     def store_trainer(self, trainer):
         self.w_ = trainer.w.numpy().copy()
+
+    def _visible_units(self):
+        return GaussianUnits()
 
 
 def test_an_energy_model_must_fill_every_hook():
@@ -190,3 +195,37 @@ def test_score_samples_estimates_log_z_once_per_set_of_weights(make, monkeypatch
         model.components_ = 1.5 * model.components_
     assert not np.allclose(model.score_samples(binary_digits[:5]), first)
     assert len(calls) == 3
+
+
+# -- inference, written once over the machine protocol (issue 39, item 2) --------------------------------------
+
+
+def test_sample_log_partition_and_score_samples_are_defined_once_in_the_template():
+    for cls in (skgen.RBM, skgen.GaussianBernoulliRBM, skgen.DBM):
+        for method in ("sample", "log_partition", "score_samples", "free_energy", "fit", "partial_fit"):
+            assert not any(method in vars(klass) for klass in cls.__mro__ if issubclass(klass, EnergyEstimator)
+                           and klass is not EnergyEstimator), f"{cls.__name__} defines {method} again"
+
+
+def test_the_gaussian_rbm_fills_one_hook_its_visible_unit_type():
+    # the RBM's training, inference and statistics serve it unchanged: no private override but its unit type
+    own = {name for name, value in vars(skgen.GaussianBernoulliRBM).items() if callable(value)}
+    assert own == {"__init__", "_visible_units"}
+
+
+@pytest.mark.parametrize("make", [lambda: skgen.RBM(n_components=24, max_epochs=1),
+                                  lambda: skgen.GaussianBernoulliRBM(n_components=24, max_epochs=1),
+                                  lambda: skgen.DBM(hidden_layer_sizes=(24, 24), pretrain_epochs=1, max_epochs=1)],
+                         ids=["RBM", "GaussianBernoulliRBM", "DBM"])
+def test_one_ais_serves_every_machine_forward_and_reverse(make, monkeypatch):
+    from skgen.energy import partition, template
+
+    X = (load_digits().data[:300] > 7).astype(np.float32)
+    model = make().set_params(random_state=0).fit(X)
+    calls = []
+    monkeypatch.setattr(template, "ais_log_partition",
+                        lambda *args, **kwargs: calls.append(kwargs.get("start") is not None)
+                        or partition.ais_log_partition(*args, **kwargs))
+    model.log_partition("ais", ais_chains=10, ais_betas=20, random_state=0)
+    model.log_partition("reverse_ais", start=X[:10], ais_betas=20, random_state=0)
+    assert calls == [False, True]

@@ -1,11 +1,13 @@
 """GaussianBernoulliRBM: a real-valued RBM on the shared base, its density, its gradient and its samples."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
 
 from skgen import DBN, GaussianBernoulliRBM
-from skgen.energy.machines import GaussianMachine
+from skgen.energy.machines import gaussian_machine
 from skgen.energy.trainers import ContrastiveDivergence
 
 
@@ -57,16 +59,16 @@ def test_the_update_is_the_gradient_of_the_free_energy_difference_with_variances
     generator = torch.Generator().manual_seed(0)
     W = torch.randn(4, 3, generator=generator) * 0.5
     b, c, log_sigma2 = torch.randn(3, generator=generator), torch.randn(4, generator=generator), torch.randn(3) * 0.3
-    machine = GaussianMachine(W, b, c, log_sigma2, torch.zeros(3), torch.zeros(3), learn_variance=True,
-                              min_log_sigma2=-10.0)
+    machine = gaussian_machine(W, b, c, log_sigma2, torch.zeros(3), torch.zeros(3), min_variance=math.exp(-10.0),
+                               learn_variance=True)
     data = torch.randn(5, 3, generator=generator)
     trainer = ContrastiveDivergence(machine, 5, generator, cd_steps=2)
     trainer.gradient(data)
-    reference = GaussianMachine(*(p.detach().clone().requires_grad_() for p in (W, b, c, log_sigma2)),
-                                torch.zeros(3), torch.zeros(3))
+    reference = gaussian_machine(*(p.detach().clone().requires_grad_() for p in (W, b, c, log_sigma2)),
+                                 torch.zeros(3), torch.zeros(3))
     loss = reference.free_energy(data).mean() - reference.free_energy(trainer.last_negatives).mean()
     loss.backward()
-    for p, expected in zip(trainer.parameters, (reference.W, reference.b, reference.c, reference.log_sigma2)):
+    for p, expected in zip(trainer.parameters, (reference.W, reference.b, reference.c, reference.visible.log_sigma2)):
         torch.testing.assert_close(p.grad, expected.grad)
 
 

@@ -18,7 +18,7 @@ from sklearn.model_selection import GridSearchCV
 
 from skgen import RBM
 from skgen.datasets import load_alphadigits
-from skgen.energy.machines import BernoulliMachine
+from skgen.energy.machines import bernoulli_machine
 from skgen.energy.trainers import ContrastiveDivergence
 
 def small(**params):
@@ -66,7 +66,7 @@ def _trainer(machine, batch_size, generator, **options):
 def _random_machine(generator, n_hidden=5, n_visible=7):
     W = torch.randn(n_hidden, n_visible, generator=generator) * 0.5
     b, c = torch.randn(n_visible, generator=generator), torch.randn(n_hidden, generator=generator)
-    return BernoulliMachine(W, b, c, torch.zeros(n_visible))
+    return bernoulli_machine(W, b, c, torch.zeros(n_visible))
 
 
 @pytest.mark.parametrize("options", [{"cd_steps": 3}, {"persistent": True, "n_chains": 11},
@@ -79,8 +79,8 @@ def test_the_update_is_the_gradient_of_the_free_energy_difference(options):
     trainer.start_chains(data, None)
     trainer.gradient(data)
     negatives = trainer.last_negatives.clone()
-    reference = BernoulliMachine(*(p.detach().clone().requires_grad_() for p in (machine.W, machine.b, machine.c)),
-                                 machine.base_b)
+    reference = bernoulli_machine(*(p.detach().clone().requires_grad_() for p in (machine.W, machine.b, machine.c)),
+                                  machine.visible.base_b)
     loss = reference.free_energy(data).mean() - reference.free_energy(negatives).mean()
     loss.backward()
     for p, expected in zip(trainer.parameters, (reference.W, reference.b, reference.c)):

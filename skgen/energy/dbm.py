@@ -4,26 +4,20 @@ import inspect
 
 import numpy as np
 import torch
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from skgen._core.estimator import DensityMixin
-from skgen._core.params import Boolean, Integer, LayerSizes, Options, Real, check_param
-from skgen._core.tensors import bernoulli, resolve_device, seed_from, to_numpy, to_tensor, torch_generator
+from skgen._core.params import Boolean, Integer, LayerSizes, Real, check_param
+from skgen._core.tensors import seed_from, to_numpy, torch_generator
 from skgen._core.threads import fit_threads
-from skgen._core.validation import check_unit_interval, fit_context
-from skgen.energy.dbm_machine import MAX_EXACT_UNITS, DeepBoltzmannMachine, ais_log_partition
-from skgen.energy.partition import ais_schedule, cached_log_partition, checked_estimate
+from skgen.energy.dbm_machine import DeepBoltzmannMachine
 from skgen.energy.rbm import RBM
-from skgen.energy.template import EnergyEstimator
+from skgen.energy.template import EnergyEstimator, EnergyTransformerMixin
 from skgen.energy.trainers import StochasticApproximation
-
-#: pixel means are clipped to [eps, 1 - eps] before taking log-odds
-_EPS = 1e-3
+from skgen.energy.units import BernoulliUnits, log_odds
 
 
-class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, EnergyEstimator):
+class DBM(EnergyTransformerMixin, DensityMixin, EnergyEstimator):
     """Deep Boltzmann machine with binary units (Salakhutdinov & Hinton 2009).
 
     An undirected stack of binary layers ``v, h_1, ..., h_L``, each coupled to its
@@ -88,7 +82,10 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         When the DBM is fitted, :meth:`fit` continues its joint training for ``max_epochs``
         more epochs, from its weights and persistent chains, appending to ``history_``,
         instead of pretraining anew: a long training can run in parts, each with its own
-        ``lr`` (or ``lr_scheduler__*`` arguments) carrying on the schedule.
+        ``lr`` (or ``lr_scheduler__*`` arguments) carrying on the schedule. It continues as
+        :meth:`partial_fit` does (one epoch per call), the way every energy model goes on
+        training; both raise ``ValueError`` when ``hidden_layer_sizes`` or ``n_chains`` no
+        longer match the fitted model.
     %(training_parameters)s
     **kwargs
         ``optimizer__<name>=value`` and ``lr_scheduler__<name>=value`` arguments.
@@ -103,6 +100,8 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
     visible_base_rates_ : ndarray of shape (n_features,)
         Mean of each feature over the training data; AIS anneals from the model of
         independent visibles with these means.
+    n_samples_seen_ : int
+        Training rows seen, over :meth:`fit`, warm starts and :meth:`partial_fit` calls.
     chains_ : ndarray of shape (n_chains, n_features)
         The persistent chains' visible states at the end of training;
         ``sample(start="chains")`` continues the chains.
@@ -184,50 +183,32 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
     ):
         self._set_init_params(locals())
 
-    # -- training ---------------------------------------------------------------------------
+    # -- the hooks of the template ------------------------------------------------------------
 
-    @fit_context
-    def fit(self, X, y=None):
-        """Pretrain the layers greedily, then train the DBM jointly for ``max_epochs`` epochs.
+    def _visible_units(self):
+        """Binary visible units (:class:`skgen.energy.units.BernoulliUnits`)."""
+        return BernoulliUnits()
 
-        With ``warm_start`` and a fitted DBM, only the joint training runs, from where it stopped.
+    def _loop(self):
+        """The joint training: ``max_epochs`` epochs into ``history_``."""
+        return self.max_epochs, "history_", "joint epoch"
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Values in [0, 1]: binary data, or probabilities.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : DBM
-        """
-        resume = self.warm_start and hasattr(self, "weights_")
-        data = to_tensor(self._validate(X, reset=not resume), resolve_device(self.device))
-        rng = check_random_state(self.random_state)
-        if not resume:
-            with fit_threads(self.batch_size * self._largest_pretraining_rbm(data.shape[1])):  # caps the RBMs' fits
-                self._initialize(data, rng)
-        self._fit_epochs(data, self.max_epochs, rng, self.history_, stage="joint epoch")
-        return self
-
-    def _validate(self, X, reset):
-        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
-        try:
-            check_unit_interval(X)
-        except ValueError:
-            check_non_negative(X, type(self).__name__)  # scikit-learn's wording for negative values
-            raise
-        return X
+    def _resume(self, data):
+        """Check that ``hidden_layer_sizes`` and ``n_chains`` are the fitted model's, and fold ``data`` into the
+        visibles' running means (the base model of AIS)."""
+        self._check_unchanged("hidden_layer_sizes", tuple(W.shape[0] for W in self.weights_))
+        self._check_unchanged("n_chains", len(self.chains_), asked=self.n_chains or self.batch_size)
+        self._visible_units().update_statistics(self, data)
 
     def _initialize(self, data, random_state):
         """The greedy pretraining: the fitted state of the DBM composed of modified RBMs (class docstring)."""
-        self.visible_base_rates_ = data.mean(0).double().cpu().numpy()
+        self.n_samples_seen_ = 0
+        self._visible_units().update_statistics(self, data)
         for name in ("chains_", "_chain_hiddens", "_log_partition_cache"):
             self.__dict__.pop(name, None)
         self.history_ = []
-        weights, biases = self._pretrain(data, random_state)
+        with fit_threads(self.batch_size * self._largest_pretraining_rbm(data.shape[1])):  # caps the RBMs' fits
+            weights, biases = self._pretrain(data, random_state)
         self.weights_, self.intercepts_ = [to_numpy(W) for W in weights], [to_numpy(b) for b in biases]
 
     def _pretrain(self, data, rng):
@@ -271,11 +252,6 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
                    random_state=seed,
                    **optimizer_arguments)
 
-    def _machine_from(self, weights, biases, device):
-        """A machine of these weights and biases with the base model for AIS (:meth:`_hidden_base_biases`)."""
-        as_parameter = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device).clone()  # noqa: E731
-        base = [self._visible_base_bias(device), *self._hidden_base_biases(biases, device)]
-        return DeepBoltzmannMachine([as_parameter(W) for W in weights], [as_parameter(b) for b in biases], base)
 
     def _hidden_base_biases(self, biases, device):
         """The AIS base model's hidden biases: the log-odds of the persistent chains' mean states.
@@ -286,11 +262,11 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         """
         if not hasattr(self, "_chain_hiddens"):
             return [torch.zeros(len(b), device=device) for b in biases[1:]]
-        return [torch.as_tensor(_log_odds(states.mean(0)), dtype=torch.float32, device=device)
+        return [torch.as_tensor(log_odds(states.mean(0)), dtype=torch.float32, device=device)
                 for states in self._chain_hiddens]
 
     def _visible_base_bias(self, device):
-        return torch.as_tensor(_log_odds(self.visible_base_rates_), dtype=torch.float32, device=device)
+        return torch.as_tensor(log_odds(self.visible_base_rates_), dtype=torch.float32, device=device)
 
     def make_trainer(self, data, generator):
         """The stochastic approximation trainer of a copy of the fitted DBM, on ``data``'s device.
@@ -338,14 +314,20 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
             arguments.setdefault("total_iters", self.max_epochs)
         return self.lr_scheduler(optimizer, **arguments)
 
-    def _make_machine(self, device):
-        """The fitted DBM as a new :class:`skgen.energy.dbm_machine.DeepBoltzmannMachine` on ``device``."""
-        return self._machine_from(self.weights_, self.intercepts_, device)
+    def _make_machine(self, device, training=False):
+        """The fitted DBM as a new :class:`skgen.energy.dbm_machine.DeepBoltzmannMachine` on ``device`` (its tensors
+        copies of the fitted arrays, which a trainer may update in place), with the base model of AIS
+        (:meth:`_hidden_base_biases`) and ``mean_field_steps``."""
+        as_parameter = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device).clone()  # noqa: E731
+        base = [self._visible_base_bias(device), *self._hidden_base_biases(self.intercepts_, device)]
+        return DeepBoltzmannMachine([as_parameter(W) for W in self.weights_], [as_parameter(b) for b in self.intercepts_],
+                                    base, self.mean_field_steps)
 
-    def _machine(self, device):
-        """The fitted DBM on ``device``, built once per fitted state (for inference, not to train)."""
-        check_is_fitted(self)
-        return self._device_machine(device, self._make_machine)
+    def _persistent_chains(self):
+        """The persistent chains of every layer: :attr:`chains_`, then the hidden layers' states."""
+        if not hasattr(self, "chains_"):
+            return None
+        return [self.chains_, *getattr(self, "_chain_hiddens", [])]
 
     # -- the model as a transformer ------------------------------------------------------
 
@@ -368,6 +350,7 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Visible rows, in [0, 1].
 
         Returns
         -------
@@ -382,10 +365,6 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         machine = self._machine(v.device)
         with torch.no_grad(), fit_threads(len(v) * machine.largest_weights):
             return machine.mean_field(v, self.mean_field_steps)
-
-    def _inference_rows(self, X):
-        check_is_fitted(self)
-        return to_tensor(self._validate(X, reset=False), self._inference_device())
 
     @property
     def _n_features_out(self):
@@ -428,163 +407,8 @@ class DBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, Energ
         return [(np.array(W, dtype=np.float32), np.array(self.intercepts_[layer + 1], dtype=np.float32))
                 for layer, W in enumerate(weights)]
 
-    # -- the model as a density -------------------------------------------------------------
-
-    def free_energy(self, X):
-        """Variational free energy of each row, ``E(v, mu) - H(mu)`` for the mean-field posterior ``mu``.
-
-        An upper bound of the free energy ``F(v) = -log sum_h exp(-E(v, h))``, so that
-        ``P(v) >= exp(-free_energy(v)) / Z``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        free_energy : ndarray of shape (n_samples,)
-        """
-        means = self._mean_field(X)
-        machine = self._machine(means[0].device).to(torch.float64)
-        return -to_numpy(machine.unnormalized_bound([mu.double() for mu in means]))
-
-    def score_samples(self, X):
-        """Variational lower bound of ``log P(v)`` of each row, in nats: ``-free_energy(v) - log Z``.
-
-        At most the log-likelihood up to the error of ``log Z``, which is exact when the
-        even or the odd layers have at most 20 units together, and a forward AIS estimate
-        otherwise (see :meth:`log_partition`), computed once per set of weights.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        lower_bound : ndarray of shape (n_samples,)
-        """
-        return -self.free_energy(X) - cached_log_partition(self, [*self.weights_, *self.intercepts_])
-
-    def log_partition(self, method="auto", *, ais_chains=None, ais_betas=None, random_state=None):
-        """The log partition function ``log Z`` and the standard error of its estimate.
-
-        Parameters
-        ----------
-        method : {"auto", "exact", "ais"}, default="auto"
-            ``"exact"`` sums over every state of the even or of the odd layers, whichever
-            have fewer units (at most 20 or so), the others summed out in closed form;
-            ``"ais"`` is annealed importance sampling over the even layers, the odd ones
-            summed out, from a base model of independent units (the visibles at the data's
-            means, the hiddens at the persistent chains' means), which underestimates
-            ``log Z`` on average; ``"auto"`` enumerates when it can and runs AIS otherwise.
-        ais_chains, ais_betas : int, default=None
-            AIS runs and inverse temperatures; ``None`` takes the estimator's parameters.
-        random_state : int, RandomState instance or None, default=None
-            Seeds AIS; ``None`` takes the estimator's ``random_state``.
-
-        Returns
-        -------
-        log_z : float
-        std_error : float
-            0.0 for the exact value.
-
-        Warns
-        -----
-        RuntimeWarning
-            When fewer than a tenth of the AIS runs carry the estimate's weight (judged
-            from its standard error): ``log Z`` is then likely far too low.
-        """
-        check_is_fitted(self)
-        check_param("method", method, Options("auto", "exact", "ais"), owner=type(self).__name__)
-        machine = self._machine(self._inference_device())
-        if method == "auto":
-            method = "exact" if self._enumerable() else "ais"
-        if method == "exact":
-            return machine.exact_log_partition(), 0.0
-        n_chains = check_param("ais_chains", self.ais_chains if ais_chains is None else ais_chains, Integer(1))
-        n_betas = check_param("ais_betas", self.ais_betas if ais_betas is None else ais_betas, Integer(3))
-        generator = torch_generator(seed_from(self.random_state if random_state is None else random_state),
-                                    machine.weights[0].device)
-        with torch.no_grad(), fit_threads(n_chains * machine.largest_weights):
-            estimate = ais_log_partition(machine, ais_schedule(n_betas), n_chains, generator)
-        return checked_estimate(estimate, n_chains)
-
-    def _enumerable(self):
-        sizes = [self.n_features_in_, *(W.shape[0] for W in self.weights_)]
-        return min(sum(sizes[0::2]), sum(sizes[1::2])) <= MAX_EXACT_UNITS
-
-    # -- sampling -------------------------------------------------------------------------------
-
-    def sample(self, n_samples=1, *, start="noise", sampler="gibbs", n_steps=1000, return_probabilities=False,
-               random_state=None):
-        """Draw visibles from the model by Gibbs sampling.
-
-        Each chain starts at ``start`` and runs ``n_steps`` sweeps, each sampling the odd
-        layers given the even ones, then the even layers given the odd ones; the last
-        visible states (or their conditional means) are returned.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of chains; ignored when ``start`` is an array (one chain per row).
-        start : {"noise", "chains"} or array-like of shape (n_chains, n_features), default="noise"
-            ``"noise"``: uniformly random states of every layer; ``"chains"``: the persistent
-            chains of training (every layer's states), cycled to ``n_samples``; an array:
-            those visible rows, with hidden states drawn from the bottom-up pass.
-        sampler : {"gibbs"}, default="gibbs"
-            Block Gibbs sampling, alternating between the odd and the even layers.
-        n_steps : int, default=1000
-            Gibbs sweeps per chain.
-        return_probabilities : bool, default=False
-            Return ``P(v = 1 | h_1)`` of the last sweep instead of the drawn states:
-            smoother images, not samples.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the start and the draws; ``None`` draws fresh randomness.
-
-        Returns
-        -------
-        samples : ndarray of shape (n_samples, n_features)
-        """
-        check_is_fitted(self)
-        owner = type(self).__name__
-        check_param("sampler", sampler, Options("gibbs"), owner=owner)
-        check_param("n_steps", n_steps, Integer(1), owner=owner)
-        check_param("return_probabilities", return_probabilities, Boolean(), owner=owner)
-        machine = self._machine(self._inference_device())
-        generator = torch_generator(random_state, machine.weights[0].device)
-        with torch.no_grad(), fit_threads(n_samples * machine.largest_weights):
-            states = self._start_states(start, n_samples, machine, generator)
-            for _ in range(n_steps):
-                states, visible_mean = machine.gibbs_sweep(states, generator)
-        return to_numpy(visible_mean if return_probabilities else states[0])
-
-    def _start_states(self, start, n_samples, machine, generator):
-        device = machine.weights[0].device
-        if isinstance(start, str):
-            check_param("start", start, Options("noise", "chains"), owner=type(self).__name__)
-            check_param("n_samples", n_samples, Integer(1), owner=type(self).__name__)
-            if start == "noise":
-                return machine.noise(n_samples, generator)
-            rows = np.arange(n_samples) % len(self.chains_)
-            return [torch.as_tensor(x[rows], device=device) for x in (self.chains_, *self._chain_hiddens)]
-        if start is None:
-            raise ValueError("start must be 'noise', 'chains' or an array of visible rows, got None.")
-        v = self._inference_rows(start).to(device)
-        return [v, *(bernoulli(mu, generator) for mu in machine.recognition(v)[1:])]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.input_tags.positive_only = True
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags
-
 
 def _merge_copies(tensor, n_features):
     """The mean of the two copies' halves (last axis) of the bottom RBM's visible side."""
     return (tensor[..., :n_features] + tensor[..., n_features:]) / 2
 
-
-def _log_odds(p):
-    p = np.clip(p, _EPS, 1 - _EPS)
-    return np.log(p) - np.log1p(-p)

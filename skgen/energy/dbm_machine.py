@@ -1,4 +1,4 @@
-"""Deep Boltzmann machines as energy functions on tensors: mean field, Gibbs sweeps, AIS, the trainer.
+"""Deep Boltzmann machines as energy functions on tensors: mean field, Gibbs sweeps, the partition function.
 
 A DBM has binary layers ``x_0 = v`` (visible) and ``x_1 ... x_L`` (hidden); ``W_l``, of shape
 ``(n_{l+1}, n_l)`` as an RBM's ``components_``, couples ``x_l`` and ``x_{l+1}``::
@@ -12,12 +12,17 @@ odd layer at once, then every even layer, and the odd layers sum out in closed f
 
     log p*(x_even) = sum_{l even} b_l . x_l + sum_{l odd} sum_j softplus(field_{l, j}(x_even))
 
-AIS anneals the even layers on that marginal, as Salakhutdinov & Hinton (2009) anneal
-``(v, h_2)`` of a two-layer DBM with ``h_1`` summed out. Its path is geometric between the
-DBM (``beta = 1``) and a base model of independent units with biases ``a_l`` (the visibles'
-data log-odds, zero for the hiddens) whose partition function is known::
+AIS (:func:`skgen.energy.partition.ais_log_partition`, the one of every machine) anneals the
+even layers on that marginal, as Salakhutdinov & Hinton (2009) anneal ``(v, h_2)`` of a
+two-layer DBM with ``h_1`` summed out. Its path is geometric between the DBM (``beta = 1``)
+and a base model of independent units with biases ``a_l`` (the visibles' data log-odds, zero
+or the persistent chains' log-odds for the hiddens) whose partition function is known::
 
     log p*_beta(x) = -beta E(x) + (1 - beta) sum_l a_l . x_l
+
+A sampler's state is the list of every layer's states, the visibles first; the machine offers
+the protocol of the energy template's inference and of AIS, as the restricted Boltzmann
+machines of :mod:`skgen.energy.machines` do.
 
 Inference is the mean-field fixed point of a factorised posterior ``q(h | v) = prod_l q(x_l)``
 (Salakhutdinov & Hinton 2009), started from a bottom-up pass with doubled weights below the top
@@ -26,18 +31,12 @@ layer (Salakhutdinov & Larochelle 2010); it maximises the variational lower boun
 training. The model term comes from persistent Gibbs chains (:class:`skgen.energy.trainers.StochasticApproximation`).
 """
 
-import math
-
 import torch
 from torch.nn.functional import softplus
 
 from skgen._core.precision import autocast_product
 from skgen._core.tensors import bernoulli
-
-#: enumerate exactly when the smaller of the even and the odd layers has at most this many units
-MAX_EXACT_UNITS = 20
-
-_ENUMERATION_CHUNK = 1 << 14
+from skgen.energy.partition import MAX_EXACT_UNITS, binary_states
 
 
 class DeepBoltzmannMachine:
@@ -51,10 +50,20 @@ class DeepBoltzmannMachine:
         ``biases[l]`` of shape ``(n_l,)``, the visible biases first.
     base_biases : list of Tensor
         Biases of the base model's independent units, one per layer, for AIS.
+    mean_field_steps : int, default=10
+        Mean-field sweeps of :meth:`free_energy`'s posterior.
     """
 
-    def __init__(self, weights, biases, base_biases):
+    #: the samplers of :mod:`skgen.energy.samplers` that suit a DBM: its block Gibbs sweep
+    samplers = ("gibbs",)
+
+    def __init__(self, weights, biases, base_biases, mean_field_steps=10):
         self.weights, self.biases, self.base_biases = list(weights), list(biases), list(base_biases)
+        self.mean_field_steps = mean_field_steps
+
+    @property
+    def device(self):
+        return self.biases[0].device
 
     @property
     def n_layers(self):
@@ -81,9 +90,7 @@ class DeepBoltzmannMachine:
             field = autocast_product(torch.addmm, field, states[layer - 1], self.weights[layer - 1].T)
         if layer + 1 < self.n_layers:
             field = autocast_product(torch.addmm, field, states[layer + 1], self.weights[layer])
-        if _is_one(beta):
-            return field
-        return beta * field + (1 - beta) * self.base_biases[layer]
+        return self._anneal(field, layer, beta)
 
     def energy(self, states):
         """``E(x)`` of each row; multilinear, so ``energy(means)`` is ``E_q[E]`` of a factorised ``q``."""
@@ -134,23 +141,53 @@ class DeepBoltzmannMachine:
         entropy = sum((torch.special.entr(mu) + torch.special.entr(1 - mu)).sum(1) for mu in means[1:])
         return -self.energy(means) + entropy
 
+    def free_energy(self, v):
+        """The variational free energy ``E(v, mu) - H(mu)`` of each row at its mean-field posterior ``mu``
+        (:attr:`mean_field_steps` sweeps), in float64: an upper bound of ``-log sum_h exp(-E(v, h))``."""
+        means = self.mean_field(v, self.mean_field_steps)
+        return -self.to(torch.float64).unnormalized_bound([mu.double() for mu in means])
+
     # -- sampling -----------------------------------------------------------------------------
 
-    def gibbs_sweep(self, states, generator, beta=1.0):
+    def gibbs_sweep(self, states, generator, beta=1.0, clamp=None, fields=None):
         """Sample every odd layer given the even ones, then every even layer given the odd ones, at ``beta``.
 
         ``states`` lists every layer's states (the odd ones may be None: they are drawn first).
+        ``clamp`` is ``(columns, values)``: those visibles are held at ``values``. ``fields``,
+        the :meth:`summed_fields` of ``states``, is reused instead of computed again.
         Returns the new states and ``P(v = 1 | x_1)`` of the visibles' draw.
         """
         states = list(states)
         for layer in range(1, self.n_layers, 2):
-            states[layer] = bernoulli(self.field(states, layer, beta).sigmoid_(), generator)
+            field = self.field(states, layer) if fields is None else fields[layer]
+            states[layer] = bernoulli(self._anneal(field, layer, beta).sigmoid(), generator)
         visible_mean = None
         for layer in range(0, self.n_layers, 2):
             mean = self.field(states, layer, beta).sigmoid_()
             visible_mean = mean if layer == 0 else visible_mean
             states[layer] = bernoulli(mean, generator)
+        if clamp is not None:
+            columns, values = clamp
+            states[0][:, columns] = values
+            visible_mean[:, columns] = values
         return states, visible_mean
+
+    def _anneal(self, field, layer, beta):
+        """A layer's field at ``beta = 1`` taken to ``beta``, on the path to the base model's biases."""
+        return field if _is_one(beta) else beta * field + (1 - beta) * self.base_biases[layer]
+
+    # -- a sampler's states: every layer's ------------------------------------------------------
+
+    def start_state(self, v, generator, hiddens=None):
+        """A sampler's state at the visible rows ``v``: with the hidden layers' ``hiddens`` (the persistent
+        chains'), or hidden states drawn from the bottom-up pass."""
+        if hiddens is not None:
+            return [v, *hiddens]
+        return [v, *(bernoulli(mu, generator) for mu in self.recognition(v)[1:])]
+
+    def visibles(self, states):
+        """The visible rows of a sampler's state."""
+        return states[0]
 
     def rao_blackwellize(self, states):
         """The states with each odd layer replaced by its exact mean given the even layers (less noisy statistics)."""
@@ -190,14 +227,20 @@ class DeepBoltzmannMachine:
         for layer in range(self.n_layers):
             if layer % 2 == summed:
                 field = self.field(states, layer) if fields is None else fields[layer]
-                if not _is_one(beta):
-                    field = beta * field + (1 - beta) * self.base_biases[layer]
-                total = total + softplus(field).sum(1)
+                total = total + softplus(self._anneal(field, layer, beta)).sum(1)
             else:
-                bias = self.biases[layer] if _is_one(beta) else beta * self.biases[layer] + (
-                    1 - beta) * self.base_biases[layer]
-                total = total + states[layer] @ bias
+                total = total + states[layer] @ self._anneal(self.biases[layer], layer, beta)
         return total
+
+    def log_unnormalized(self, states, beta=1.0, fields=None):
+        """``log p*_beta`` of the even layers' states, the odd layers summed out: what AIS anneals.
+        ``fields`` reuses :meth:`summed_fields` of ``states``."""
+        return self.log_marginal(states, 1, beta, fields)
+
+    def summed_fields(self, states):
+        """Each odd layer's field at ``beta = 1`` from the even layers' ``states``, by layer: what
+        :meth:`log_unnormalized` and :meth:`gibbs_sweep` share at every temperature."""
+        return {layer: self.field(states, layer) for layer in range(1, self.n_layers, 2)}
 
     def base_sample(self, n, generator):
         """``n`` draws of the even layers from the base model (the odd ones None)."""
@@ -211,6 +254,12 @@ class DeepBoltzmannMachine:
     def noise(self, n, generator):
         """Uniformly random states of every layer, the ``"noise"`` start of a sampler."""
         return [bernoulli(torch.full((n, len(b)), 0.5, device=b.device), generator) for b in self.biases]
+
+    def enumerable(self):
+        """Whether :meth:`exact_log_partition` is within reach: the even or the odd layers have at most
+        ``MAX_EXACT_UNITS`` units together."""
+        sizes = [len(b) for b in self.biases]
+        return min(sum(sizes[0::2]), sum(sizes[1::2])) <= MAX_EXACT_UNITS
 
     def exact_log_partition(self):
         """``log Z`` by enumerating the layers of the parity with fewer units, the others summed out."""
@@ -242,7 +291,7 @@ class DeepBoltzmannMachine:
     def to(self, dtype):
         """A copy of the machine with its tensors cast to ``dtype``."""
         cast = lambda tensors: [t.to(dtype) for t in tensors]  # noqa: E731
-        return DeepBoltzmannMachine(cast(self.weights), cast(self.biases), cast(self.base_biases))
+        return DeepBoltzmannMachine(cast(self.weights), cast(self.biases), cast(self.base_biases), self.mean_field_steps)
 
 
 def _is_one(beta):
@@ -253,57 +302,9 @@ def _is_one(beta):
 def _enumerate_layers(sizes, layers, dtype, device):
     """Every joint binary state of ``layers``, in chunks: lists of per-layer states (None elsewhere)."""
     layers = list(layers)
-    n_units = sum(sizes[layer] for layer in layers)
-    if n_units > MAX_EXACT_UNITS + 4:
-        raise ValueError(f"Exact enumeration over 2**{n_units} states is out of reach; use AIS.")
-    bits = torch.arange(n_units, device=device)
-    for start in range(0, 2**n_units, _ENUMERATION_CHUNK):
-        codes = torch.arange(start, min(start + _ENUMERATION_CHUNK, 2**n_units), device=device).unsqueeze(1)
-        table = ((codes >> bits) & 1).to(dtype)
+    for table in binary_states(sum(sizes[layer] for layer in layers), dtype, device):
         states, offset = [None] * len(sizes), 0
         for layer in layers:
             states[layer] = table[:, offset:offset + sizes[layer]]
             offset += sizes[layer]
         yield states
-
-
-def ais_log_partition(machine, betas, n_chains, generator):
-    """Estimate ``log Z`` of a DBM by annealed importance sampling from its base model.
-
-    The chains carry the even layers; at each inverse temperature the importance weight
-    gains ``log p*_beta(x) - log p*_beta'(x)`` of the odd-summed marginal
-    (:meth:`DeepBoltzmannMachine.log_marginal`), then one Gibbs sweep at ``beta`` moves the
-    chains. The mean weight estimates ``Z / Z_base`` without bias, so ``log Z`` comes out
-    slightly low on average.
-
-    Parameters
-    ----------
-    machine : DeepBoltzmannMachine
-    betas : Tensor of shape (n_betas,)
-        Increasing inverse temperatures from 0 to 1 (:func:`skgen.energy.partition.ais_schedule`).
-    n_chains : int
-    generator : torch.Generator
-        On the machine's device.
-
-    Returns
-    -------
-    log_z : float
-    std_error : float
-        Standard error of ``log_z`` by the delta method.
-    """
-    # the chains run in float32; the log importance weights accumulate in float64
-    exact = machine.to(torch.float64)
-    betas = betas.tolist()
-    states = machine.base_sample(n_chains, generator)
-    log_w = torch.zeros(n_chains, dtype=torch.float64, device=states[0].device)
-    for previous, beta in zip(betas[:-1], betas[1:]):
-        doubles = [None if x is None else x.double() for x in states]
-        fields = {layer: machine.field(states, layer).double() for layer in range(1, machine.n_layers, 2)}
-        log_w += (exact.log_marginal(doubles, beta=beta, fields=fields)
-                  - exact.log_marginal(doubles, beta=previous, fields=fields))
-        states, _ = machine.gibbs_sweep(states, generator, beta)
-    log_mean_w = torch.logsumexp(log_w, 0).item() - math.log(n_chains)
-    relative_w = torch.exp(log_w - log_w.max())
-    std_error = (relative_w.std() / (relative_w.mean() * math.sqrt(n_chains))).item() if n_chains > 1 else math.inf
-    return machine.log_base_partition() + log_mean_w, std_error
-

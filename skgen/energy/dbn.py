@@ -8,30 +8,24 @@ RBMs, through their public methods, and its training loop is the up-down fine-tu
 
 import numpy as np
 import torch
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from skgen._core.labels import check_sample_labels, encode_fit_labels, one_hot
-from skgen._core.params import Boolean, Integer, LayerSizes, Options
-from skgen._core.tensors import (
-    bernoulli,
-    float32_tensor,
-    resolve_device,
-    seed_from,
-    to_numpy,
-    to_tensor,
-    torch_generator,
-)
-from skgen._core.validation import check_float32_range, check_unit_interval, fit_context
+from skgen._core.labels import check_row_labels, check_sample_labels, encode_fit_labels, one_hot
+from skgen._core.params import Boolean, Integer, LayerSizes, Options, check_param
+from skgen._core.tensors import float32_tensor, seed_from, to_numpy, to_tensor, torch_generator
 from skgen.energy.gbrbm import GaussianBernoulliRBM
 from skgen.energy.machines import SigmoidLayer
 from skgen.energy.rbm import RBM
-from skgen.energy.template import EnergyEstimator
+from skgen.energy.template import EnergyEstimator, EnergyTransformerMixin
 from skgen.energy.trainers import UpDown
+from skgen.energy.units import VISIBLE_UNITS, BernoulliUnits, GaussianUnits
+
+#: the RBM whose visible units are of each type: the bottom layer of a DBN of that ``visible_units``
+RBM_OF_UNITS = {BernoulliUnits: RBM, GaussianUnits: GaussianBernoulliRBM}
 
 
-class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
+class DBN(EnergyTransformerMixin, EnergyEstimator):
     """Deep belief network of Bernoulli RBMs, trained greedily layer by layer.
 
     The first RBM is fitted to the data, each next one to the hidden probabilities of the
@@ -183,34 +177,38 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
     ):
         self._set_init_params(locals())
 
-    @fit_context
-    def fit(self, X, y=None):
-        """Fit the RBMs one after the other, each to the hidden probabilities of the last.
+    # -- the hooks of the template ------------------------------------------------------------
 
-        Then, with ``fine_tune_epochs > 0``, fine-tune the network by the up-down algorithm.
+    def _visible_units(self):
+        """The data's unit type, named by ``visible_units`` (:data:`skgen.energy.units.VISIBLE_UNITS`)."""
+        return VISIBLE_UNITS.get(self.visible_units, BernoulliUnits)()
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Values in [0, 1]: binary data, or probabilities.
-        y : array-like of shape (n_samples,), default=None
-            Class labels, joined to the top RBM when ``joint_labels=True``; ignored otherwise.
+    def _loop(self):
+        """The up-down fine-tuning: ``fine_tune_epochs`` epochs into ``fine_tune_history_``."""
+        return self.fine_tune_epochs, "fine_tune_history_", "fine-tuning epoch"
 
-        Returns
-        -------
-        self : DBN
-        """
-        if self.fine_tune_epochs and self.visible_units == "gaussian":
-            raise ValueError("fine_tune_epochs > 0 needs visible_units='bernoulli': the up-down fine-tuning "
-                             "of a Gaussian first layer is not supported.")
-        data = to_tensor(self._validate(X, reset=True), resolve_device(self.device))
-        if self.joint_labels:
-            data = torch.cat([data, self._encode_labels(y, len(data)).to(data.device)], 1)
-        rng = check_random_state(self.random_state)
-        self._initialize(data, rng)
+    def _check_up_down(self, training):
+        """Raise ``ValueError`` unless the up-down fine-tuning that ``training`` asks for suits the data's units."""
+        if not self._visible_units().up_down:
+            raise ValueError(f"{training} needs visible_units='bernoulli': the up-down fine-tuning of a "
+                             f"{self.visible_units} first layer is not supported.")
+
+    def _training_data(self, X, y, reset):
+        """The training rows as a tensor, followed by their one-hot labels with ``joint_labels``."""
         if self.fine_tune_epochs:
-            self._fit_epochs(data, self.fine_tune_epochs, rng, self.fine_tune_history_, stage="fine-tuning epoch")
-        return self
+            self._check_up_down("fine_tune_epochs > 0")  # before the greedy training
+        data = super()._training_data(X, y, reset)
+        if not self.joint_labels:
+            return data
+        if reset:
+            indices = encode_fit_labels(self, y, len(data), "joint_labels")
+        else:
+            indices = check_row_labels(self, y, len(data), "joint_labels")
+        return torch.cat([data, one_hot(indices, len(self.classes_), data.device)], 1)
+
+    def _resume(self, data):
+        """Check that ``hidden_layer_sizes`` is the fitted network's."""
+        self._check_unchanged("hidden_layer_sizes", tuple(rbm.components_.shape[0] for rbm in self.rbms_))
 
     def _split_labels(self, data):
         """The visible rows and the one-hot label columns (or None) of training rows."""
@@ -236,8 +234,9 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         self.fine_tune_history_ = []
 
     def _layer(self, depth, size, seed):
-        """The unfitted RBM of layer ``depth``: Gaussian-Bernoulli at the bottom for real-valued data."""
-        layer = GaussianBernoulliRBM if depth == 0 and self.visible_units == "gaussian" else RBM
+        """The unfitted RBM of layer ``depth``: at the bottom, the RBM of the data's unit type
+        (:data:`RBM_OF_UNITS`: Gaussian-Bernoulli for real-valued data)."""
+        layer = RBM_OF_UNITS[type(self._visible_units())] if depth == 0 else RBM
         return layer(n_components=size, random_state=seed, **self._training_params_for(layer))
 
     def make_trainer(self, data, generator):
@@ -261,6 +260,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         trainer : skgen.energy.trainers.UpDown
         """
         check_is_fitted(self)
+        self._check_up_down("partial_fit (an epoch of up-down fine-tuning)")
         visibles, labels = self._split_labels(data)
         for rbm in self.rbms_[:-1]:
             visibles = rbm.mean_hiddens(visibles)
@@ -293,22 +293,6 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         self.generative_intercepts_ = [to_numpy(layer.bias) for layer in trainer.generative]
         self.rbms_[-1].store_trainer(trainer.top)
 
-    def _encode_labels(self, y, n_samples):
-        """One-hot labels as a tensor; sets ``classes_`` and ``class_prior_``."""
-        return one_hot(encode_fit_labels(self, y, n_samples, "joint_labels"), len(self.classes_), "cpu")
-
-    def _validate(self, X, reset):
-        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
-        if self.visible_units == "gaussian":
-            check_float32_range(X)
-            return X
-        try:
-            check_unit_interval(X)
-        except ValueError:
-            check_non_negative(X, type(self).__name__)  # scikit-learn's wording for negative values
-            raise
-        return X
-
     def transform(self, X):
         """Up pass: hidden probabilities of the top layer, layer by layer.
 
@@ -323,8 +307,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         -------
         H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
         """
-        check_is_fitted(self)
-        return to_numpy(self._up_pass(to_tensor(self._validate(X, reset=False), self._inference_device())))
+        return to_numpy(self._up_pass(self._inference_rows(X)))
 
     def _up_pass(self, data):
         """Top hidden probabilities of visible rows (a tensor), through the recognition weights."""
@@ -363,23 +346,42 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         """Mean visibles of the bottom layer (``P(v=1 | h)``, or a Gaussian's means), for states or
         probabilities of the top RBM's visibles."""
         for layer in self._generative_layers(states.device):
-            states = layer.probabilities(states)
-        return states if len(self.rbms_) == 1 or self.visible_units == "bernoulli" else \
-            self.rbms_[0].mean_visibles(states)
+            states = layer.mean_visibles(states)
+        return states
 
     def _generative_layers(self, device):
-        """The lower layers' generative weights and visible biases as sigmoid layers on ``device``, top first,
-        kept there while the fitted state stays the same.
-
-        A Gaussian bottom layer is left out: the GaussianBernoulliRBM draws its visibles itself.
-        """
+        """The down pass of each lower layer, top first: its RBM's machine through the generative weights and
+        visible biases (:meth:`skgen.RBM.generative_machine`), kept on ``device`` while the fitted state stays."""
         return self._device_machine(device, self._make_generative_layers)
 
     def _make_generative_layers(self, device):
-        gaussian = self.visible_units == "gaussian"
-        pairs = list(zip(self.generative_weights_[gaussian:], self.generative_intercepts_[gaussian:]))[::-1]
-        return [SigmoidLayer(float32_tensor(weights, device), float32_tensor(intercept, device), upward=False)
-                for weights, intercept in pairs]
+        layers = zip(self.rbms_, self.generative_weights_, self.generative_intercepts_)
+        return [rbm.generative_machine(weights, intercept, device) for rbm, weights, intercept in layers][::-1]
+
+    def recognition_layers(self):
+        """The up pass (:meth:`transform`) as feed-forward layers: ``[(weight, bias), ...]``, bottom first.
+
+        Layer ``l`` computes ``sigmoid(weight @ x + bias)`` from the layer below: each RBM's
+        :meth:`skgen.RBM.recognition_layers` (after fine-tuning, the recognition weights), a
+        Gaussian first layer's weights divided by its visible variances. The label units of a
+        ``joint_labels`` top RBM hold ``1 / n_classes`` each in the up pass, so their weights
+        join the top layer's bias and are dropped. :class:`skgen.DNNClassifier` copies these
+        layers when given a fitted DBN as ``dbn``, as it copies a DBM's.
+
+        Returns
+        -------
+        layers : list of (ndarray, ndarray)
+            ``(weight, bias)`` float32 copies of shapes ``(n_{l+1}, n_l)`` and ``(n_{l+1},)``,
+            bottom first, ``n_0`` being ``n_features_in_``.
+        """
+        check_is_fitted(self)
+        layers = [layer for rbm in self.rbms_ for layer in rbm.recognition_layers()]
+        if self.joint_labels:
+            weight, bias = (np.asarray(a, dtype=np.float64) for a in layers[-1])
+            n_classes = len(self.classes_)
+            layers[-1] = (weight[:, :-n_classes].astype(np.float32),
+                          (bias + weight[:, -n_classes:].sum(axis=1) / n_classes).astype(np.float32))
+        return layers
 
     def sample(self, n_samples=1, *, y=None, start="noise", sampler="gibbs", n_steps=1000, n_temperatures=None,
                return_probabilities=False, random_state=None):
@@ -419,8 +421,11 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         samples : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
+        self._check_sampling(sampler, n_steps, n_temperatures, return_probabilities)
         rng = check_random_state(random_state)
         top = self.rbms_[-1]
+        if np.ndim(y) == 0 and isinstance(start, str):
+            check_param("n_samples", n_samples, Integer(1), owner=type(self).__name__)
         if y is not None and np.ndim(y) == 0 and not isinstance(start, str):
             n_samples = np.shape(start)[0]  # a single label for every start row
         labels = self._labels_to_clamp(y, n_samples)
@@ -436,12 +441,9 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         generator = torch_generator(rng, states.device)
         layers = self._generative_layers(states.device)
         for height, layer in enumerate(layers, 1):
-            states = layer.probabilities(states)
-            if height < len(layers) or not return_probabilities or self.visible_units == "gaussian":
-                states = bernoulli(states, generator)
-        if self.visible_units == "gaussian" and len(self.rbms_) > 1:
-            bottom = self.rbms_[0]
-            states = bottom.mean_visibles(states) if return_probabilities else bottom.sample_visibles(states, generator)
+            mean = layer.mean_visibles(states)
+            last = height == len(layers)
+            states = mean if last and return_probabilities else layer.sample_visibles(mean, states, generator)
         return to_numpy(states)
 
     def _labels_to_clamp(self, y, n_samples):
@@ -453,7 +455,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
         """``start`` for the top RBM: strings pass through, data rows go up the lower layers."""
         if isinstance(start, str):
             return start
-        data = to_tensor(self._validate(start, reset=False), self._inference_device())
+        data = self._inference_rows(start)
         if labels is not None and len(labels) != len(data):
             raise ValueError(f"y has {len(labels)} labels but start has {len(data)} rows: give one label per "
                              "start row, or a single label for all of them.")
@@ -468,10 +470,3 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, EnergyEstimator):
     def _n_features_out(self):
         """Number of transformed output features, for ``get_feature_names_out``."""
         return self.rbms_[-1].components_.shape[0]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.input_tags.positive_only = self.visible_units == "bernoulli"
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags

@@ -4,14 +4,11 @@
 type are filled for Gaussian units; training, sampling and likelihoods are the RBM's.
 """
 
-import numpy as np
 import torch
 
 from skgen._core.params import Boolean, Real
-from skgen._core.tensors import float32_tensor, to_numpy
-from skgen._core.validation import check_float32_range
-from skgen.energy.machines import GaussianMachine
 from skgen.energy.rbm import RBM
+from skgen.energy.units import GaussianUnits
 
 
 class GaussianBernoulliRBM(RBM):
@@ -136,58 +133,10 @@ class GaussianBernoulliRBM(RBM):
     ):
         self._set_init_params(locals())
 
-    def _check_visible_values(self, X):
-        """Any finite value within float32's range is data (scikit-learn's validation rejects NaN and infinity)."""
-        check_float32_range(X)
+    #: centering (Melchior et al. 2016) is defined for binary visibles, so it is no parameter here
+    centered = False
 
-    def _is_centered(self):
-        """Never: centering (Melchior et al. 2016) is defined for binary visibles."""
-        return False
-
-    def _initialize_visibles(self):
-        self.intercept_visible_ = self.visible_mean_.astype(np.float32)
-        self.variances_ = np.maximum(self.visible_variance_, self.min_variance).astype(np.float32)
-
-    def _update_visible_statistics(self, data):
-        # the running mean and variance of the training data, batch by batch (Chan et al.)
-        n = data.shape[0]
-        mean, variance = (t.double().cpu().numpy() for t in torch.var_mean(data, 0, correction=0)[::-1])
-        if not self.n_samples_seen_:
-            self.visible_mean_, self.visible_variance_ = mean, variance
-        else:
-            seen, total = self.n_samples_seen_, self.n_samples_seen_ + n
-            delta = mean - self.visible_mean_
-            self.visible_variance_ = (seen * self.visible_variance_ + n * variance + delta**2 * seen * n / total) / total
-            self.visible_mean_ = self.visible_mean_ + delta * n / total
-        self.n_samples_seen_ += n
-
-    def _make_machine(self, device, training=False):
-        """The fitted model as a :class:`skgen.energy.machines.GaussianMachine` on ``device`` (a copy to train)."""
-        def as_tensor(array):
-            return float32_tensor(array, device, copy=training)
-
-        base_variance = np.maximum(self.visible_variance_, self.min_variance)
-        return GaussianMachine(
-            *(as_tensor(a) for a in (self.components_, self.intercept_visible_, self.intercept_hidden_)),
-            log_sigma2=as_tensor(np.log(self.variances_)),
-            base_mean=as_tensor(self.visible_mean_),
-            base_log_sigma2=as_tensor(np.log(base_variance)),
-            learn_variance=training and self.learn_variance,
-            min_log_sigma2=float(np.log(self.min_variance)),
-        )
-
-    def store_trainer(self, trainer):
-        """Take the weights, biases, variances and persistent chains of ``trainer`` as the fitted state.
-
-        Parameters
-        ----------
-        trainer : skgen.energy.trainers.ContrastiveDivergence
-            A trainer from :meth:`make_trainer`, after training.
-        """
-        super().store_trainer(trainer)
-        self.variances_ = to_numpy(torch.exp(trainer.machine.log_sigma2))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.positive_only = False
-        return tags
+    def _visible_units(self):
+        """Gaussian visible units (:class:`skgen.energy.units.GaussianUnits`) with this model's ``min_variance``,
+        learning their variances where ``learn_variance``."""
+        return GaussianUnits(min_variance=self.min_variance, learn_variance=self.learn_variance)

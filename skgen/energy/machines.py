@@ -1,9 +1,11 @@
-"""Restricted Boltzmann machines as energy functions on tensors, one class per visible unit type.
+"""Restricted Boltzmann machines as energy functions on tensors, and the directed layers of a DBN.
 
-A machine holds the weights ``W`` (hidden x visible), the visible and hidden biases and,
-for tempering and AIS, a *base model* with no weights whose partition function is known.
-Every method takes an inverse temperature ``beta`` (a float, or a column of one value per
-row) on the geometric path between the base (``beta=0``) and the machine (``beta=1``)::
+A :class:`RestrictedBoltzmannMachine` holds the weights ``W`` (hidden x visible), the hidden
+biases and its visible units, an object of :mod:`skgen.energy.units` (binary or Gaussian)
+that holds the visible biases and, for tempering and AIS, a *base model* with no weights
+whose partition function is known. Every method takes an inverse temperature ``beta`` (a
+float, or a column of one value per row) on the geometric path between the base
+(``beta=0``) and the machine (``beta=1``)::
 
     log p*_beta(v, h) = -beta E(v, h) - (1 - beta) E_base(v)
 
@@ -11,15 +13,17 @@ so that Gibbs sampling and parallel tempering (Desjardins et al. 2010, :mod:`skg
 AIS and reverse AIS (:mod:`skgen.energy.partition`) are written once for every unit type. Hidden
 units are binary.
 
-- :class:`BernoulliMachine`: binary visibles, ``E = -b.v - c.h - h.Wv``; the base has
-  visible biases set to the log-odds of the data means (Salakhutdinov & Murray 2008).
-- :class:`GaussianMachine`: real visibles with variances ``sigma^2``,
-  ``E = |v - b|^2 / (2 sigma^2) - c.h - h.W(v / sigma^2)`` (Cho, Raiko & Ilin 2011;
-  Liao et al. 2022); the base is the Gaussian of the data's means and variances.
+It offers the machine protocol that the energy template's inference
+(:class:`skgen.energy.template.EnergyEstimator`) and AIS read, as the deep Boltzmann machine
+of :mod:`skgen.energy.dbm_machine` does: a sampler's states (:meth:`~RestrictedBoltzmannMachine.noise`,
+:meth:`~RestrictedBoltzmannMachine.start_state`, :meth:`~RestrictedBoltzmannMachine.visibles`),
+the (annealed) Gibbs sweep, the log unnormalised probability at ``beta`` with the units that
+sum out summed out, the free energy, the base model and exact enumeration.
 
-Beside them, :class:`SigmoidLayer` is a directed layer of sigmoid units, the recognition
-and generative layers of a deep belief network. The trainers of these machines (CD-k,
-PCD-k, tempering, up-down) are in :mod:`skgen.energy.trainers`.
+:func:`bernoulli_machine` and :func:`gaussian_machine` build one from tensors. Beside them,
+:class:`SigmoidLayer` is a directed layer of sigmoid units, the recognition and generative
+layers of a deep belief network. The trainers of these machines (CD-k, PCD-k, tempering,
+up-down) are in :mod:`skgen.energy.trainers`.
 """
 
 import math
@@ -29,44 +33,66 @@ from torch.nn.functional import softplus
 
 from skgen._core.precision import autocast_product
 from skgen._core.tensors import bernoulli
-from skgen.energy.partition import MAX_EXACT_UNITS, exact_log_partition, exact_log_partition_gaussian
+from skgen.energy.units import BernoulliUnits, GaussianUnits
 
 
-class BernoulliMachine:
-    """An RBM with binary visible and hidden units.
+class RestrictedBoltzmannMachine:
+    """An RBM: binary hidden units and visible units of the type it holds (:mod:`skgen.energy.units`).
+
+    The machine owns the weights, the hidden biases and what is the same for every unit type
+    (the hiddens' conditionals, the free energy, the Gibbs sweep); its visible units
+    (:class:`~skgen.energy.units.BernoulliUnits`, :class:`~skgen.energy.units.GaussianUnits`)
+    own the visible biases, the visible part of the energy and its conditionals, and the base model.
 
     Parameters
     ----------
     W : Tensor of shape (n_hidden, n_visible)
-    b : Tensor of shape (n_visible,)
     c : Tensor of shape (n_hidden,)
-    base_b : Tensor of shape (n_visible,)
-        Visible biases of the base model.
+    visible : BernoulliUnits or GaussianUnits
+        Bound to tensors of shape (n_visible,).
     """
 
-    #: the samplers of :mod:`skgen.energy.samplers` that suit these visible units
-    samplers = ("gibbs", "tempering")
+    def __init__(self, W, c, visible):
+        self.W, self.c, self.visible = W, c, visible
 
-    def __init__(self, W, b, c, base_b):
-        self.W, self.b, self.c, self.base_b = W, b, c, base_b
+    @property
+    def b(self):
+        """The visible biases (the visibles' means at ``h = 0`` for Gaussian units)."""
+        return self.visible.b
+
+    @property
+    def samplers(self):
+        """The samplers of :mod:`skgen.energy.samplers` that suit the visible units."""
+        return self.visible.samplers
+
+    @property
+    def device(self):
+        return self.W.device
+
+    @property
+    def largest_weights(self):
+        """Entries of the weight matrix: a step's largest product per row, for the thread count."""
+        return self.W.numel()
 
     def hidden_input(self, v, out=None):
-        """What the hiddens see of ``v`` (``v`` itself for binary visibles), written into ``out`` if given."""
-        return v if out is None else out.copy_(v)
+        """What the hiddens see of ``v`` (``v / sigma^2`` for Gaussian units), written into ``out`` if given."""
+        return self.visible.hidden_input(v, out=out)
 
     def hidden_field(self, v, out=None):
         """The hiddens' total input ``W x(v) + c`` (at ``beta=1``), into ``out`` if given."""
         return autocast_product(torch.addmm, self.c, self.hidden_input(v), self.W.T, out=out)
 
     def extra_parameters(self):
-        """Trained parameters beyond ``W``, ``b`` and ``c``."""
-        return []
+        """Trained parameters beyond ``W``, ``b`` and ``c`` (the visible log variances, where learned)."""
+        return self.visible.extra_parameters()
 
     def extra_gradients(self, v_negative, v_data, inputs, mean_hiddens, weights):
         """Write the gradients of :meth:`extra_parameters` (see :class:`skgen.energy.trainers.ContrastiveDivergence`)."""
+        self.visible.extra_gradients(self.W, v_negative, v_data, inputs, mean_hiddens, weights)
 
     def constrain(self):
         """Project the parameters back into their domain after an optimizer step."""
+        self.visible.constrain()
 
     def mean_hiddens(self, v, beta=1.0, out=None):
         """``P(h = 1 | v)`` at inverse temperature ``beta``, into ``out`` if given."""
@@ -75,145 +101,94 @@ class BernoulliMachine:
 
     def mean_visibles(self, h, beta=1.0, out=None):
         """``E[v | h]`` at inverse temperature ``beta``, into ``out`` if given."""
-        field = autocast_product(torch.addmm, self.b, h, self.W, out=out)
-        if _is_one(beta):
-            return field.sigmoid_()
-        return field.mul_(beta).add_((1 - beta) * self.base_b).sigmoid_()
+        return self.visible.mean_visibles(h, self.W, beta, out=out)
 
     def sample_visibles(self, mean, h, generator, beta=1.0, out=None):
         """Draw visibles given the hiddens ``h`` and their conditional means ``mean``, into ``out`` if given."""
-        return bernoulli(mean, generator, out=out)
+        return self.visible.sample_visibles(mean, h, generator, beta, out=out)
 
-    def visible_log_factor(self, v, beta=1.0):
-        """The visible-only part of ``log p*_beta(v)``: ``beta b.v + (1 - beta) base_b.v``."""
-        beta = _per_row(beta)
-        return beta * (v @ self.b) + (1 - beta) * (v @ self.base_b)
+    def gibbs_sweep(self, v, generator, beta=1.0, clamp=None, fields=None):
+        """One block Gibbs step ``v -> h -> v`` at ``beta``; returns the new visibles and their means.
 
-    def log_unnormalized(self, v, beta=1.0, field=None):
-        """``log p*_beta(v)``, the hiddens summed out; ``field`` reuses :meth:`hidden_field` of ``v``."""
-        field = self.hidden_field(v) if field is None else field
-        return self.visible_log_factor(v, beta) + softplus(beta * field).sum(1)
+        ``clamp`` is ``(columns, values)``: those visibles are held at ``values`` throughout.
+        ``fields``, the :meth:`summed_fields` of ``v``, is reused instead of computed again.
+        """
+        h_mean = self.mean_hiddens(v, beta) if fields is None else torch.sigmoid(beta * fields)
+        h = bernoulli(h_mean, generator)
+        mean = self.mean_visibles(h, beta)
+        v = self.sample_visibles(mean, h, generator, beta)
+        if clamp is not None:
+            columns, values = clamp
+            v[:, columns] = values
+            mean[:, columns] = values
+        return v, mean
+
+    def log_unnormalized(self, v, beta=1.0, fields=None):
+        """``log p*_beta(v)``, the hiddens summed out; ``fields`` reuses :meth:`summed_fields` of ``v``."""
+        field = self.hidden_field(v) if fields is None else fields
+        return self.visible.log_factor(v, beta) + softplus(beta * field).sum(1)
+
+    def summed_fields(self, v):
+        """The input of the units that sum out of :meth:`log_unnormalized` (the hiddens) at ``beta = 1``:
+        what its value at every temperature shares."""
+        return self.hidden_field(v)
 
     def free_energy(self, v):
-        """``F(v) = -log p*(v)``, so that ``P(v) = exp(-F(v)) / Z``."""
-        return -self.log_unnormalized(v)
+        """``F(v) = -log p*(v)`` of each row, in float64, so that ``P(v) = exp(-F(v)) / Z``."""
+        return -self.to(torch.float64).log_unnormalized(v.double())
+
+    # -- a sampler's states: the visibles ----------------------------------------------------
+
+    def start_state(self, v, generator=None, hiddens=None):
+        """A sampler's state at the visible rows ``v``: ``v`` itself (the hiddens are drawn at each sweep)."""
+        return v
+
+    def visibles(self, state):
+        """The visible rows of a sampler's state."""
+        return state
+
+    def noise(self, n, generator):
+        """The ``"noise"`` start of a sampler: uniformly random binary visibles, or the data's Gaussian."""
+        return self.visible.noise(n, generator)
+
+    # -- the base model and the partition function ---------------------------------------------
 
     def base_sample(self, n, generator):
-        """``n`` draws from the base model."""
-        return bernoulli(torch.sigmoid(self.base_b).expand(n, -1).contiguous(), generator)
+        """``n`` draws of the visibles from the base model."""
+        return self.visible.base_sample(n, generator)
 
     def log_base_partition(self):
         """``log Z`` of the base model: factorised visibles, hiddens free."""
-        return softplus(self.base_b.double()).sum().item() + self.W.shape[0] * math.log(2.0)
-
-    def noise(self, n, generator):
-        """Uniformly random visibles, the ``"noise"`` start of a sampler."""
-        return bernoulli(torch.full((n, self.W.shape[1]), 0.5, device=self.W.device), generator)
+        return self.visible.log_base_partition() + self.W.shape[0] * math.log(2.0)
 
     def exact_log_partition(self):
-        """``log Z`` by enumerating the smaller layer (at most about 20 units)."""
-        return exact_log_partition(self.W, self.b, self.c)
+        """``log Z`` by enumeration (at most about 20 units; see :meth:`enumerable`)."""
+        return self.visible.exact_log_partition(self.W, self.c)
 
     def enumerable(self):
-        """Whether :meth:`exact_log_partition` is within reach: a layer of at most ``MAX_EXACT_UNITS`` units."""
-        return min(self.W.shape) <= MAX_EXACT_UNITS
+        """Whether :meth:`exact_log_partition` is within reach."""
+        return self.visible.enumerable(self.W)
 
     def to(self, dtype):
         """A copy of the machine with its tensors cast to ``dtype``."""
-        copy = object.__new__(type(self))
-        copy.__dict__ = {name: value.to(dtype) if torch.is_tensor(value) else value for name, value in vars(self).items()}
-        return copy
+        return RestrictedBoltzmannMachine(self.W.to(dtype), self.c.to(dtype), self.visible.to(dtype))
 
 
-class GaussianMachine(BernoulliMachine):
-    """An RBM with Gaussian visible units of variances ``sigma2`` and binary hidden units.
+def bernoulli_machine(W, b, c, base_b):
+    """An RBM with binary visibles of biases ``b``, its base model's visible biases ``base_b``."""
+    return RestrictedBoltzmannMachine(W, c, BernoulliUnits(b, base_b))
 
-    Parameters
-    ----------
-    W, b, c
-        As in :class:`BernoulliMachine`; ``b`` is the visibles' mean at ``h = 0``.
-    log_sigma2 : Tensor of shape (n_visible,)
-        Log variances of the visible units.
-    base_mean, base_log_sigma2 : Tensor of shape (n_visible,)
-        The base model: independent Gaussians (the data's means and log variances).
-    """
 
-    samplers = ("gibbs", "tempering", "gibbs_langevin")
-
-    def __init__(self, W, b, c, log_sigma2, base_mean, base_log_sigma2, learn_variance=False, min_log_sigma2=None):
-        super().__init__(W, b, c, base_mean)
-        self.log_sigma2, self.base_log_sigma2 = log_sigma2, base_log_sigma2
-        self.learn_variance, self.min_log_sigma2 = learn_variance, min_log_sigma2
-
-    def hidden_input(self, v, out=None):
-        return torch.mul(v, torch.exp(-self.log_sigma2), out=out)
-
-    def extra_parameters(self):
-        return [self.log_sigma2] if self.learn_variance else []
-
-    def extra_gradients(self, v_negative, v_data, inputs, mean_hiddens, weights):
-        # -dF/d(log sigma_i^2) = (v_i - b_i)^2 / (2 sigma_i^2) - x_i (W^T p(h|v))_i, with x = v / sigma^2,
-        # summed over the rows with the phase weights (+1/m negatives, -1/n data)
-        if not self.learn_variance:
-            return
-        visibles = torch.cat([v_negative, v_data])
-        per_row = ((visibles - self.b) ** 2) * torch.exp(-self.log_sigma2) / 2 - inputs * (mean_hiddens @ self.W)
-        torch.mv(per_row.t(), weights, out=self.log_sigma2.grad)
-
-    def constrain(self):
-        if self.learn_variance:
-            self.log_sigma2.clamp_(min=self.min_log_sigma2)
-
-    def _variance(self, beta):
-        """Variance of ``v | h`` at ``beta``: the machine's and the base's Gaussians multiplied."""
-        return 1 / (beta * torch.exp(-self.log_sigma2) + (1 - beta) * torch.exp(-self.base_log_sigma2))
-
-    def mean_visibles(self, h, beta=1.0, out=None):
-        mean = autocast_product(torch.addmm, self.b, h, self.W, out=out)
-        if _is_one(beta):
-            return mean
-        base_part = (1 - beta) * torch.exp(-self.base_log_sigma2) * self.base_b
-        return mean.mul_(beta * torch.exp(-self.log_sigma2)).add_(base_part).mul_(self._variance(beta))
-
-    def sample_visibles(self, mean, h, generator, beta=1.0, out=None):
-        out = torch.empty_like(mean) if out is None else out
-        torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype, out=out)
-        return out.mul_(self._variance(beta).sqrt()).add_(mean)
-
-    def visible_log_factor(self, v, beta=1.0):
-        beta = _per_row(beta)
-        own = -(((v - self.b) ** 2) * torch.exp(-self.log_sigma2)).sum(1) / 2
-        base = -(((v - self.base_b) ** 2) * torch.exp(-self.base_log_sigma2)).sum(1) / 2
-        return beta * own + (1 - beta) * base
-
-    def base_sample(self, n, generator):
-        noise = torch.randn((n, self.W.shape[1]), generator=generator, device=self.W.device)
-        return self.base_b + noise * torch.exp(self.base_log_sigma2 / 2)
-
-    def log_base_partition(self):
-        n_visible = self.W.shape[1]
-        return (0.5 * n_visible * math.log(2 * math.pi) + 0.5 * self.base_log_sigma2.double().sum().item()
-                + self.W.shape[0] * math.log(2.0))
-
-    def noise(self, n, generator):
-        return self.base_sample(n, generator)
-
-    def exact_log_partition(self):
-        return exact_log_partition_gaussian(self.W, self.b, self.c, self.log_sigma2)
-
-    def enumerable(self):
-        """Whether the hidden layer, the only one enumeration can sum over, is small enough."""
-        return self.W.shape[0] <= MAX_EXACT_UNITS
+def gaussian_machine(W, b, c, log_sigma2, base_mean, base_log_sigma2, min_variance=1e-2, learn_variance=False):
+    """An RBM with Gaussian visibles of means ``b`` (at ``h = 0``) and log variances ``log_sigma2``; its
+    base model is the independent Gaussians of ``base_mean`` and ``base_log_sigma2``."""
+    return RestrictedBoltzmannMachine(W, c, GaussianUnits(b, log_sigma2, base_mean, base_log_sigma2,
+                                                          min_variance=min_variance, learn_variance=learn_variance))
 
 
 def _is_one(beta):
     """Whether ``beta`` is the number 1 (the model itself, no tempering)."""
     return isinstance(beta, float) and beta == 1.0
-
-
-def _per_row(beta):
-    """``beta`` as a per-row vector when it is a column, unchanged when it is a number."""
-    return beta.squeeze(1) if isinstance(beta, torch.Tensor) else beta
 
 
 class SigmoidLayer:

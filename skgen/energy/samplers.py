@@ -1,14 +1,17 @@
-"""Samplers of the restricted Boltzmann machines of :mod:`skgen.energy.machines`.
+"""Samplers of the restricted Boltzmann machines of :mod:`skgen.energy.machines`, beyond the Gibbs sweep.
 
-- :func:`gibbs_sweep`: one block Gibbs step ``v -> h -> v`` at an inverse temperature;
+The block Gibbs sweep is a machine's own step (``machine.gibbs_sweep``: ``v -> h -> v`` for an
+RBM, odd layers then even layers for a DBM), which these samplers build on:
+
 - :class:`ParallelTempering`: chains at the inverse temperatures of :func:`tempering_ladder`,
   from the machine (``beta = 1``) to its base model (``beta = 0``), with swaps between
   neighbours (Desjardins et al. 2010);
 - :class:`GibbsLangevin`: for Gaussian visibles, Metropolis-adjusted Langevin moves of the
   visibles and Gibbs draws of the hiddens (Liao et al. 2022).
 
-They read a machine only through its methods (``mean_hiddens``, ``mean_visibles``,
-``sample_visibles``, ``hidden_field``, ``log_unnormalized``), so they serve every unit type.
+They read a machine only through its methods (``gibbs_sweep``, ``mean_visibles``,
+``hidden_field``, ``log_unnormalized``) and, for Gibbs-Langevin, its Gaussian units'
+variances, so they serve every unit type they suit (``machine.samplers``).
 """
 
 import math
@@ -16,21 +19,6 @@ import math
 import torch
 
 from skgen._core.tensors import bernoulli
-
-
-def gibbs_sweep(machine, v, generator, beta=1.0, clamp=None):
-    """One block Gibbs step ``v -> h -> v`` at ``beta``; returns the new visibles and their means.
-
-    ``clamp`` is ``(columns, values)``: those visibles are held at ``values`` throughout.
-    """
-    h = bernoulli(machine.mean_hiddens(v, beta), generator)
-    mean = machine.mean_visibles(h, beta)
-    v = machine.sample_visibles(mean, h, generator, beta)
-    if clamp is not None:
-        columns, values = clamp
-        v[:, columns] = values
-        mean[:, columns] = values
-    return v, mean
 
 
 def tempering_ladder(n_temperatures, device):
@@ -49,7 +37,7 @@ class ParallelTempering:
 
     Parameters
     ----------
-    machine : BernoulliMachine or GaussianMachine
+    machine : skgen.energy.machines.RestrictedBoltzmannMachine
     chains : Tensor of shape (n_temperatures * n_chains, n_visible)
         Visible states, temperature-major: rows ``k * n_chains ...`` are at the k-th beta.
     n_temperatures : int
@@ -68,7 +56,7 @@ class ParallelTempering:
 
     def step(self, clamp=None):
         """One sweep at every temperature, then one round of swaps; returns the ``beta = 1`` chains and means."""
-        self.chains, mean = gibbs_sweep(self.machine, self.chains, self.generator, self.betas, clamp)
+        self.chains, mean = self.machine.gibbs_sweep(self.chains, self.generator, self.betas, clamp)
         self._swap(self.n_steps % 2)
         self.n_steps += 1
         return self.chains[:self.n_chains], mean[:self.n_chains]
@@ -122,7 +110,8 @@ class GibbsLangevin:
 
     Parameters
     ----------
-    machine : GaussianMachine
+    machine : skgen.energy.machines.RestrictedBoltzmannMachine
+        With Gaussian visible units (:class:`skgen.energy.units.GaussianUnits`).
     v : Tensor of shape (n_chains, n_visible)
         The chains' visible states.
     step_size : float
@@ -132,9 +121,9 @@ class GibbsLangevin:
 
     def __init__(self, machine, v, step_size, generator):
         self.machine, self.step_size, self.generator = machine, step_size, generator
-        self.sigma = torch.exp(machine.log_sigma2 / 2)
+        self.sigma = torch.exp(machine.visible.log_sigma2 / 2)
         field = machine.hidden_field(v)
-        self.v, self.log_p = v, machine.log_unnormalized(v, field=field)
+        self.v, self.log_p = v, machine.log_unnormalized(v, fields=field)
         self.h = bernoulli(torch.sigmoid(field), generator)
         self.mean = machine.mean_visibles(self.h)
         self.accepted = 0
@@ -148,7 +137,7 @@ class GibbsLangevin:
         field = machine.hidden_field(proposal)
         h = bernoulli(torch.sigmoid(field), generator)
         mean = machine.mean_visibles(h)
-        log_p = machine.log_unnormalized(proposal, field=field)
+        log_p = machine.log_unnormalized(proposal, fields=field)
         log_ratio = (log_p - self.log_p + self._log_proposal(self.v, proposal, mean)
                      - self._log_proposal(proposal, self.v, self.mean))
         accept = torch.rand(len(log_ratio), generator=generator, device=log_ratio.device).log() < log_ratio

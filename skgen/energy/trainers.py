@@ -43,7 +43,7 @@ class ContrastiveDivergence:
 
     Parameters
     ----------
-    machine : BernoulliMachine or GaussianMachine
+    machine : skgen.energy.machines.RestrictedBoltzmannMachine
         The model to train, in place.
     batch_size : int
         The largest minibatch :meth:`gradient` will get.
