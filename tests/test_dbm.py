@@ -415,6 +415,14 @@ def test_a_bad_n_samples_is_a_value_error_naming_it_as_for_the_rbm(binary_digits
             model.sample(n_samples, n_steps=2)
 
 
+def test_recognition_layers_take_augmented_as_a_bool(binary_digits):
+    dbm = small(max_epochs=1).fit(binary_digits[:200])
+    for bad in ("no", 1, None):
+        with pytest.raises(ValueError, match="augmented must be a bool"):
+            dbm.recognition_layers(augmented=bad)
+    assert len(dbm.recognition_layers(augmented=np.bool_(True))) == 2
+
+
 def test_sampling_holds_clamped_visibles(binary_digits):
     dbm = small().fit(binary_digits)
     clamped = dbm.sample(start=binary_digits[:4], n_steps=5, clamp=(np.arange(32), binary_digits[:4, :32]),

@@ -397,6 +397,7 @@ class DBM(EnergyTransformerMixin, DensityMixin, EnergyEstimator):
             ``(n_1, n_features_in_ + n_2)``.
         """
         check_is_fitted(self)
+        check_param("augmented", augmented, Boolean(), owner=type(self).__name__)
         if augmented and len(self.weights_) < 2:
             raise ValueError("augmented=True needs a DBM with at least two hidden layers; this one has "
                              f"{len(self.weights_)}.")
