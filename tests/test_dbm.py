@@ -4,6 +4,7 @@ import warnings
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
@@ -458,3 +459,25 @@ def test_continuing_refuses_a_changed_shape_of_the_fitted_state(binary_digits, c
             dbm.set_params(warm_start=True).fit(binary_digits[:200])
         else:
             dbm.partial_fit(binary_digits[:200])
+
+
+def test_a_classifier_refuses_a_dbm_fitted_on_other_columns(binary_digits):
+    frame = pd.DataFrame(binary_digits, columns=[f"pixel{i}" for i in range(64)])
+    y = load_digits().target[np.random.RandomState(0).permutation(len(binary_digits))]
+    dbm = small(hidden_layer_sizes=(16, 8), max_epochs=1).fit(frame)
+    for augment_input in (False, True):
+        classifier = DNNClassifier(dbn=FrozenEstimator(dbm), augment_input=augment_input, max_epochs=1)
+        with pytest.raises(ValueError, match="feature names of X should match those the dbn, a DBM, was fitted on"):
+            classifier.fit(frame[frame.columns[::-1]], y)
+
+
+def test_augmented_input_of_a_dbm_fitted_on_a_frame_does_not_warn_with_its_columns(binary_digits):
+    frame = pd.DataFrame(binary_digits, columns=[f"pixel{i}" for i in range(64)])
+    y = load_digits().target[np.random.RandomState(0).permutation(len(binary_digits))]
+    dbm = small(hidden_layer_sizes=(16, 8), max_epochs=1).fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        classifier = DNNClassifier(dbn=FrozenEstimator(dbm), augment_input=True, max_epochs=1,
+                                   random_state=0).fit(frame, y)
+        classifier.predict(frame)
+        classifier.predict_proba(frame[:5])

@@ -1,6 +1,7 @@
 """skgen.DBN: a greedy stack of RBMs as a scikit-learn transformer and a generative model."""
 
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -9,11 +10,12 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
-from skgen import DBN, RBM
+from skgen import DBN, RBM, DNNClassifier
 from skgen.datasets import load_alphadigits
 
 
@@ -388,3 +390,19 @@ def test_partial_fit_trains_the_greedy_stack_then_one_up_down_epoch_per_call(bin
     gaussian = DBN(hidden_layer_sizes=(4,), visible_units="gaussian", max_epochs=1, random_state=0)
     with pytest.raises(ValueError, match="partial_fit .* needs visible_units='bernoulli'"):
         gaussian.partial_fit(X)
+
+
+def test_a_classifier_refuses_a_dbn_fitted_on_other_columns(binary_digits):
+    X, y = binary_digits
+    frame = pd.DataFrame(X, columns=[f"pixel{i}" for i in range(64)])
+    dbn = small(max_epochs=1).fit(frame)
+    classifier = DNNClassifier(dbn=FrozenEstimator(dbn), max_epochs=1, random_state=0)
+    with pytest.raises(ValueError, match="feature names of X should match those the dbn, a DBN, was fitted on"):
+        classifier.fit(frame[frame.columns[::-1]], y)
+    with pytest.raises(ValueError, match="unseen by the DBN"):
+        classifier.fit(frame.rename(columns={"pixel0": "other"}), y)
+    with pytest.warns(UserWarning, match="X does not have valid feature names, but the dbn, a DBN"):
+        classifier.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        classifier.fit(frame, y).predict(frame)  # its own columns: no warning

@@ -7,6 +7,7 @@ transfer of a deep belief network's weights into the hidden layers.
 """
 
 import math
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,7 +27,7 @@ from torch import nn
 from skgen._core.optim import resolve_optimizer
 from skgen._core.params import Boolean, Instance, LayerSizes, Options, Real
 from skgen._core.tensors import seed_from, to_numpy, to_tensor
-from skgen._core.validation import fit_context
+from skgen._core.validation import fit_context, user_stacklevel
 from skgen.energy.dbm import DBM
 from skgen.energy.dbn import DBN
 from skgen.nets.template import EARLY_STOPPING_CONSTRAINTS, MixedPrecisionNet, SkorchEstimator
@@ -405,6 +406,7 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         if fitted and dbn.n_features_in_ != self.n_features_in_:
             raise ValueError(f"The DBN was fitted on {dbn.n_features_in_} features but X has {self.n_features_in_}.")
         if fitted:
+            _check_feature_names(self, dbn)
             return dbn
         dbn = clone(dbn)
         if "random_state" in dbn.get_params() and dbn.random_state is None:
@@ -422,7 +424,11 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         """``X``, or with ``augment_input`` the augmented input ``[X, q(h_2 | X)]`` of the DBM."""
         if not self.augment_input:
             return X
-        second = self.dbn_.posterior(X)[1]
+        with warnings.catch_warnings():
+            # X's feature names were checked against the DBM's in fit (against the classifier's own, the same,
+            # since): the DBM would warn that the validated array has none
+            warnings.filterwarnings("ignore", message="X does not have valid feature names", category=UserWarning)
+            second = self.dbn_.posterior(X)[1]
         return sp.hstack([X, second], format="csr", dtype=np.float32) if sp.issparse(X) else np.hstack([X, second])
 
     def _net_params(self):
@@ -470,29 +476,34 @@ def _is_fitted(estimator):
 
 
 def _dbn_layers(dbn, augmented=False):
-    """``[(weight, bias), ...]`` of logistic layers that compute a fitted DBN's up pass, bottom first.
+    """``[(weight, bias), ...]`` of logistic layers that compute a fitted DBN's or DBM's up pass, bottom first:
+    its public ``recognition_layers()``, for a DBM ``augmented`` or not. Float32 copies."""
+    return dbn.recognition_layers(augmented=True) if augmented else dbn.recognition_layers()
 
-    Each RBM gives its ``components_`` and ``intercept_hidden_``, with two corrections that
-    make the layers equal :meth:`skgen.DBN.transform`: a Gaussian first layer sees its
-    inputs divided by its ``variances_`` (``P(h | v) = sigmoid(c + W (v / sigma^2))``), so
-    its weights are divided by them; the label units of a ``joint_labels`` top RBM hold
-    ``1 / n_classes`` each in the up pass, so their weights join the bias and are dropped.
-    Float32 copies. A DBM gives its :meth:`~skgen.DBM.recognition_layers`, ``augmented`` or not.
+
+def _check_feature_names(classifier, dbn):
+    """Check the feature names of the classifier's ``X`` (its ``feature_names_in_``) against those the fitted
+    ``dbn`` saw, as the dbn would check them itself: its pretrained weights belong to its own columns.
+
+    Other names, or the same in another order, raise ``ValueError``; names on one side only warn,
+    as scikit-learn warns.
     """
-    if isinstance(dbn.estimator if isinstance(dbn, FrozenEstimator) else dbn, DBM):
-        return dbn.recognition_layers(augmented=augmented)
-    layers = []
-    for depth, rbm in enumerate(dbn.rbms_):
-        weight = np.asarray(rbm.components_, dtype=np.float64)
-        bias = np.asarray(rbm.intercept_hidden_, dtype=np.float64)
-        if depth == 0 and hasattr(rbm, "variances_"):
-            weight = weight / np.asarray(rbm.variances_, dtype=np.float64)
-        if depth == len(dbn.rbms_) - 1 and dbn.joint_labels:
-            n_classes = len(dbn.classes_)
-            bias = bias + weight[:, -n_classes:].sum(axis=1) / n_classes
-            weight = weight[:, :-n_classes]
-        layers.append((weight.astype(np.float32), bias.astype(np.float32)))
-    return layers
+    model = dbn.estimator if isinstance(dbn, FrozenEstimator) else dbn
+    fitted, given = getattr(model, "feature_names_in_", None), getattr(classifier, "feature_names_in_", None)
+    name = type(model).__name__
+    if fitted is None and given is not None:
+        warnings.warn(f"X has feature names, but the dbn, a {name}, was fitted without feature names: its weights "
+                      "go onto X's columns in their order.", UserWarning, stacklevel=user_stacklevel())
+    elif fitted is not None and given is None:
+        warnings.warn(f"X does not have valid feature names, but the dbn, a {name}, was fitted with feature names: "
+                      "its weights go onto X's columns in their order.", UserWarning, stacklevel=user_stacklevel())
+    elif fitted is not None and list(fitted) != list(given):
+        unseen = [column for column in given if column not in set(fitted)]
+        missing = [column for column in fitted if column not in set(given)]
+        what = (f"unseen by the {name}: {unseen[:5]}; missing: {missing[:5]}" if unseen or missing
+                else f"in another order than the {name}'s")
+        raise ValueError(f"The feature names of X should match those the dbn, a {name}, was fitted on, in the same "
+                         f"order, as its pretrained weights belong to those columns; X's columns are {what}.")
 
 
 def _copy_into(hidden, layers):
