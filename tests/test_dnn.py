@@ -485,8 +485,6 @@ def validations_of(monkeypatch):
     return lambda shape: [s for s in seen if s == shape]
 
 
-@pytest.mark.xfail(strict=True, reason="DBN.fit validates the X its enclosing fit hands over again: its _validate "
-                   "must pass skip_check_array=inside_validated_fit() (skgen/energy/dbn.py, issue 39 item 4)")
 def test_x_is_validated_once_through_a_pretraining_fit(digits, validations_of):
     X, y = digits
     small(hidden_layer_sizes=None, dbn=small_dbn(max_epochs=1), max_epochs=1).fit(X, y)

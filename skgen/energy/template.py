@@ -357,8 +357,13 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
                              "fit anew (fit without warm_start, or a clone).")
 
     def _validate(self, X, reset):
-        """``X`` checked (an array or sparse matrix) by scikit-learn, then its values by the visible unit type."""
-        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset)
+        """``X`` checked (an array or sparse matrix) by scikit-learn, then its values by the visible unit type.
+
+        Inside an enclosing fit, which validated the rows it hands over (a classifier pretraining
+        its ``dbn``), scikit-learn checks only their number of features and their names.
+        """
+        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float32, np.float64), reset=reset,
+                          skip_check_array=inside_validated_fit())
         self._visible_units().check_values(X, type(self).__name__)
         return X
 
