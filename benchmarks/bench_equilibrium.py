@@ -3,17 +3,17 @@
 Trains study 3's 500-hidden RBM on its 60,000 training images (binarized at 127; the same
 shuffle as ``skgen study generative --profile full``) by one of :data:`RECIPES`, one epoch
 at a time, keeping the model after each epoch in ``--checkpoint`` so that an interrupted
-run continues with ``--resume``. The learning rate decays linearly to zero over
-``--epochs``, set before each epoch (the schedule of ``LinearLR`` stepped per epoch).
+run continues with ``--resume``. The learning rate follows the recipe's linear decay, set
+before each epoch (the schedule of ``LinearLR`` stepped per epoch).
 
 Then it scores the model's own samples: chains started from noise, run by Gibbs sampling
-and by parallel tempering for 10 to ``--max-steps`` sweeps
+and by parallel tempering (30 temperatures) for each of ``--n-steps`` sweeps
 (:func:`skgen.metrics.sampling_convergence`), against study 3's 10,000 test images: FID in
 skgen's MNIST features and the shares of the rarest and commonest digit. The table goes to
 ``--table`` (CSV) and its curves to ``--figure``.
 
-    python benchmarks/bench_equilibrium.py --recipe tempering --epochs 10 \\
-        --checkpoint benchmarks/checkpoints/equilibrium-tempering.joblib --table /tmp/eq.csv
+    python benchmarks/bench_equilibrium.py --recipe tempering-tail \\
+        --checkpoint benchmarks/checkpoints/equilibrium.joblib --table /tmp/eq.csv
 
 One torch thread by default, so that recipes can train side by side.
 """
@@ -22,6 +22,7 @@ import argparse
 import json
 import time
 
+import joblib
 import pandas as pd
 import torch
 
@@ -36,32 +37,36 @@ from bench_study3_sampling import study_data
 #: what every recipe shares: study 3's RBM (500 hidden, batch 100, momentum 0.5, weight decay 1e-4)
 SHARED = {"n_components": 500, "batch_size": 100, "optimizer__momentum": 0.5, "optimizer__weight_decay": 1e-4}
 
-#: training recipes: study 3's PCD, and the options that may keep the model at its equilibrium
+#: training recipes: the estimator's settings, the epochs, and the linear decay of the learning rate (over
+#: ``decay_epochs`` to ``end_factor`` times its start, where it stays): study 3's PCD before issue 38, parallel
+#: tempering with the rate decaying to zero, and tempering with its last epochs at a low rate (study 3's now)
 RECIPES = {
-    "pcd": {"persistent": True, "n_chains": 2000, "lr": 0.02},
-    "tempering": {"sampler": "tempering", "n_chains": 100, "n_temperatures": 30, "lr": 0.02},
+    "pcd": ({"persistent": True, "n_chains": 2000, "lr": 0.02}, 10, 10, 0.0),
+    "tempering": ({"sampler": "tempering", "n_chains": 100, "n_temperatures": 30, "lr": 0.02}, 10, 10, 0.0),
+    "tempering-tail": ({"sampler": "tempering", "n_chains": 100, "n_temperatures": 30, "lr": 0.02}, 13, 10, 0.005),
 }
 
 #: how the model is sampled from noise for the table (n_steps are added per row)
 SAMPLERS = {"gibbs": {}, "tempering": {"n_temperatures": 30}}
 
 
-def train(recipe, epochs, seed, checkpoint, resume):
-    """The RBM of ``recipe`` after ``epochs`` epochs, continued from ``checkpoint`` with ``resume``."""
+def train(recipe, seed, checkpoint, resume):
+    """The RBM of ``recipe``, trained (or continued from ``checkpoint`` with ``resume``) by its schedule."""
     X_train, _ = study_data()
-    return train_in_epochs(lambda: RBM(**SHARED, **RECIPES[recipe], random_state=seed), X_train, epochs,
-                           RECIPES[recipe]["lr"], checkpoint, resume)
+    settings, epochs, decay_epochs, end_factor = RECIPES[recipe]
+    return train_in_epochs(lambda: RBM(**SHARED, **settings, random_state=seed), X_train, epochs, settings["lr"],
+                           checkpoint, resume, decay_epochs=decay_epochs, end_factor=end_factor)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--recipe", choices=sorted(RECIPES), required=True)
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--recipe", choices=sorted(RECIPES), default="tempering-tail")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint", help="keep the model here after each epoch (joblib)")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    parser.add_argument("--load", help="score this fitted RBM (joblib) instead of training one")
     parser.add_argument("--n-samples", type=int, default=2000)
-    parser.add_argument("--max-steps", type=int, default=10000)
+    parser.add_argument("--n-steps", type=int, nargs="+", default=[10, 100, 1000, 10000])
     parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS), choices=list(SAMPLERS))
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--table", help="write the convergence table here (CSV)")
@@ -70,11 +75,10 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     began = time.perf_counter()
-    rbm = train(args.recipe, args.epochs, args.seed, args.checkpoint, args.resume)
+    rbm = joblib.load(args.load) if args.load else train(args.recipe, args.seed, args.checkpoint, args.resume)
     train_s = time.perf_counter() - began
     _, X_test = study_data()
-    n_steps = [n for n in (10, 100, 1000, 10000, 100000) if n <= args.max_steps]
-    tables = [sampling_convergence(rbm, X_test, n_steps=n_steps, samplers=[sampler], n_samples=args.n_samples,
+    tables = [sampling_convergence(rbm, X_test, n_steps=args.n_steps, samplers=[sampler], n_samples=args.n_samples,
                                    sample_params=SAMPLERS[sampler], random_state=args.seed)
               for sampler in args.samplers]
     table = pd.concat(tables, ignore_index=True)
@@ -84,7 +88,7 @@ def main():
     if args.figure:
         axes = plot_sampling_convergence(table, title=f"RBM 500, {args.recipe}")
         axes[0].figure.savefig(args.figure, dpi=100, bbox_inches="tight")
-    report({"recipe": args.recipe, "epochs": args.epochs, "seed": args.seed, "train_s_this_run": round(train_s),
+    report({"recipe": args.recipe, "load": args.load, "seed": args.seed, "train_s_this_run": round(train_s),
             "n_samples": args.n_samples, "table": json.loads(table.round(2).to_json(orient="records"))}, args.out)
 
 
