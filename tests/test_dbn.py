@@ -348,6 +348,10 @@ def test_recognition_layers_compute_the_up_pass(binary_digits, params):
     assert [weight.shape for weight, _ in layers] == [(16, 64), (8, 16)]
     assert all(weight.dtype == bias.dtype == np.float32 for weight, bias in layers)
     np.testing.assert_allclose(_up_pass(layers, X), dbn.transform(X), atol=1e-5)
+    with pytest.raises(ValueError, match="augmented=True needs a DBM"):
+        dbn.recognition_layers(augmented=True)
+    with pytest.raises(ValueError, match="augmented must be a bool"):
+        dbn.recognition_layers(augmented="no")
 
 
 def test_recognition_layers_of_a_gaussian_first_layer_see_the_data_over_its_variances():

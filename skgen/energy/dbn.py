@@ -358,7 +358,7 @@ class DBN(EnergyTransformerMixin, EnergyEstimator):
         layers = zip(self.rbms_, self.generative_weights_, self.generative_intercepts_)
         return [rbm.generative_machine(weights, intercept, device) for rbm, weights, intercept in layers][::-1]
 
-    def recognition_layers(self):
+    def recognition_layers(self, augmented=False):
         """The up pass (:meth:`transform`) as feed-forward layers: ``[(weight, bias), ...]``, bottom first.
 
         Layer ``l`` computes ``sigmoid(weight @ x + bias)`` from the layer below: each RBM's
@@ -368,6 +368,12 @@ class DBN(EnergyTransformerMixin, EnergyEstimator):
         join the top layer's bias and are dropped. :class:`skgen.DNNClassifier` copies these
         layers when given a fitted DBN as ``dbn``, as it copies a DBM's.
 
+        Parameters
+        ----------
+        augmented : bool, default=False
+            As for :meth:`skgen.DBM.recognition_layers`, whose layers for the augmented input
+            ``[v, q(h_2 | v)]`` only a DBM has: True raises ``ValueError``.
+
         Returns
         -------
         layers : list of (ndarray, ndarray)
@@ -375,6 +381,10 @@ class DBN(EnergyTransformerMixin, EnergyEstimator):
             bottom first, ``n_0`` being ``n_features_in_``.
         """
         check_is_fitted(self)
+        check_param("augmented", augmented, Boolean(), owner=type(self).__name__)
+        if augmented:
+            raise ValueError("augmented=True needs a DBM with at least two hidden layers: a DBN's up pass has no "
+                             "augmented input.")
         layers = [layer for rbm in self.rbms_ for layer in rbm.recognition_layers()]
         if self.joint_labels:
             weight, bias = (np.asarray(a, dtype=np.float64) for a in layers[-1])

@@ -477,8 +477,8 @@ def _is_fitted(estimator):
 
 def _dbn_layers(dbn, augmented=False):
     """``[(weight, bias), ...]`` of logistic layers that compute a fitted DBN's or DBM's up pass, bottom first:
-    its public ``recognition_layers()``, for a DBM ``augmented`` or not. Float32 copies."""
-    return dbn.recognition_layers(augmented=True) if augmented else dbn.recognition_layers()
+    its public ``recognition_layers``, for a DBM ``augmented`` or not. Float32 copies."""
+    return dbn.recognition_layers(augmented=augmented)
 
 
 def _check_feature_names(classifier, dbn):
