@@ -82,10 +82,10 @@ class DBM(EnergyTransformerMixin, DensityMixin, EnergyEstimator):
         When the DBM is fitted, :meth:`fit` continues its joint training for ``max_epochs``
         more epochs, from its weights and persistent chains, appending to ``history_``,
         instead of pretraining anew: a long training can run in parts, each with its own
-        ``lr`` (or ``lr_scheduler__*`` arguments) carrying on the schedule. It continues as
-        :meth:`partial_fit` does (one epoch per call), the way every energy model goes on
-        training; both raise ``ValueError`` when ``hidden_layer_sizes`` or ``n_chains`` no
-        longer match the fitted model.
+        ``lr`` (or ``lr_scheduler__*`` arguments) carrying on the schedule. It is
+        :meth:`partial_fit`'s continuation (which every energy model has, one epoch per
+        call) for ``max_epochs`` epochs; both raise ``ValueError`` when
+        ``hidden_layer_sizes`` or ``n_chains`` no longer match the fitted model.
     %(training_parameters)s
     **kwargs
         ``optimizer__<name>=value`` and ``lr_scheduler__<name>=value`` arguments.
