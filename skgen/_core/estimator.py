@@ -24,6 +24,8 @@ fit) and run :func:`skgen._core.validation.check_finite` after each epoch; it ad
 ``skgen/__init__.py``; ``tests/test_common.py`` then runs scikit-learn's checks on it.
 """
 
+import inspect
+
 import numpy as np
 import sklearn.base
 import torch
@@ -62,6 +64,16 @@ class TorchEstimator(RoutedParamsMixin, BaseEstimator):
         for name in self._get_param_names():
             setattr(self, name, arguments[name])
         self._set_routed_params(arguments.get("kwargs", {}))
+
+    def __setstate__(self, state):
+        """Restore a pickled estimator; a parameter added since it was saved takes its default.
+
+        So a joblib file of an earlier release keeps its ``get_params``, ``clone`` and
+        ``set_params``, and trains again with the behaviour it had.
+        """
+        signature = inspect.signature(type(self).__init__).parameters
+        added = {name: signature[name].default for name in self._get_param_names() if name not in state}
+        super().__setstate__({**added, **state})
 
     def _validate_params(self):
         """Check every parameter in ``_parameter_constraints``; ValueError naming the first bad one.
