@@ -612,11 +612,15 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
         **Which start and sampler give the best samples.** A model trained out of
         equilibrium by CD-k samples well only near where its training chains started, the
         data (Decelle, Furtlehner & Seoane 2021): start it from data rows, with a few
-        steps. A model trained by PCD with many chains (a DBM's training is PCD) samples well
-        from ``"noise"`` after enough steps, and best from ``"chains"``, its persistent
-        chains, which are already in equilibrium. ``sampler="tempering"`` crosses between the
-        modes (digits, characters) where plain Gibbs chains stay in the one they fell into, at
-        ``n_temperatures`` times the cost per step.
+        steps. The model itself is what chains from ``"noise"`` reach once they stop
+        changing: :func:`skgen.metrics.sampling_convergence` shows after how many steps
+        (for study 3's RBM, about 1,000 Gibbs sweeps). ``"chains"``, the persistent chains
+        continued a few steps, repeat the training dynamics, which may be better than the
+        model when training moved the weights faster than the chains mixed.
+        ``sampler="tempering"`` crosses between the modes (digits, characters) where plain
+        Gibbs chains stay in the one they fell into, at ``n_temperatures`` times the cost
+        per step, when neighbouring temperatures swap (on MNIST, 30 temperatures; 10 swap
+        almost never next to the model).
 
         Parameters
         ----------
