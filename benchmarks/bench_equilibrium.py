@@ -68,6 +68,7 @@ def main():
     parser.add_argument("--n-samples", type=int, default=2000)
     parser.add_argument("--n-steps", type=int, nargs="+", default=[10, 100, 1000, 10000])
     parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS), choices=list(SAMPLERS))
+    parser.add_argument("--max-tempering-steps", type=int, help="tempering's points stop here (it costs 30x a sweep)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--table", help="write the convergence table here (CSV)")
     parser.add_argument("--figure", help="draw the convergence curves here (PNG)")
@@ -78,7 +79,9 @@ def main():
     rbm = joblib.load(args.load) if args.load else train(args.recipe, args.seed, args.checkpoint, args.resume)
     train_s = time.perf_counter() - began
     _, X_test = study_data()
-    tables = [sampling_convergence(rbm, X_test, n_steps=args.n_steps, samplers=[sampler], n_samples=args.n_samples,
+    limits = {"tempering": args.max_tempering_steps or max(args.n_steps)}
+    tables = [sampling_convergence(rbm, X_test, n_steps=[n for n in args.n_steps if n <= limits.get(sampler, n)],
+                                   samplers=[sampler], n_samples=args.n_samples,
                                    sample_params=SAMPLERS[sampler], random_state=args.seed)
               for sampler in args.samplers]
     table = pd.concat(tables, ignore_index=True)
