@@ -5,10 +5,11 @@ owns what every energy model shares, training and inference, and declares the ho
 each model fills:
 
 - the training parameters, declared once in :data:`TRAINING_PARAMETERS` with their
-  constraints and their numpydoc text: a subclass lists the ones it takes in its
-  ``__init__`` and writes ``%(training_parameters)s`` in its Parameters section, which
-  becomes their documentation with the defaults of its signature
-  (:func:`skgen._core.params.document_parameters`);
+  constraints and their numpydoc text: a subclass lists the ones it takes in its explicit
+  ``__init__`` signature, whose body is ``self._set_init_params(locals())``
+  (:class:`skgen._core.estimator.TorchEstimator`'s, as in the skorch family), and writes
+  ``%(training_parameters)s`` in its Parameters section, which becomes their documentation
+  with the defaults of its signature (:func:`skgen._core.params.document_parameters`);
 - ``fit`` and ``partial_fit``, the one way to go on training: a fresh fitted state
   (``_initialize``), then the training loop for the model's epochs (``_loop``); a later
   ``partial_fit`` (or a DBM's warm start) checks that the fitted state still has the shape
@@ -157,13 +158,6 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
     max_grad_norm = None
     #: arithmetic of the training products (a parameter of every public energy model, from TRAINING_PARAMETERS)
     precision = "float32"
-
-    def _set_init_params(self, arguments):
-        """Store the arguments of ``__init__`` (its ``locals()``) as the parameters of the same names, and
-        its ``**kwargs`` as routed parameters: the whole body of an energy model's ``__init__``."""
-        for name in self._get_param_names():
-            setattr(self, name, arguments[name])
-        self._set_routed_params(arguments["kwargs"])
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
