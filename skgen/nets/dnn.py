@@ -301,11 +301,6 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
     ):
         self._set_init_params(locals())
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     @fit_context(prefer_skip_nested_validation=False)  # the dbn to pretrain is the user's: it checks its own
     def fit(self, X, y, sample_weight=None):
         """Pretrain (if ``dbn`` is an unfitted DBN), then train the network on ``(X, y)``.
@@ -349,7 +344,8 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
-            Samples.
+            Rows with the features seen in :meth:`fit`; with ``augment_input``, the DBM's
+            posterior ``q(h_2 | X)`` is appended to them, as in training.
 
         Returns
         -------
@@ -362,12 +358,12 @@ class DNNClassifier(ClassifierMixin, SkorchEstimator):
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):
-        """The most probable class of each sample.
+        """The most probable class of each sample: the largest of :meth:`predict_proba`.
 
         Parameters
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
-            Samples.
+            Rows to classify, as in :meth:`predict_proba`.
 
         Returns
         -------

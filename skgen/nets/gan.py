@@ -13,7 +13,6 @@ from skorch.utils import to_tensor as skorch_to_tensor
 from sklearn.utils.validation import validate_data
 from torch import nn
 
-from skgen._core.labels import encode_fit_labels, one_hot
 from skgen._core.optim import resolve_optimizer
 from skgen._core.params import Boolean, Integer, LayerSizes, Options, Real
 from skgen._core.tensors import to_numpy, torch_generator
@@ -484,10 +483,7 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         else:
             self.data_min_ = X.min(axis=0)
             self.data_range_ = np.where(np.ptp(X, axis=0) > 0, np.ptp(X, axis=0), 1).astype(np.float32)
-        labels = None
-        if self.conditional:
-            labels = one_hot(encode_fit_labels(self, y, X.shape[0], "conditional"), len(self.classes_), "cpu")
-        return self._fit_net((X - self.data_min_) / self.data_range_, labels=labels)
+        return self._fit_net((X - self.data_min_) / self.data_range_, labels=self._fit_labels(y, X.shape[0]))
 
     def _net_params(self):
         return dict(
@@ -532,8 +528,3 @@ class GAN(SampleMeanMixin, SkorchEstimator):
         if self.binary_ and not mean:
             X = (X > 0.5).float()
         return to_numpy(X) * self.data_range_ + self.data_min_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags

@@ -31,7 +31,7 @@ from skorch.dataset import ValidSplit
 from torch import nn
 
 from skgen._core.estimator import SampleMixin, TorchEstimator
-from skgen._core.labels import check_sample_labels, draw_sample_labels, one_hot
+from skgen._core.labels import check_sample_labels, draw_sample_labels, encode_fit_labels, one_hot
 from skgen._core.optim import fused_update, resolve_optimizer
 from skgen._core.params import Boolean, Integer, RandomStateLike, Real, check_param, document_parameters
 from skgen._core.precision import PRECISION_CONSTRAINTS, bfloat16_supported, check_precision, precision_context
@@ -296,6 +296,11 @@ class SkorchEstimator(TorchEstimator):
         super().__init_subclass__(**kwargs)
         document_parameters(cls, TRAINING_PARAMETERS, cls._parameter_notes)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # every estimator of the family takes sparse X (to_tensor densifies it)
+        return tags
+
     def _validate_params(self):
         """Check the declared parameters (see :class:`~skgen._core.estimator.TorchEstimator`), then the
         routed ``optimizer__*`` and ``lr_scheduler__*`` arguments: the optimizer (each player's, where
@@ -421,8 +426,16 @@ class SampleMeanMixin(SampleMixin):
     For the generative skorch estimators, each with a ``conditional`` parameter; a
     conditional one sets ``classes_`` and ``class_prior_`` in ``fit``
     (:func:`skgen._core.labels.encode_fit_labels`). Estimators implement
-    ``_sample(n_samples, random_state, mean, labels)``, ``labels`` being one-hot rows or None.
+    ``_sample(n_samples, random_state, mean, labels)``, ``labels`` being one-hot rows or None,
+    and pass :meth:`_fit_labels` to ``_fit_net`` as ``labels=``.
     """
+
+    def _fit_labels(self, y, n_rows):
+        """One-hot rows of the training classes ``y`` of a conditional model, setting ``classes_`` and
+        ``class_prior_``; None for an unconditional one, which ignores ``y``."""
+        if not self.conditional:
+            return None
+        return one_hot(encode_fit_labels(self, y, n_rows, "conditional"), len(self.classes_), "cpu")
 
     def sample(self, n_samples=1, *, y=None, random_state=None, mean=False):
         """Draw ``n_samples`` rows from the fitted model, or their means.

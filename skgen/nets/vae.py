@@ -12,7 +12,7 @@ from skorch import NeuralNet
 from torch import nn
 
 from skgen._core.estimator import DensityMixin
-from skgen._core.labels import check_row_labels, encode_fit_labels, one_hot
+from skgen._core.labels import check_row_labels, one_hot
 from skgen._core.params import Boolean, Integer, LayerSizes, Options, Real, check_param
 from skgen._core.tensors import to_numpy, to_tensor, torch_generator
 from skgen._core.validation import check_unit_interval, fit_context
@@ -228,9 +228,12 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
     >>> from skgen import BetaVAE
     >>> X = (np.random.RandomState(0).rand(60, 16) > 0.5).astype(np.float32)
     >>> vae = BetaVAE(latent_dim=2, hidden_layer_sizes=(8,), max_epochs=5, random_state=0).fit(X)
-    >>> vae.transform(X).shape
+    >>> Z = vae.transform(X)  # the posterior means E[z|x]
+    >>> Z.shape
     (60, 2)
-    >>> vae.sample(3, random_state=0).shape
+    >>> vae.inverse_transform(Z).shape  # the decoder's pixel probabilities
+    (60, 16)
+    >>> vae.sample(3, mean=True, random_state=0).shape
     (3, 16)
     >>> bool(vae.score(X) < 0)
     True
@@ -304,10 +307,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         """
         self._check_training_options()
         X = self._validate_X(X, reset=True)
-        labels = None
-        if self.conditional:
-            labels = one_hot(encode_fit_labels(self, y, X.shape[0], "conditional"), len(self.classes_), "cpu")
-        return self._fit_net(X, labels=labels)
+        return self._fit_net(X, labels=self._fit_labels(y, X.shape[0]))
 
     def _check_training_options(self):
         if self.n_train_samples > 1 and self.beta != 1:
@@ -361,9 +361,7 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         -------
         Z : ndarray of shape (n_samples, latent_dim)
         """
-        module, device = self._fitted_module()
-        X = to_tensor(self._validate_X(X), device)
-        labels = self._labels(y, len(X), device)
+        module, device, X, labels = self._fitted_inputs(X, y)
         return to_numpy(batched(lambda Xb, yb: module.encode(Xb, yb)[0], X, self.batch_size, labels))
 
     def fit_transform(self, X, y=None):
@@ -403,6 +401,13 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         labels = self._labels(y, len(Z), device)
         return to_numpy(module.mean(batched(module.decode, Z, self.batch_size, labels)))
 
+    def _fitted_inputs(self, X, y):
+        """The fitted module and its device, the validated rows ``X`` there, and their one-hot classes ``y``
+        (None for an unconditional model): what the encoder reads."""
+        module, device = self._fitted_module()
+        X = to_tensor(self._validate_X(X), device)
+        return module, device, X, self._labels(y, len(X), device)
+
     def _labels(self, y, n_rows, device):
         """One-hot rows for the classes ``y`` names (one per row, or one for all), None for an unconditional model."""
         indices = check_row_labels(self, y, n_rows, "conditional")
@@ -430,15 +435,13 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,), default=None
-            The rows' classes, needed by a conditional model.
+            The rows' classes, needed by a conditional model, which scores ``log p(x|y)``.
 
         Returns
         -------
         log_likelihood : ndarray of shape (n_samples,)
         """
-        module, device = self._fitted_module()
-        X = to_tensor(self._validate_X(X), device)
-        labels = self._labels(y, len(X), device)
+        module, device, X, labels = self._fitted_inputs(X, y)
         k = check_param("n_importance_samples", self.n_importance_samples, Integer(1), owner="BetaVAE")
         eps = torch.randn(k, self.latent_dim, generator=torch_generator(self.random_state, device), device=device)
         rows = max(1, min(self.batch_size, _IWAE_CHUNK_ELEMENTS // X.shape[1]))
@@ -469,7 +472,6 @@ class BetaVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, S
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         tags.input_tags.positive_only = self.likelihood == "bernoulli"
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
