@@ -43,10 +43,8 @@ def digit_shares(X, *, batch_size=1000):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, 784)
-        Images in [0, 1], 28x28 flattened row by row.
-    batch_size : int, default=1000
-        Images classified at once.
+    X, batch_size
+        As in :func:`predict_digits`, which classifies the images.
 
     Returns
     -------

@@ -6,11 +6,15 @@ from skgen.metrics._kid import kernel_distance
 from skgen.metrics._precision_recall import precision_recall
 
 
-def _features_of_images(X, name, extractor, batch_size):
-    """The features of the images ``X`` (the argument ``name``); ValueError if there are none."""
-    if len(X) == 0:
-        raise ValueError(f"{name} holds no images; there is nothing to compare.")
-    return extract_features(X, extractor, batch_size=batch_size)
+def _compare_features(distance, X_real, X_generated, extractor, batch_size, **options):
+    """``distance(features_real, features_generated, **options)`` of the two sets of images' features;
+    ValueError naming the set that holds no images."""
+    features = []
+    for name, X in (("X_real", X_real), ("X_generated", X_generated)):
+        if len(X) == 0:
+            raise ValueError(f"{name} holds no images; there is nothing to compare.")
+        features.append(extract_features(X, extractor, batch_size=batch_size))
+    return distance(*features, **options)
 
 
 def fid_score(X_real, X_generated, *, extractor="mnist", batch_size=1000):
@@ -44,10 +48,7 @@ def fid_score(X_real, X_generated, *, extractor="mnist", batch_size=1000):
     >>> fid_score(noise, noise)
     0.0
     """
-    return frechet_distance(
-        _features_of_images(X_real, "X_real", extractor, batch_size),
-        _features_of_images(X_generated, "X_generated", extractor, batch_size),
-    )
+    return _compare_features(frechet_distance, X_real, X_generated, extractor, batch_size)
 
 
 def fid_confidence_interval(
@@ -69,13 +70,8 @@ def fid_confidence_interval(
     interval : ConfidenceInterval
         Named tuple ``(estimate, low, high)``.
     """
-    return frechet_distance_interval(
-        _features_of_images(X_real, "X_real", extractor, batch_size),
-        _features_of_images(X_generated, "X_generated", extractor, batch_size),
-        n_resamples=n_resamples,
-        confidence_level=confidence_level,
-        random_state=random_state,
-    )
+    return _compare_features(frechet_distance_interval, X_real, X_generated, extractor, batch_size,
+                             n_resamples=n_resamples, confidence_level=confidence_level, random_state=random_state)
 
 
 def kid_score(
@@ -91,13 +87,8 @@ def kid_score(
         Smaller is better; unbiased, so about zero (possibly negative) for two samples of
         the same distribution.
     """
-    return kernel_distance(
-        _features_of_images(X_real, "X_real", extractor, batch_size),
-        _features_of_images(X_generated, "X_generated", extractor, batch_size),
-        n_subsets=n_subsets,
-        subset_size=subset_size,
-        random_state=random_state,
-    )
+    return _compare_features(kernel_distance, X_real, X_generated, extractor, batch_size,
+                             n_subsets=n_subsets, subset_size=subset_size, random_state=random_state)
 
 
 def precision_recall_score(X_real, X_generated, *, extractor="mnist", k=3, batch_size=1000):
@@ -111,8 +102,4 @@ def precision_recall_score(X_real, X_generated, *, extractor="mnist", k=3, batch
         Shares in [0, 1]: of generated images that look real, of real images that the
         generator covers.
     """
-    return precision_recall(
-        _features_of_images(X_real, "X_real", extractor, batch_size),
-        _features_of_images(X_generated, "X_generated", extractor, batch_size),
-        k=k,
-    )
+    return _compare_features(precision_recall, X_real, X_generated, extractor, batch_size, k=k)
