@@ -17,28 +17,22 @@ _MNIST_MIRRORS = (
     "http://yann.lecun.com/exdb/mnist/",
 )
 
+#: MNIST's files -> sha256, each fetched from the first of :data:`_MNIST_MIRRORS` that serves it
+_MNIST_FILES = {
+    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+
 #: name in the data home -> (sha256, candidate URLs, first is the original source)
 REGISTRY = {
     "binaryalphadigs.mat": (
         "3ee9392e64e4e3bb7b35502b69bf2555a0b4197c1b31048c4189b84bc0bc6ea7",
         ("https://cs.nyu.edu/~roweis/data/binaryalphadigs.mat",),
     ),
-    "mnist/train-images-idx3-ubyte.gz": (
-        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-        tuple(m + "train-images-idx3-ubyte.gz" for m in _MNIST_MIRRORS),
-    ),
-    "mnist/train-labels-idx1-ubyte.gz": (
-        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-        tuple(m + "train-labels-idx1-ubyte.gz" for m in _MNIST_MIRRORS),
-    ),
-    "mnist/t10k-images-idx3-ubyte.gz": (
-        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-        tuple(m + "t10k-images-idx3-ubyte.gz" for m in _MNIST_MIRRORS),
-    ),
-    "mnist/t10k-labels-idx1-ubyte.gz": (
-        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-        tuple(m + "t10k-labels-idx1-ubyte.gz" for m in _MNIST_MIRRORS),
-    ),
+    **{f"mnist/{name}": (sha256, tuple(mirror + name for mirror in _MNIST_MIRRORS))
+       for name, sha256 in _MNIST_FILES.items()},
 }
 
 
