@@ -11,8 +11,8 @@
   ``lr_scheduler__end_factor=0.0``) that ``get_params``, ``set_params``, ``clone`` and
   ``GridSearchCV`` see like any other.
 - :func:`document_parameters`: parameters declared once in a table, ``name -> (constraints,
-  type, description)``, documented in each class that takes them where its docstring writes
-  :data:`DOC_MARKER`, with the defaults of its signature.
+  type, description)``, documented in each class (or function) that takes them where its
+  docstring writes :data:`DOC_MARKER` (or another marker), with the defaults of its signature.
 
 :class:`skgen._core.estimator.TorchEstimator` declares the parameters every estimator
 shares with them.
@@ -226,9 +226,15 @@ def _wrap(text, width):
     return lines + [line]
 
 
+def _signature(cls):
+    """The signature of ``cls.__init__``, or of ``cls`` itself where it is a function."""
+    return inspect.signature(cls.__init__ if isinstance(cls, type) else cls)
+
+
 def declared_parameters_doc(cls, declared, notes=None):
-    """The numpydoc entries of the parameters of ``declared`` that ``cls.__init__`` takes and
-    ``cls``'s docstring does not document itself, in the order of the signature, with its defaults.
+    """The numpydoc entries of the parameters of ``declared`` that ``cls.__init__`` (or the
+    function ``cls``) takes and ``cls``'s docstring does not document itself, in the order of the
+    signature, with its defaults.
 
     ``declared`` maps a name to ``(constraints, type, description)``; ``notes`` maps a name to
     a sentence that ``cls`` adds to the shared description.
@@ -236,7 +242,7 @@ def declared_parameters_doc(cls, declared, notes=None):
     documented = set(re.findall(r"^    (\w+) :", cls.__doc__ or "", re.MULTILINE))
     notes = notes or {}
     entries = []
-    for name, parameter in inspect.signature(cls.__init__).parameters.items():
+    for name, parameter in _signature(cls).parameters.items():
         if name in declared and name not in documented:
             _, kind, description = declared[name]
             description = f"{description} {notes[name]}" if name in notes else description
@@ -245,10 +251,11 @@ def declared_parameters_doc(cls, declared, notes=None):
     return "".join(entries)
 
 
-def document_parameters(cls, declared, notes=None):
-    """Replace :data:`DOC_MARKER` in ``cls``'s docstring by :func:`declared_parameters_doc`, then put
-    the entries of its Parameters section in the order of the signature; call it from the template's
-    ``__init_subclass__``.
+def document_parameters(cls, declared, notes=None, marker=DOC_MARKER):
+    """Replace ``marker`` (:data:`DOC_MARKER` unless given: a line ``    %(name)s``) in ``cls``'s
+    docstring by :func:`declared_parameters_doc`, then put the entries of its Parameters section in
+    the order of the signature; call it from the template's ``__init_subclass__``. ``cls`` may also
+    be a function, whose own signature then gives the order and the defaults.
 
     Examples
     --------
@@ -273,9 +280,9 @@ def document_parameters(cls, declared, notes=None):
         max_epochs : int, default=10
             Passes over the data. Ten by default.
     """
-    if cls.__doc__ and DOC_MARKER in cls.__doc__:
-        cls.__doc__ = _in_signature_order(cls, cls.__doc__.replace(DOC_MARKER, declared_parameters_doc(cls, declared,
-                                                                                                          notes)))
+    if cls.__doc__ and marker in cls.__doc__:
+        entries = declared_parameters_doc(cls, declared, notes)
+        cls.__doc__ = _in_signature_order(cls, cls.__doc__.replace(marker, entries))
 
 
 def _in_signature_order(cls, doc):
@@ -288,7 +295,7 @@ def _in_signature_order(cls, doc):
     end = start + following.start() + 1 if following else len(doc.rstrip()) + 1
     entries = re.split(r"(?m)^(?=    \S)", doc[start:end])
     head, entries = entries[0], [entry.rstrip("\n") + "\n" for entry in entries[1:]]
-    order = list(inspect.signature(cls.__init__).parameters)
+    order = list(_signature(cls).parameters)
 
     def position(entry):
         name = re.match(r"    \**(\w+)", entry).group(1)
