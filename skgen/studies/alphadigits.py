@@ -18,6 +18,7 @@ import pandas as pd
 
 from skgen.datasets import load_alphadigits
 from skgen.datasets.alphadigits import IMAGE_SHAPE
+from skgen.studies._params import study_parameters
 from skgen.studies._partial import PartialRun, check_resume_flag
 from skgen.studies._report import output_folder, pyplot, save_figure, write_report
 
@@ -154,6 +155,7 @@ def resume_settings(profile="quick", *, device="cpu", random_state=0):
     return {"study": "alphadigits", "profile": profile, "device": str(device), "random_state": random_state}
 
 
+@study_parameters("alphadigits", "run", resume_settings)
 def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_home=None, device="cpu",
                           n_jobs=None, random_state=0, resume=False):
     """Run study 1 and write its figures, table and report into ``out``.
@@ -162,22 +164,9 @@ def run_alphadigits_study(profile="quick", *, out="skgen-out/alphadigits", data_
     ----------
     profile : {"quick", "full"}, default="quick"
         ``"quick"`` runs in a few minutes on 2 cores; ``"full"`` is the study's grid.
-    out : path-like, default="skgen-out/alphadigits"
-        Output folder.
-    data_home : path-like, default=None
-        See :func:`skgen.datasets.get_data_home`.
-    device : str, default="cpu"
-        Where the models train.
-    n_jobs : int, default=None
-        Runs fitted in parallel (joblib).
     random_state : int, default=0
         Seeds every model and sampler; each run from this seed alone, whatever ran before.
-    resume : bool, default=False
-        Continue the interrupted run in ``out``: every run finished is kept in
-        ``out/partial-alphadigits/`` as soon as it finishes, and only the others are
-        trained. The settings above that change the results (``profile``, ``device``,
-        ``random_state``) must be the interrupted run's. Without ``resume``, an ``out``
-        that holds finished runs of an interrupted run is refused.
+    %(study_parameters)s
 
     Returns
     -------

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from skgen.datasets import load_mnist
+from skgen.studies._params import study_parameters
 from skgen.studies._partial import PartialRun, check_resume_flag
 from skgen.studies._report import output_folder, write_report, write_whole
 
@@ -281,6 +282,8 @@ def resume_settings(profile="quick", *, device="cpu", random_state=0, models=tup
             "models": [name for name in EPOCHS if name in names], "conditional": bool(conditional)}
 
 
+@study_parameters("generative", "model", resume_settings,
+                  notes={"resume": "Each class-conditional model is kept as a model of its own."})
 def run_generative_study(profile="quick", *, out="skgen-out/generative", data_home=None, device="cpu",
                          n_jobs=None, random_state=0, models=tuple(EPOCHS), conditional=True, previous=None,
                          resume=False):
@@ -291,16 +294,9 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
     profile : {"quick", "full"}, default="quick"
         ``"quick"``: 3,000 training images and short trainings (minutes on 2 cores);
         ``"full"``: all 60,000 images, the full test set and longer trainings.
-    out : path-like, default="skgen-out/generative"
-        Output folder.
-    data_home : path-like, default=None
-        See :func:`skgen.datasets.get_data_home`.
-    device : str, default="cpu"
-        Where the models train.
-    n_jobs : int, default=None
-        Models trained in parallel (joblib).
     random_state : int, default=0
         Seeds every model, sampler and bootstrap.
+    %(study_parameters)s
     models : sequence of str, default=("RBM", "DBN", "BetaVAE", "GAN")
         The models to run, each named once. Each is trained, sampled and scored the same
         way whichever others run beside it, so one model can be rerun alone.
@@ -312,13 +308,6 @@ def run_generative_study(profile="quick", *, out="skgen-out/generative", data_ho
         that rerunning one model updates the whole report
         (:func:`merge_generative_runs` of ``previous`` and ``out``). It may be ``out``
         itself; it is read, and checked to hold a finished run, before any work.
-    resume : bool, default=False
-        Continue the interrupted run in ``out``: every model finished (and each
-        class-conditional model) is kept in ``out/partial-generative/`` as soon as it
-        finishes, and only the others are trained. The settings above that change the
-        results (``profile``, ``device``, ``random_state``, ``models``, ``conditional``)
-        must be the interrupted run's. Without ``resume``, an ``out`` that holds finished
-        models of an interrupted run is refused.
 
     Returns
     -------

@@ -23,6 +23,7 @@ from sklearn.model_selection import train_test_split
 
 from skgen._core.tensors import seed_from
 from skgen.datasets import load_mnist
+from skgen.studies._params import study_parameters
 from skgen.studies._partial import PartialRun, check_resume_flag
 from skgen.studies._report import output_folder, pyplot, save_figure, write_report
 
@@ -173,6 +174,7 @@ def _unit_name(n_layers, n_units, n_train):
     return f"{n_layers}x{n_units}-{n_train}"
 
 
+@study_parameters("pretraining", "point", resume_settings)
 def run_pretraining_study(profile="quick", *, out="skgen-out/pretraining", data_home=None, device="cpu",
                           n_jobs=None, random_state=0, resume=False):
     """Run study 2 and write its three figures, table (CSV) and report into ``out``.
@@ -184,22 +186,9 @@ def run_pretraining_study(profile="quick", *, out="skgen-out/pretraining", data_
         epochs, three points per experiment); ``"full"`` is the study's grid on up to all
         60,000 training images. A dict overrides settings of the quick profile (keys of
         ``PROFILES["quick"]``), e.g. for a smaller run.
-    out : path-like, default="skgen-out/pretraining"
-        Output folder.
-    data_home : path-like, default=None
-        See :func:`skgen.datasets.get_data_home`.
-    device : str, default="cpu"
-        Where the networks train.
-    n_jobs : int, default=None
-        Points run in parallel (joblib).
     random_state : int, RandomState instance or None, default=0
         Seeds the training subsets, the DBNs and the networks; every point uses the same seed.
-    resume : bool, default=False
-        Continue the interrupted run in ``out``: every point finished is kept in
-        ``out/partial-pretraining/`` as soon as it finishes, and only the others are
-        trained. The settings above that change the results (``profile``, ``device``,
-        ``random_state``) must be the interrupted run's. Without ``resume``, an ``out``
-        that holds finished points of an interrupted run is refused.
+    %(study_parameters)s
 
     Returns
     -------
