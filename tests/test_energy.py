@@ -174,6 +174,14 @@ def test_pickles_hold_numpy_state_only(rbm):
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(rbm)).transform(X), expected)
 
 
+def test_tempering_asks_for_n_temperatures_where_the_model_has_none(rbm):
+    rbm, _ = rbm
+    del rbm.n_temperatures  # a model that declares no n_temperatures, as a new energy model may not
+    with pytest.raises(ValueError, match="sampler='tempering' needs n_temperatures="):
+        rbm.sample(2, sampler="tempering", n_steps=2, random_state=0)
+    assert rbm.sample(2, sampler="tempering", n_steps=2, n_temperatures=3, random_state=0).shape == (2, 6)
+
+
 @pytest.mark.parametrize("make", [lambda: skgen.RBM(n_components=24, max_epochs=2, lr=0.05),
                                   lambda: skgen.DBM(hidden_layer_sizes=(24, 24), pretrain_epochs=1, max_epochs=1)],
                          ids=["RBM", "DBM"])

@@ -632,7 +632,8 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
         n_steps : int, default=1000
             Steps per chain (Gibbs sweeps; for tempering, sweeps at every temperature).
         n_temperatures : int, default=None
-            Temperatures of tempering; ``None`` takes the estimator's ``n_temperatures``.
+            Temperatures of tempering; ``None`` takes the estimator's ``n_temperatures`` (a
+            model that has none asks for this argument).
         step_size : float in (0, 1], default=None
             Step of ``"gibbs_langevin"``: the fraction of the way to ``E[v | h]`` that a
             step goes; ``None`` takes the estimator's ``step_size``.
@@ -655,6 +656,11 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
         self._check_sampling(sampler, n_steps, n_temperatures, return_probabilities)
         machine = self._machine(self._inference_device())
         self._check_sampler(sampler, machine)
+        if sampler == "tempering" and n_temperatures is None:
+            n_temperatures = getattr(self, "n_temperatures", None)
+            if n_temperatures is None:
+                raise ValueError(f"{owner}: sampler='tempering' needs n_temperatures=, the number of temperatures; "
+                                 f"{owner} has no n_temperatures of its own to take.")
         if sampler == "gibbs_langevin":
             step_size = check_param("step_size", self.step_size if step_size is None else step_size,
                                     Real(0, 1, closed="right"), owner=owner)
@@ -676,7 +682,6 @@ class EnergyEstimator(TorchEstimator, metaclass=ABCMeta):
                 for _ in range(n_steps):
                     state, mean = langevin.step()
             else:
-                n_temperatures = self.n_temperatures if n_temperatures is None else n_temperatures
                 tempering = ParallelTempering(machine, state.repeat(n_temperatures, 1), n_temperatures, generator)
                 clamp = None if clamp is None else (clamp[0], clamp[1].repeat(n_temperatures, 1))
                 for _ in range(n_steps):
