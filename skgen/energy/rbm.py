@@ -43,10 +43,10 @@ class RBM(EnergyTransformerMixin, DensityMixin, EnergyEstimator):
     (``n_temperatures=30`` on MNIST: ten swap once in 77 tries next to the model), and a
     learning rate that ends low for a few epochs (``LinearLR`` to 1/200 of 0.02 over 10
     epochs, then 3 epochs there), where the chains mix faster than the weights change.
-    Two of three such runs gave models whose Gibbs chains from noise settle after about
-    1,000 sweeps at FID 65-90 (2,000 samples), every digit near 5%; the third did not, so
-    check a model with :func:`skgen.metrics.sampling_convergence` before trusting its
-    samples from noise. Centering (``centered=True``) conditions the gradient so that
+    Two runs of four gave models whose Gibbs chains from noise settle after about 1,000
+    sweeps at FID 65-90 (2,000 samples), every digit near 5%; the other two drifted to one
+    digit, so check a model with :func:`skgen.metrics.sampling_convergence` before trusting
+    its samples from noise. Centering (``centered=True``) conditions the gradient so that
     larger learning rates stay stable.
 
     The fitted state is NumPy arrays named as in :class:`sklearn.neural_network.BernoulliRBM`,
